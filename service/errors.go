@@ -47,13 +47,17 @@ func (k Kind) String() string {
 // Error is the error type that crosses package boundaries.
 //
 // Code is a stable machine-readable identifier (e.g. "tally_unreachable") that
-// clients can branch on; Message is safe to show to a client; Err is the cause,
-// for logs only. Hint, when set, tells a person how to fix the problem.
+// clients can branch on; Message is safe to show to a client (for a Tally
+// rejection it is Tally's own text, verbatim); Err is the cause, for logs only.
+// Hint, when set, tells a person how to fix the problem.
 type Error struct {
 	Kind    Kind
 	Code    string
 	Message string
 	Hint    string
+	// Subject is the domain object the error is about, when a client needs
+	// it to act (the existing Party on a party_exists conflict).
+	Subject any
 	Err     error
 }
 

@@ -1,0 +1,160 @@
+package service
+
+import (
+	"context"
+	"time"
+)
+
+// Dates in this package are calendar dates carried as time.Time at midnight
+// UTC (see Day). Tally has no time of day and no zone; keeping one convention
+// avoids the off-by-one-day bugs that UTC shifts cause (tally-mcp-server #23).
+
+// Day returns the calendar date of t in loc as a time.Time at midnight UTC.
+func Day(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Gateway is what the service needs from Tally. tallyxml implements it over
+// the XML gateway; tests use the simulator behind it or a fake.
+//
+// Every method takes the company to pin (Tally silently uses the active
+// company when none is named, so callers always name one). Errors are *Error:
+// Unavailable for an unreachable, timed-out or busy gateway, NotFound for a
+// missing company or ledger, Upstream for Tally refusing the work, with
+// Tally's text verbatim.
+type Gateway interface {
+	// Status reports whether Tally answers and which product it is.
+	Status(ctx context.Context) (TallyStatus, error)
+	// Companies lists the companies loaded in Tally.
+	Companies(ctx context.Context) ([]Company, error)
+	// Parties lists the ledgers under group (and its sub-groups).
+	Parties(ctx context.Context, company, group string) ([]Party, error)
+	// Party reads one ledger by name, with its closing balance, in one
+	// request. A missing ledger is NotFound.
+	Party(ctx context.Context, company, name string) (Party, error)
+	// Ledgers reads the named ledgers in one request and returns those that
+	// exist, keyed by the name asked for; missing names are simply absent.
+	Ledgers(ctx context.Context, company string, names []string) (map[string]Party, error)
+	// Receivables reads the outstanding bills of the Bills Receivable report
+	// as of a date.
+	Receivables(ctx context.Context, company string, asOf time.Time) ([]Bill, error)
+	// TrialBalance reads the trial balance as of a date, group-wise or
+	// ledger-wise.
+	TrialBalance(ctx context.Context, company string, asOf time.Time, ledgerWise bool) ([]TrialBalanceRow, error)
+	// CreateParty creates a ledger. It must not alter an existing one: Tally
+	// turns a Create on an existing master into a silent Alter, so the
+	// outcome says which happened.
+	CreateParty(ctx context.Context, company string, p NewParty) (ImportOutcome, error)
+	// PostVoucher creates (or, with a known RemoteID, replaces) a voucher.
+	PostVoucher(ctx context.Context, company string, v Voucher) (ImportOutcome, error)
+}
+
+// TallyStatus is what the gateway says about itself.
+type TallyStatus struct {
+	Product string // "TallyPrime" or "Tally.ERP 9"
+	URL     string
+}
+
+// Company is a company loaded in Tally.
+type Company struct {
+	Name      string
+	GUID      string
+	State     string
+	Country   string
+	BooksFrom time.Time
+	StartFrom time.Time
+}
+
+// Party is a ledger, usually a customer under Sundry Debtors.
+type Party struct {
+	Name    string
+	Group   string
+	Mobile  Mobile
+	Email   string
+	State   string
+	Country string
+	Pincode string
+	Address []string
+	GSTIN   string
+	// GSTRegistrationType is Tally's text: "Regular", "Unregistered/Consumer", …
+	GSTRegistrationType string
+	BillWise            bool
+	CreditPeriod        string // as Tally holds it, e.g. "30 Days"
+	// Closing is the closing balance; ClosingKnown is false when Tally sent an
+	// empty figure, which is not the same as zero.
+	Closing      Balance
+	ClosingKnown bool
+}
+
+// NewParty is a ledger to create.
+type NewParty struct {
+	Name                string
+	Group               string
+	Mobile              string
+	Email               string
+	State               string
+	Country             string
+	Pincode             string
+	Address             []string
+	GSTIN               string
+	GSTRegistrationType string
+	BillWise            bool
+	CreditDays          int
+	ApplicableFrom      time.Time // for Tally's dated mailing and GST details
+}
+
+// Bill is one outstanding bill.
+type Bill struct {
+	Party string
+	Ref   string
+	Date  time.Time
+	Due   time.Time // zero when Tally gave no due date
+	// Pending is the amount outstanding, signed as Tally signs it (a
+	// receivable is a debit).
+	Pending Balance
+}
+
+// TrialBalanceRow is a group or ledger with its closing debit and credit.
+type TrialBalanceRow struct {
+	Name   string
+	Debit  Paise // positive amounts; at most one of the two is non-zero
+	Credit Paise
+}
+
+// Voucher is an accounting voucher to post.
+type Voucher struct {
+	Type      string // "Sales", "Receipt", …
+	RemoteID  string // deterministic, so a resend replaces instead of duplicating
+	Date      time.Time
+	Number    string
+	Reference string
+	Party     string
+	Narration string
+	Entries   []Entry
+}
+
+// Entry is one ledger line. Amount follows Tally's convention: a debit is
+// negative, a credit positive; the entries of a voucher sum to zero.
+type Entry struct {
+	Ledger  string
+	Amount  Paise
+	IsParty bool
+	Bills   []BillRef
+}
+
+// BillRef is a bill allocation on an entry.
+type BillRef struct {
+	Name       string
+	Type       string // "New Ref", "Agst Ref", "On Account", "Advance"
+	CreditDays int    // New Ref only: due this many days after the voucher date
+	Amount     Paise  // same sign as the entry
+}
+
+// ImportOutcome is what Tally reported for an import, every counter kept.
+type ImportOutcome struct {
+	Created, Altered, Deleted, Cancelled  int
+	Combined, Ignored, Errors, Exceptions int
+	LastVoucherID                         int
+	LineErrors                            []string
+}

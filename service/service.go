@@ -1,0 +1,456 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// Config is the service's configuration; New fills in the defaults.
+type Config struct {
+	// Company is pinned on every Tally request unless a caller picks
+	// another; empty means Tally's active company, which is risky (Tally
+	// silently reads and writes whichever company is active), so cmd warns.
+	Company string
+	// CompanyState is the company's state for GST place of supply; empty
+	// means "ask Tally" (the Company collection's state), once per company.
+	CompanyState string
+	// SalesLedger is credited with the taxable value of an order. Default "Sales".
+	SalesLedger string
+	// Tax names the GST ledgers. Default CGST, SGST and IGST.
+	Tax TaxLedgers
+	// DefaultGSTRate applies to order lines without a rate. Default 18.
+	DefaultGSTRate decimal.Decimal
+	// DefaultCreditDays is the credit period of an order without one. Default 30.
+	DefaultCreditDays int
+	// PartyGroup is where new parties go. Default "Sundry Debtors".
+	PartyGroup string
+	// Location decides what "today" is. Default Asia/Kolkata.
+	Location *time.Location
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Service holds the use cases the API exposes. It is safe for concurrent use.
+type Service struct {
+	gw  Gateway
+	cfg Config
+
+	mu     sync.Mutex
+	states map[string]string // company (folded) → state, learnt from Tally
+}
+
+// New returns a Service over gw.
+func New(gw Gateway, cfg Config) *Service {
+	if cfg.SalesLedger == "" {
+		cfg.SalesLedger = "Sales"
+	}
+	if cfg.Tax == (TaxLedgers{}) {
+		cfg.Tax = TaxLedgers{CGST: "CGST", SGST: "SGST", IGST: "IGST"}
+	}
+	if cfg.DefaultGSTRate.IsZero() {
+		cfg.DefaultGSTRate = decimal.NewFromInt(18)
+	}
+	if cfg.DefaultCreditDays == 0 {
+		cfg.DefaultCreditDays = 30
+	}
+	if cfg.PartyGroup == "" {
+		cfg.PartyGroup = "Sundry Debtors"
+	}
+	if cfg.Location == nil {
+		cfg.Location = indiaTime()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{gw: gw, cfg: cfg, states: map[string]string{}}
+}
+
+// indiaTime is Asia/Kolkata; India has had no DST since 1945, so a fixed
+// +05:30 zone is exact when the tz database is missing (a static binary in a
+// scratch image).
+func indiaTime() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Kolkata"); err == nil {
+		return loc
+	}
+	return time.FixedZone("IST", 5*3600+1800)
+}
+
+// Today returns today's date where the business is.
+func (s *Service) Today() time.Time { return Day(s.cfg.Now(), s.cfg.Location) }
+
+// Company returns the configured company.
+func (s *Service) Company() string { return s.cfg.Company }
+
+func (s *Service) company(c string) string {
+	if c = strings.TrimSpace(c); c != "" {
+		return c
+	}
+	return s.cfg.Company
+}
+
+// foldName folds a Tally name the way Tally matches names: ASCII case folded
+// and surrounding spaces ignored (tally-protocol.md §9.4).
+func foldName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// maxNameLen bounds names sent to Tally. TallyPrime's own limit is not
+// documented; a bound keeps absurd input away from a gateway that cannot
+// defend itself.
+const maxNameLen = 200
+
+// ValidateName checks a Tally master name (party, ledger, company) before it
+// goes anywhere near Tally. field names the input in the error.
+func ValidateName(field, name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return Errorf(Invalid, "invalid_name", "%s must not be empty", field)
+	case !utf8.ValidString(name):
+		return Errorf(Invalid, "invalid_name", "%s is not valid UTF-8", field)
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return Errorf(Invalid, "invalid_name", "%s is longer than %d characters", field, maxNameLen)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return Errorf(Invalid, "invalid_name", "%s must not contain control characters", field)
+	}
+	return nil
+}
+
+// Status is what tallyfacade knows about the Tally it talks to.
+type Status struct {
+	Product       string
+	URL           string
+	Company       string // the configured company
+	CompanyLoaded bool
+	Companies     []string // loaded in Tally
+}
+
+// Status asks Tally whether it runs, which product it is and which companies
+// are loaded. A configured company that is not loaded is reported, not an
+// error: /readyz and `check` decide what it means.
+func (s *Service) Status(ctx context.Context) (Status, error) {
+	ts, err := s.gw.Status(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Product: ts.Product, URL: ts.URL, Company: s.cfg.Company}
+	companies, err := s.gw.Companies(ctx)
+	if err != nil {
+		return st, err
+	}
+	for _, c := range companies {
+		st.Companies = append(st.Companies, c.Name)
+		if s.cfg.Company != "" && foldName(c.Name) == foldName(s.cfg.Company) {
+			st.CompanyLoaded = true
+		}
+	}
+	if s.cfg.Company == "" {
+		st.CompanyLoaded = len(companies) > 0
+	}
+	return st, nil
+}
+
+// Companies lists the companies loaded in Tally.
+func (s *Service) Companies(ctx context.Context) ([]Company, error) {
+	return s.gw.Companies(ctx)
+}
+
+// PartyQuery selects parties.
+type PartyQuery struct {
+	Company string
+	Group   string // default: the configured party group
+	Search  string // case-insensitive substring of the name
+	Offset  int
+	Limit   int // default 50, at most 500
+}
+
+// PartyPage is one page of parties, sorted by name.
+type PartyPage struct {
+	Parties []Party
+	Total   int
+	Offset  int
+	Limit   int
+}
+
+// ListParties lists the parties of a group, filtered and paginated. Tally has
+// no paging of its own for built-in collections, so one request reads the
+// group and the page is cut here.
+func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, error) {
+	if q.Group == "" {
+		q.Group = s.cfg.PartyGroup
+	}
+	if err := ValidateName("group", q.Group); err != nil {
+		return PartyPage{}, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 || q.Offset < 0 {
+		return PartyPage{}, Errorf(Invalid, "invalid_page", "limit must be 1..500 and offset not negative")
+	}
+	all, err := s.gw.Parties(ctx, s.company(q.Company), q.Group)
+	if err != nil {
+		return PartyPage{}, err
+	}
+	needle := strings.ToLower(strings.TrimSpace(q.Search))
+	var match []Party
+	for _, p := range all {
+		if needle == "" || strings.Contains(strings.ToLower(p.Name), needle) {
+			match = append(match, p)
+		}
+	}
+	slices.SortFunc(match, func(a, b Party) int { return cmp.Compare(foldName(a.Name), foldName(b.Name)) })
+	page := PartyPage{Total: len(match), Offset: q.Offset, Limit: q.Limit, Parties: []Party{}}
+	if q.Offset < len(match) {
+		page.Parties = match[q.Offset:min(len(match), q.Offset+q.Limit)]
+	}
+	return page, nil
+}
+
+// GetParty reads one party by name.
+func (s *Service) GetParty(ctx context.Context, company, name string) (Party, error) {
+	if err := ValidateName("name", name); err != nil {
+		return Party{}, err
+	}
+	return s.gw.Party(ctx, s.company(company), name)
+}
+
+// PartyBalance is a party's balance, flat enough for a chatbot template.
+type PartyBalance struct {
+	Party   Party
+	Balance Balance
+	Known   bool // false when Tally sent an empty closing balance
+	AsOf    time.Time
+}
+
+// PartyBalance reads a party's closing balance with one Tally request.
+func (s *Service) PartyBalance(ctx context.Context, company, name string) (PartyBalance, error) {
+	p, err := s.GetParty(ctx, company, name)
+	if err != nil {
+		return PartyBalance{}, err
+	}
+	return PartyBalance{Party: p, Balance: p.Closing, Known: p.ClosingKnown, AsOf: s.Today()}, nil
+}
+
+// ReceivablesQuery selects outstanding bills.
+type ReceivablesQuery struct {
+	Company     string
+	AsOf        time.Time // default today
+	Party       string    // exact party name (Tally's folding), empty for all
+	OverdueOnly bool
+	MinAmount   Paise // bills owing less than this are left out
+}
+
+// Receivable is one outstanding bill. Amount is what the party owes us
+// (positive); a negative amount is a credit in our books, such as an advance.
+type Receivable struct {
+	Party       string
+	Ref         string
+	Date        time.Time
+	Due         time.Time
+	Amount      Paise
+	OverdueDays int // days past due as of AsOf; 0 when not yet due
+}
+
+// PartyReceivables groups one party's bills.
+type PartyReceivables struct {
+	Party   string
+	Bills   []Receivable
+	Total   Paise
+	Overdue Paise
+}
+
+// Receivables is the outstanding-bills answer.
+type Receivables struct {
+	AsOf         time.Time
+	Parties      []PartyReceivables
+	Total        Paise
+	OverdueTotal Paise
+	Bills        int
+}
+
+// Receivables reads Bills Receivable and recomputes overdue days from each
+// bill's due date and AsOf: Tally's BILLOVERDUE is computed against its own
+// period date and ignores the ageing setting (tally-protocol.md §9.3 D).
+func (s *Service) Receivables(ctx context.Context, q ReceivablesQuery) (Receivables, error) {
+	if q.AsOf.IsZero() {
+		q.AsOf = s.Today()
+	}
+	bills, err := s.gw.Receivables(ctx, s.company(q.Company), q.AsOf)
+	if err != nil {
+		return Receivables{}, err
+	}
+	out := Receivables{AsOf: q.AsOf, Parties: []PartyReceivables{}}
+	byParty := map[string]int{}
+	for _, b := range bills {
+		if q.Party != "" && foldName(b.Party) != foldName(q.Party) {
+			continue
+		}
+		r := Receivable{Party: b.Party, Ref: b.Ref, Date: b.Date, Due: b.Due, Amount: -b.Pending.Signed}
+		due := b.Due
+		if due.IsZero() {
+			due = b.Date
+		}
+		if d := int(q.AsOf.Sub(due).Hours() / 24); d > 0 {
+			r.OverdueDays = d
+		}
+		if q.OverdueOnly && r.OverdueDays == 0 || r.Amount < q.MinAmount {
+			continue
+		}
+		i, ok := byParty[foldName(b.Party)]
+		if !ok {
+			i = len(out.Parties)
+			byParty[foldName(b.Party)] = i
+			out.Parties = append(out.Parties, PartyReceivables{Party: b.Party})
+		}
+		pr := &out.Parties[i]
+		pr.Bills = append(pr.Bills, r)
+		pr.Total += r.Amount
+		out.Total += r.Amount
+		if r.OverdueDays > 0 {
+			pr.Overdue += r.Amount
+			out.OverdueTotal += r.Amount
+		}
+		out.Bills++
+	}
+	slices.SortFunc(out.Parties, func(a, b PartyReceivables) int { return cmp.Compare(foldName(a.Party), foldName(b.Party)) })
+	for _, p := range out.Parties {
+		slices.SortStableFunc(p.Bills, func(a, b Receivable) int { return a.Due.Compare(b.Due) })
+	}
+	return out, nil
+}
+
+// TrialBalance is the trial balance with its totals.
+type TrialBalance struct {
+	AsOf        time.Time
+	LedgerWise  bool
+	Rows        []TrialBalanceRow
+	TotalDebit  Paise
+	TotalCredit Paise
+}
+
+// TrialBalance reads the trial balance as of a date (default today).
+func (s *Service) TrialBalance(ctx context.Context, company string, asOf time.Time, ledgerWise bool) (TrialBalance, error) {
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	rows, err := s.gw.TrialBalance(ctx, s.company(company), asOf, ledgerWise)
+	if err != nil {
+		return TrialBalance{}, err
+	}
+	tb := TrialBalance{AsOf: asOf, LedgerWise: ledgerWise, Rows: rows}
+	for _, r := range rows {
+		tb.TotalDebit += r.Debit
+		tb.TotalCredit += r.Credit
+	}
+	return tb, nil
+}
+
+// CreateParty creates a party ledger and reads it back. A party that already
+// exists is a Conflict whose Subject is the existing party: real Tally would
+// silently alter it (overwriting its group and opening balance) on a Create.
+func (s *Service) CreateParty(ctx context.Context, company string, p NewParty) (Party, error) {
+	company = s.company(company)
+	if err := s.validateNewParty(&p); err != nil {
+		return Party{}, err
+	}
+	existing, err := s.gw.Party(ctx, company, p.Name)
+	switch {
+	case err == nil:
+		return existing, partyExists(existing)
+	case KindOf(err) != NotFound:
+		return Party{}, err
+	}
+	if _, err := s.gw.CreateParty(ctx, company, p); err != nil {
+		if KindOf(err) == Conflict {
+			// Created by someone else between our read and our write;
+			// Tally has altered it, which we report rather than hide.
+			if again, rerr := s.gw.Party(ctx, company, p.Name); rerr == nil {
+				return again, partyExists(again)
+			}
+		}
+		return Party{}, err
+	}
+	return s.gw.Party(ctx, company, p.Name)
+}
+
+func partyExists(p Party) *Error {
+	return &Error{Kind: Conflict, Code: "party_exists", Subject: p,
+		Message: "a party named " + quote(p.Name) + " already exists (under " + p.Group + ")",
+		Hint:    "Use the existing party, or choose another name."}
+}
+
+func quote(s string) string { return "'" + s + "'" }
+
+// validateNewParty checks and normalises a party to create.
+func (s *Service) validateNewParty(p *NewParty) error {
+	p.Name = strings.TrimSpace(p.Name)
+	if err := ValidateName("name", p.Name); err != nil {
+		return err
+	}
+	if p.Group == "" {
+		p.Group = s.cfg.PartyGroup
+	}
+	if err := ValidateName("group", p.Group); err != nil {
+		return err
+	}
+	if p.Mobile != "" {
+		if m := NormalizeMobile(p.Mobile); !m.Valid {
+			return Errorf(Invalid, "invalid_mobile", "mobile %s is not usable: %s", quote(p.Mobile), m.Reason)
+		}
+	}
+	if p.CreditDays < 0 || p.CreditDays > 3650 {
+		return Errorf(Invalid, "invalid_credit_days", "credit_days must be between 0 and 3650")
+	}
+	if p.ApplicableFrom.IsZero() {
+		p.ApplicableFrom = s.Today()
+	}
+	for _, f := range []struct{ name, v string }{{"email", p.Email}, {"state", p.State}, {"country", p.Country},
+		{"gstin", p.GSTIN}, {"pincode", p.Pincode}} {
+		if strings.IndexFunc(f.v, unicode.IsControl) >= 0 || utf8.RuneCountInString(f.v) > maxNameLen {
+			return Errorf(Invalid, "invalid_"+f.name, "%s must be at most %d characters without control characters", f.name, maxNameLen)
+		}
+	}
+	for _, line := range p.Address {
+		if strings.IndexFunc(line, unicode.IsControl) >= 0 || utf8.RuneCountInString(line) > maxNameLen {
+			return Errorf(Invalid, "invalid_address", "address lines must be at most %d characters without control characters", maxNameLen)
+		}
+	}
+	return nil
+}
+
+// companyState returns the company's state for place of supply: configured,
+// or learnt from Tally once per company.
+func (s *Service) companyState(ctx context.Context, company string) (string, error) {
+	if s.cfg.CompanyState != "" {
+		return s.cfg.CompanyState, nil
+	}
+	key := foldName(company)
+	s.mu.Lock()
+	st, ok := s.states[key]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	companies, err := s.gw.Companies(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range companies {
+		if foldName(c.Name) == key || key == "" {
+			st = c.State
+			break
+		}
+	}
+	if st != "" {
+		s.mu.Lock()
+		s.states[key] = st
+		s.mu.Unlock()
+	}
+	return st, nil
+}
