@@ -161,7 +161,7 @@ func TestPlaceOrderExistingIntraStateParty(t *testing.T) {
 		Ref:   "WA-1001",
 		Party: service.NewParty{Name: "rajesh enterprises"}, // Tally folds case
 		Lines: []service.OrderLine{
-			{Item: "Steel rod", Quantity: dec("10"), Rate: 45000},               // 4,500.00 at 18%
+			{Item: "Steel rod", Quantity: dec("10"), Rate: 45000},                // 4,500.00 at 18%
 			{Item: "Bolts", Quantity: dec("2.5"), Rate: 1999, GSTRate: ptr("5")}, // 49.975 → 49.98 at 5%
 		},
 	}
