@@ -259,7 +259,10 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 		// Tally answers 200 even for its own errors, so anything else came
 		// from something in between: a tunnel, a proxy, another service.
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
-		return &GatewayError{Kind: ErrHTTPStatus, URL: c.url, Write: write,
+		// A 5xx from a tunnel or proxy (502, 504) can come after it handed
+		// the request to Tally, so a write is then of unknown fate; a 4xx
+		// (the tunnel's own auth) means it was never forwarded.
+		return &GatewayError{Kind: ErrHTTPStatus, URL: c.url, Write: write, Ambiguous: write && resp.StatusCode >= 500,
 			Err: fmt.Errorf("HTTP %d: %q", resp.StatusCode, truncate(string(snippet), 120))}
 	}
 	br := bufio.NewReaderSize(NewReader(resp.Body), 64<<10)
@@ -270,14 +273,16 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 		if isTransport(err) {
 			return c.transportError(ctx, write, err)
 		}
-		return &GatewayError{Kind: ErrGarbage, URL: c.url, Write: write, Err: err}
+		// Something answered after receiving the request; for a write we
+		// cannot tell whether Tally applied it.
+		return &GatewayError{Kind: ErrGarbage, URL: c.url, Write: write, Ambiguous: write, Err: err}
 	}
 	if err := handle(br); err != nil {
 		if isTransport(err) {
 			return c.transportError(ctx, write, err)
 		}
 		if isSyntax(err) {
-			return &GatewayError{Kind: ErrGarbage, URL: c.url, Write: write, Err: err}
+			return &GatewayError{Kind: ErrGarbage, URL: c.url, Write: write, Ambiguous: write, Err: err}
 		}
 		return err
 	}
