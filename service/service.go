@@ -193,9 +193,18 @@ func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, err
 	if q.Limit > 500 || q.Offset < 0 {
 		return PartyPage{}, Errorf(Invalid, "invalid_page", "limit must be 1..500 and offset not negative")
 	}
-	all, err := s.gw.Parties(ctx, s.company(q.Company), q.Group)
+	company := s.company(q.Company)
+	all, err := s.gw.Parties(ctx, company, q.Group)
 	if err != nil {
 		return PartyPage{}, err
+	}
+	if len(all) == 0 {
+		// Tally answers a collection read for a company it has not loaded
+		// with zero rows and STATUS 1 (tally-protocol.md §9.5), so an empty
+		// list needs one more question before it can be trusted.
+		if err := s.checkLoaded(ctx, company); err != nil {
+			return PartyPage{}, err
+		}
 	}
 	needle := strings.ToLower(strings.TrimSpace(q.Search))
 	var match []Party
@@ -210,6 +219,27 @@ func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, err
 		page.Parties = match[q.Offset:min(len(match), q.Offset+q.Limit)]
 	}
 	return page, nil
+}
+
+// checkLoaded returns company_not_loaded when Tally has no such company open.
+func (s *Service) checkLoaded(ctx context.Context, company string) error {
+	if company == "" {
+		return nil
+	}
+	companies, err := s.gw.Companies(ctx)
+	if err != nil {
+		return err
+	}
+	var loaded []string
+	for _, c := range companies {
+		if foldName(c.Name) == foldName(company) {
+			return nil
+		}
+		loaded = append(loaded, c.Name)
+	}
+	return &Error{Kind: Unavailable, Code: "company_not_loaded",
+		Message: "company " + quote(company) + " is not loaded in Tally (loaded: " + strings.Join(loaded, ", ") + ")",
+		Hint:    "Load the company in Tally (Company → Select), or use the exact name of a loaded company."}
 }
 
 // GetParty reads one party by name.

@@ -659,7 +659,9 @@ func translate(op string, err error) error {
 			fmt.Sprintf("Load the company %q in Tally (Company → Select), or fix TALLY_COMPANY to its exact name.", cn.Company))
 	}
 	if ie, ok := errors.AsType[*ImportError](err); ok {
-		return mk(service.Upstream, "tally_rejected", importRejectionMessage(ie.Result), ie.Hint())
+		e := &service.Error{Kind: service.Upstream, Code: "tally_rejected", Message: importRejectionMessage(ie.Result),
+			Hint: ie.Hint(), Subject: outcomeFromResult(ie.Result), Err: cause}
+		return e
 	}
 	if se, ok := errors.AsType[*StatusError](err); ok {
 		msg := strings.Join(se.LineErrors, "; ")

@@ -1,0 +1,225 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tallyfacade/tallyfacade/api"
+	"github.com/tallyfacade/tallyfacade/openapi"
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
+)
+
+var updateGolden = flag.Bool("update-api-golden", false, "rewrite api/testdata/*.golden.json from the responses")
+
+const (
+	testKey   = "test-key-0123456789abcdef"
+	otherKey  = "second-key-for-rotation"
+	requestID = "test-request-1"
+)
+
+// ist is India's zone; the service's "today" is taken there.
+var ist = time.FixedZone("IST", 5*3600+1800)
+
+// testNow is 23 June 2026, 10:00 in Mumbai: the simulator's "today" too.
+var testNow = time.Date(2026, time.June, 23, 10, 0, 0, 0, ist)
+
+// swaggerDoc reads the generated spec once: swag's ReadDoc writes to the
+// package-level SwaggerInfo, so concurrent calls race (cmd calls it once too).
+func swaggerDoc() []byte { return openapi.SwaggerJSON }
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testBundle is the real stack: simulator, Tally client and gateway, service,
+// api server.
+type testBundle struct {
+	sim  *tallysim.Server
+	srv  *api.Server
+	logs *syncBuffer
+}
+
+type setupOpts struct {
+	company   string // default ABC Traders
+	bodyLimit string
+	ready     func(context.Context) error
+	timeout   time.Duration
+	noAuth    bool
+}
+
+// setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
+func setup(t *testing.T, opts setupOpts) *testBundle {
+	t.Helper()
+	sim := tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, time.June, 23)})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	client, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: sim.URL(), Timeout: 3 * time.Second, QueueWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.company == "" {
+		opts.company = tallysim.DemoCompanyName
+	}
+	svc := service.New(tallyxml.NewGateway(client), service.Config{Company: opts.company, Now: func() time.Time { return testNow }})
+	logs := &syncBuffer{}
+	keys := []string{testKey, otherKey}
+	if opts.noAuth {
+		keys = nil
+	}
+	srv, err := api.New(svc, api.Config{
+		APIKeys:        keys,
+		InsecureNoAuth: opts.noAuth,
+		RequestTimeout: opts.timeout,
+		BodyLimit:      opts.bodyLimit,
+		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Ready:          opts.ready,
+		Spec:           swaggerDoc(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{sim: sim, srv: srv, logs: logs}
+}
+
+// call is one request to the server.
+type call struct {
+	method  string
+	target  string
+	body    string
+	headers map[string]string
+	noKey   bool
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (b *testBundle) do(t *testing.T, c call) reply {
+	t.Helper()
+	return b.send(t, c, false)
+}
+
+// doChunked sends the body without Content-Length, as a chunked upload.
+func (b *testBundle) doChunked(t *testing.T, c call) reply {
+	t.Helper()
+	return b.send(t, c, true)
+}
+
+func (b *testBundle) send(t *testing.T, c call, chunked bool) reply {
+	t.Helper()
+	if c.method == "" {
+		c.method = http.MethodGet
+	}
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+	}
+	req := httptest.NewRequest(c.method, c.target, body)
+	if chunked {
+		req.ContentLength = -1
+	}
+	req.Header.Set("X-Request-Id", requestID)
+	if c.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if !c.noKey {
+		req.Header.Set("X-API-Key", testKey)
+	}
+	for k, v := range c.headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	b.srv.Handler().ServeHTTP(rec, req)
+	return reply{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// decode unmarshals a JSON body into a generic value, failing the test on
+// anything that is not JSON.
+func decode(t *testing.T, body []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, body)
+	}
+	return v
+}
+
+// field returns a top-level field of a JSON object body.
+func field(t *testing.T, body []byte, name string) any {
+	t.Helper()
+	m, ok := decode(t, body).(map[string]any)
+	if !ok {
+		t.Fatalf("body is not a JSON object: %s", body)
+	}
+	return m[name]
+}
+
+// checkGolden compares a JSON body with testdata/name.golden.json,
+// semantically (key order and spacing do not matter). -update-api-golden
+// rewrites the file.
+func checkGolden(t *testing.T, name string, body []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden.json")
+	got := decode(t, body)
+	if *updateGolden {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(got); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./api -update-api-golden to create it)", err)
+	}
+	if diff := cmp.Diff(decode(t, raw), got); diff != "" {
+		t.Errorf("%s: body differs from the golden file (-want +got):\n%s", name, diff)
+	}
+}

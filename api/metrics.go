@@ -1,0 +1,108 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics holds the server's own Prometheus registry: no global default
+// registry, so two servers (or tests in parallel) never collide.
+type metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	tally      *prometheus.HistogramVec
+	tallyQueue prometheus.Histogram
+	handler    echo.HandlerFunc
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "http_requests_total",
+		Help: "HTTP requests by method, route template and status.",
+	}, []string{"method", "route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "http_request_duration_seconds",
+		Help: "HTTP request latency by method, route template and status.",
+		// Chatbot platforms give up at 10 s; Tally reports take seconds.
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20},
+	}, []string{"method", "route", "status"})
+	m.tally = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tally_request_duration_seconds",
+		Help:    "Tally gateway requests by kind and outcome, from sending to the end of the answer.",
+		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"kind", "outcome"})
+	m.tallyQueue = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "tally_gateway_queue_wait_seconds",
+		Help:    "Time a Tally request waited for the one in flight (the gateway is serial).",
+		Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	return m
+}
+
+// TallyObservation is one Tally gateway request, for metrics. Its fields
+// match tallyxml.Observation, so cmd can convert one to the other
+// (api.TallyObservation(o)) without api importing tallyxml.
+type TallyObservation struct {
+	Kind      string        // the request kind ("export:object:Ledger", "status", …)
+	Outcome   string        // "ok" or a short error label ("timeout", "refused", …)
+	QueueWait time.Duration // time spent waiting for the request in flight
+	Duration  time.Duration // time from sending to the end of the answer
+}
+
+// ObserveTally records a Tally gateway request as
+// tally_request_duration_seconds{kind,outcome} and
+// tally_gateway_queue_wait_seconds. It does not block, so it can be the
+// Tally client's Observe hook.
+func (s *Server) ObserveTally(o TallyObservation) {
+	s.metrics.tally.WithLabelValues(o.Kind, o.Outcome).Observe(o.Duration.Seconds())
+	s.metrics.tallyQueue.Observe(o.QueueWait.Seconds())
+}
+
+// metricsMiddleware counts and times requests by route template. It hands
+// an error to the error handler itself, so the status it records is the one
+// the client got.
+func (s *Server) metricsMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		status := strconv.Itoa(c.Response().Status)
+		route := s.routeLabel(c)
+		method := c.Request().Method
+		s.metrics.requests.WithLabelValues(method, route, status).Inc()
+		s.metrics.latency.WithLabelValues(method, route, status).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// routeLabel is the route template, never the raw path, so party names do
+// not explode the label cardinality.
+// Echo leaves a partial match's path in c.Path() on a 404, so only
+// registered templates count.
+func (s *Server) routeLabel(c echo.Context) string {
+	if _, ok := s.paths[c.Path()]; ok {
+		return c.Path()
+	}
+	return "unmatched"
+}
+
+// metricsHandler serves Prometheus metrics.
+//
+//	@Summary		Prometheus metrics
+//	@Description	Request counts and latencies by route template and status, and Tally gateway request durations and queue waits. Open, like the probes.
+//	@Tags			system
+//	@Produce		plain
+//	@Success		200	{string}	string	"Prometheus text exposition format"
+//	@Router			/metrics [get]
+func (s *Server) metricsHandler(c echo.Context) error { return s.metrics.handler(c) }

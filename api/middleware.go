@@ -1,0 +1,162 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// Context keys of values the middleware and handlers share.
+const (
+	keyRequestID = "tallyfacade.request_id"
+	keyCompany   = "tallyfacade.company"
+)
+
+// headerRequestID is read from the client (when sane) and always answered.
+const headerRequestID = "X-Request-Id"
+
+// requestIDMiddleware gives every request an id, taken from X-Request-Id
+// when the caller sent a sane one (so a chatbot platform's id can be traced
+// through our logs) and generated otherwise.
+func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(headerRequestID)
+		if !saneRequestID(id) {
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Set(keyRequestID, id)
+		c.Response().Header().Set(headerRequestID, id)
+		return next(c)
+	}
+}
+
+// saneRequestID accepts short ids of URL-safe characters only, so a caller
+// cannot inject text into logs or response headers.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(keyRequestID).(string)
+	return id
+}
+
+// recoverMiddleware turns a panic into an Internal error with its stack, for
+// the error handler to log once and answer 500.
+func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r) // net/http's own way to abort a response
+				}
+				err = &service.Error{Kind: service.Internal, Code: "internal",
+					Err: fmt.Errorf("panic: %v\n%s", r, debug.Stack())}
+			}
+		}()
+		return next(c)
+	}
+}
+
+// timeoutMiddleware puts a deadline on the request's context, so a stuck
+// Tally cannot hold a request (and its goroutine) forever. The Tally client
+// honours the earlier of this and its own timeout.
+func (s *Server) timeoutMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.timeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+// bodyLimitMiddleware refuses bodies over the limit: at once when
+// Content-Length says so, else when reading passes it (chunked bodies). The
+// error handler answers 413 in both cases.
+func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > s.limit {
+			return &http.MaxBytesError{Limit: s.limit}
+		}
+		if req.Body != nil {
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, s.limit)
+		}
+		return next(c)
+	}
+}
+
+// authenticate accepts "Authorization: Bearer <key>" or "X-API-Key: <key>".
+// Keys are never logged, and the comparison runs over every configured key
+// without stopping at a match, in constant time.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.noAuth {
+			return next(c)
+		}
+		key := c.Request().Header.Get("X-API-Key")
+		if key == "" {
+			if scheme, rest, ok := strings.Cut(c.Request().Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+				key = strings.TrimSpace(rest)
+			}
+		}
+		if key == "" {
+			return &service.Error{Kind: service.Unauthenticated, Code: "unauthenticated",
+				Message: "An API key is required.",
+				Hint:    "Send the key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."}
+		}
+		if !s.keyValid(key) {
+			return &service.Error{Kind: service.Unauthenticated, Code: "unauthenticated",
+				Message: "The API key is not valid."}
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) keyValid(key string) bool {
+	got := sha256.Sum256([]byte(key))
+	match := 0
+	for i := range s.keys {
+		match |= subtle.ConstantTimeCompare(got[:], s.keys[i][:])
+	}
+	return match == 1
+}
+
+// writeJSON writes v as JSON without HTML escaping, so "A & B <Traders>"
+// reads as typed in bodies that chatbots template.
+func writeJSON(c echo.Context, status int, contentType string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if contentType == "" {
+		contentType = echo.MIMEApplicationJSON
+	}
+	return c.Blob(status, contentType, buf.Bytes())
+}

@@ -1,0 +1,276 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// OrderRequest is a sales order to post to Tally as a Sales voucher.
+type OrderRequest struct {
+	// OrderRef is the order's own reference (e.g. a WhatsApp order id). It
+	// becomes the bill reference, and sending the same reference again
+	// replaces the voucher instead of duplicating it. Default: derived from
+	// the order's content.
+	OrderRef string `json:"order_ref,omitempty" validate:"max=60,nocontrol" example:"WA-1001"`
+	// The voucher date, YYYY-MM-DD. Default: today in Asia/Kolkata.
+	Date string `json:"date,omitempty" validate:"omitempty,datetime=2006-01-02" format:"date" example:"2026-06-23"`
+	// The customer; created under Sundry Debtors when missing.
+	Party OrderPartyRequest `json:"party" validate:"required"`
+	// The items ordered.
+	Lines []OrderLineRequest `json:"lines" validate:"required,min=1,max=200,dive"`
+	// Credited with the taxable value. Default: the configured one ("Sales").
+	SalesLedger string `json:"sales_ledger,omitempty" validate:"max=200,nocontrol" example:"Sales"`
+	// The voucher's narration.
+	Narration string `json:"narration,omitempty" validate:"max=1000" example:"WhatsApp order WA-1001"`
+	// The credit period; the bill falls due this many days after the date. Default 30.
+	CreditDays *int `json:"credit_days,omitempty" validate:"omitempty,min=0,max=3650" example:"30"`
+}
+
+// OrderPartyRequest names the customer of an order. Only Name is needed for
+// an existing party; the rest is used only to create a missing one.
+type OrderPartyRequest struct {
+	// The ledger name (Tally matches it case-insensitively).
+	Name string `json:"name" validate:"required,max=200,nocontrol" example:"Rajesh Enterprises"`
+	// The mobile number in any common Indian form.
+	Mobile string `json:"mobile,omitempty" validate:"max=40" example:"9820012345"`
+	// The party's e-mail address.
+	Email string `json:"email,omitempty" validate:"omitempty,email,max=200" example:"accounts@rajeshenterprises.in"`
+	// State decides GST: the company's state means CGST+SGST, another state IGST.
+	State string `json:"state,omitempty" validate:"max=100,nocontrol" example:"Maharashtra"`
+	// Country of residence.
+	Country string `json:"country,omitempty" validate:"max=100,nocontrol" example:"India"`
+	// The party's GST number.
+	GSTIN string `json:"gstin,omitempty" validate:"omitempty,gstin" example:"27AAPFR1234C1Z5"`
+	// Address lines.
+	Address []string `json:"address,omitempty" validate:"max=5,dive,max=200,nocontrol" example:"12 Kalbadevi Road,Mumbai"`
+	// The six-digit postal code.
+	Pincode string `json:"pincode,omitempty" validate:"omitempty,numeric,len=6" example:"400002"`
+}
+
+// OrderLineRequest is one item of an order.
+type OrderLineRequest struct {
+	// The stock item name.
+	Item string `json:"item" validate:"required,max=200,nocontrol" example:"Steel rod 12mm"`
+	// A decimal string or number, exact, at most 4 decimals.
+	Quantity Decimal `json:"quantity" validate:"required" swaggertype:"string" example:"10"`
+	// The price per unit before tax, a decimal string or number with at most 2 decimals.
+	Rate Decimal `json:"rate" validate:"required" swaggertype:"string" example:"4500.00"`
+	// The GST percent (one of 0, 0.1, 0.25, 1.5, 3, 5, 6, 7.5, 12, 18, 28, 40, as the service allows). Default 18.
+	GSTRate Decimal `json:"gst_rate,omitempty" swaggertype:"string" example:"18"`
+	// The unit of measure, carried through.
+	Unit string `json:"unit,omitempty" validate:"max=20,nocontrol" example:"NOS"`
+}
+
+// OrderResponse is what Tally created for an order.
+type OrderResponse struct {
+	// Company the voucher was posted to.
+	Company string `json:"company" example:"ABC Traders"`
+	// The ledger debited, as Tally spells it.
+	Party string `json:"party" example:"Rajesh Enterprises"`
+	// True when the party did not exist and was created.
+	PartyCreated bool `json:"party_created" example:"false"`
+	// The Tally voucher type.
+	VoucherType string `json:"voucher_type" example:"Sales"`
+	// The bill reference the order is receivable under.
+	BillRef string `json:"bill_ref" example:"WA-1001"`
+	// The voucher's REMOTEID; the same order maps to the same id.
+	RemoteID string `json:"remote_id" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
+	// The voucher date.
+	Date string `json:"date" format:"date" example:"2026-06-23"`
+	// When the bill falls due.
+	DueDate string `json:"due_date" format:"date" example:"2026-07-23"`
+	// Tally's LASTVCHID for the import.
+	LastVoucherID int `json:"last_voucher_id" example:"42"`
+	// True when a voucher with this REMOTEID existed and Tally replaced it.
+	Replaced bool `json:"replaced" example:"false"`
+	// True when IGST applied instead of CGST+SGST.
+	Interstate bool `json:"interstate" example:"false"`
+	// The voucher's totals.
+	Amounts OrderAmounts `json:"amounts"`
+	// The per-line figures.
+	Lines []OrderLineResponse `json:"lines"`
+	// A ready sentence for a chatbot reply.
+	Message string `json:"message" example:"Order WA-1001 for Rajesh Enterprises is in Tally: ₹53,100.00, due 23 Jul 2026."`
+}
+
+// OrderAmounts are an order's totals.
+type OrderAmounts struct {
+	// The value before tax, credited to the sales ledger.
+	Taxable service.Paise `json:"taxable" swaggertype:"string" example:"45000.00"`
+	// The tax credited to each GST ledger.
+	Taxes []TaxAmountJSON `json:"taxes"`
+	// The sum of taxes.
+	Tax service.Paise `json:"tax" swaggertype:"string" example:"8100.00"`
+	// What the party is debited.
+	Total service.Paise `json:"total" swaggertype:"string" example:"53100.00"`
+}
+
+// TaxAmountJSON is one GST ledger's amount.
+type TaxAmountJSON struct {
+	// The GST duty ledger.
+	Ledger string `json:"ledger" example:"CGST"`
+	// Amount credited to it.
+	Amount service.Paise `json:"amount" swaggertype:"string" example:"4050.00"`
+}
+
+// OrderLineResponse is one priced line.
+type OrderLineResponse struct {
+	// The stock item name.
+	Item string `json:"item" example:"Steel rod 12mm"`
+	// Quantity as given.
+	Quantity string `json:"quantity" example:"10"`
+	// Unit as given.
+	Unit string `json:"unit" example:"NOS"`
+	// Rate per unit before tax.
+	Rate service.Paise `json:"rate" swaggertype:"string" example:"4500.00"`
+	// Quantity × rate, rounded half-up to the paisa.
+	Taxable service.Paise `json:"taxable" swaggertype:"string" example:"45000.00"`
+	// The percent applied.
+	GSTRate string `json:"gst_rate" example:"18"`
+	// The central tax (intra-state).
+	CGST service.Paise `json:"cgst" swaggertype:"string" example:"4050.00"`
+	// The state tax (intra-state).
+	SGST service.Paise `json:"sgst" swaggertype:"string" example:"4050.00"`
+	// The integrated tax (inter-state).
+	IGST service.Paise `json:"igst" swaggertype:"string" example:"0.00"`
+	// Taxable plus GST.
+	Amount service.Paise `json:"amount" swaggertype:"string" example:"53100.00"`
+}
+
+// placeOrder posts a sales order.
+//
+//	@Summary		Post a sales order
+//	@Description	Posts an order as one Sales voucher: the party is debited the total with a bill due after the credit period (so it shows in receivables), the sales ledger credited the taxable value, the GST ledgers their tax, balanced to the paisa. A missing party is created first. Sending the same order_ref again replaces the voucher instead of duplicating it. Quantities and rates are exact decimals (strings or numbers), never floats.
+//	@Tags			orders
+//	@Accept			json
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			company	query		string			false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			order	body		OrderRequest	true	"The order"
+//	@Success		201		{object}	OrderResponse
+//	@Failure		400		{object}	Problem	"malformed_json, empty_body"
+//	@Failure		401		{object}	Problem	"unauthenticated"
+//	@Failure		404		{object}	Problem	"unknown_company"
+//	@Failure		413		{object}	Problem	"body_too_large"
+//	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_missing (hint), tally_rejected (line_errors)"
+//	@Failure		503		{object}	Problem	"Tally unavailable; tally_timeout and tally_outcome_unknown mean the voucher may exist: resend the same order_ref"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/orders [post]
+func (s *Server) placeOrder(c echo.Context) error {
+	q := query{c: c}
+	company := q.company()
+	if err := q.err(); err != nil {
+		return err
+	}
+	var req OrderRequest
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	// Tags and decimals are checked together, so one answer lists every
+	// bad field.
+	o, convErr := toServiceOrder(req)
+	if err := mergeInvalid(s.check(&req), convErr); err != nil {
+		return err
+	}
+	o.Company = company
+	res, err := s.svc.PlaceOrder(c.Request().Context(), o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusCreated, "", toOrderResponse(res))
+}
+
+// toServiceOrder converts an order request, parsing the decimals exactly and
+// naming every bad one by its JSON path.
+func toServiceOrder(r OrderRequest) (service.Order, error) {
+	var fields []FieldError
+	fail := func(field, msg string) { fields = append(fields, FieldError{Field: field, Message: msg}) }
+	o := service.Order{
+		Ref: r.OrderRef, SalesLedger: r.SalesLedger, Narration: r.Narration, CreditDays: r.CreditDays,
+		Party: service.NewParty{Name: r.Party.Name, Mobile: r.Party.Mobile, Email: r.Party.Email, State: r.Party.State,
+			Country: r.Party.Country, GSTIN: r.Party.GSTIN, Address: r.Party.Address, Pincode: r.Party.Pincode, BillWise: true},
+	}
+	if o.Party.GSTIN != "" {
+		o.Party.GSTRegistrationType = "Regular"
+	} else {
+		o.Party.GSTRegistrationType = "Unregistered/Consumer"
+	}
+	if r.Date != "" {
+		// The validator's datetime tag reports a bad date.
+		o.Date, _ = time.Parse(time.DateOnly, r.Date)
+	}
+	for i, l := range r.Lines {
+		path := fmt.Sprintf("lines[%d].", i)
+		line := service.OrderLine{Item: l.Item, Unit: l.Unit}
+		if q, why := parseDecimal(l.Quantity); why != "" {
+			fail(path+"quantity", why)
+		} else if q.Sign() <= 0 {
+			fail(path+"quantity", "must be greater than 0")
+		} else {
+			line.Quantity = q
+		}
+		if p, err := service.ParsePaise(string(l.Rate)); err != nil || !decimalPattern.MatchString(strings.TrimSpace(string(l.Rate))) {
+			fail(path+"rate", "must be an amount such as 4500 or 4500.50, with at most 2 decimals")
+		} else if p < 0 {
+			fail(path+"rate", "must not be negative")
+		} else {
+			line.Rate = p
+		}
+		if l.GSTRate != "" {
+			g, why := parseDecimal(l.GSTRate)
+			switch {
+			case why != "":
+				fail(path+"gst_rate", why)
+			case !service.IsGSTSlab(g):
+				fail(path+"gst_rate", "must be a GST rate: "+slabList())
+			default:
+				line.GSTRate = &g
+			}
+		}
+		o.Lines = append(o.Lines, line)
+	}
+	if len(fields) > 0 {
+		return service.Order{}, invalidFields(fields...)
+	}
+	return o, nil
+}
+
+func slabList() string {
+	slabs := service.GSTSlabs()
+	parts := make([]string, len(slabs))
+	for i, s := range slabs {
+		parts[i] = s.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func toOrderResponse(r service.OrderResult) OrderResponse {
+	out := OrderResponse{
+		Company: r.Company, Party: r.Party, PartyCreated: r.PartyCreated, VoucherType: r.VoucherType, BillRef: r.Ref,
+		RemoteID: r.RemoteID, Date: dateString(r.Date), DueDate: dateString(r.Due), LastVoucherID: r.Outcome.LastVoucherID,
+		Replaced: r.Replaced, Interstate: r.Pricing.Interstate,
+		Amounts: OrderAmounts{Taxable: r.Pricing.Taxable, Taxes: make([]TaxAmountJSON, 0, len(r.Pricing.TaxEntries)),
+			Tax: r.Pricing.Tax(), Total: r.Pricing.Total},
+		Lines: make([]OrderLineResponse, 0, len(r.Pricing.Lines)),
+	}
+	for _, t := range r.Pricing.TaxEntries {
+		out.Amounts.Taxes = append(out.Amounts.Taxes, TaxAmountJSON{Ledger: t.Ledger, Amount: t.Amount})
+	}
+	for _, l := range r.Pricing.Lines {
+		out.Lines = append(out.Lines, OrderLineResponse{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, Rate: l.Rate,
+			Taxable: l.Taxable, GSTRate: l.GSTRate.String(), CGST: l.CGST, SGST: l.SGST, IGST: l.IGST, Amount: l.Taxable + l.GST})
+	}
+	verb := "is in Tally"
+	if r.Replaced {
+		verb = "was updated in Tally"
+	}
+	out.Message = fmt.Sprintf("Order %s for %s %s: %s, due %s.", r.Ref, r.Party, verb, r.Pricing.Total.Rupees(), r.Due.Format(messageDate))
+	return out
+}

@@ -1,0 +1,351 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// BalanceJSON is a balance split for clients that should not need Tally's
+// sign convention.
+type BalanceJSON struct {
+	// The absolute balance, two decimals.
+	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	// Side is "Dr" when the party owes us (a debit balance), "Cr" when we
+	// owe the party or hold its advance, and "" for a zero balance.
+	Side string `json:"side" enums:"Dr,Cr," example:"Dr"`
+	// Signed is positive when the party owes us (Dr) and negative for a Cr
+	// balance: the opposite of Tally's own XML sign, where a debit is negative.
+	Signed service.Paise `json:"signed" swaggertype:"string" example:"48500.00"`
+	// The balance for people, with Indian digit grouping.
+	Display string `json:"display" example:"₹48,500.00 Dr"`
+}
+
+// PartyResponse is a party ledger as Tally holds it.
+type PartyResponse struct {
+	// The ledger name, exactly as in Tally.
+	Name string `json:"name" example:"Rajesh Enterprises"`
+	// The ledger's parent group.
+	Group string `json:"group" example:"Sundry Debtors"`
+	// The mobile number as typed in Tally.
+	Mobile string `json:"mobile" example:"9820012345"`
+	// The mobile in E.164 form, or "" when it is not a usable mobile number.
+	MobileE164 string `json:"mobile_e164" example:"+919820012345"`
+	// Tells whether mobile_e164 can receive SMS or WhatsApp.
+	MobileValid bool `json:"mobile_valid" example:"true"`
+	// Says why the mobile is not usable; absent when it is (nothing is guessed).
+	MobileNote string `json:"mobile_note,omitempty" example:"too short"`
+	// The ledger's e-mail address.
+	Email string `json:"email" example:"accounts@rajeshenterprises.in"`
+	// The mailing address, one line per entry.
+	Address []string `json:"address" example:"12 Kalbadevi Road,Mumbai"`
+	// The state for GST place of supply.
+	State string `json:"state" example:"Maharashtra"`
+	// The country of residence.
+	Country string `json:"country" example:"India"`
+	// The postal code.
+	Pincode string `json:"pincode" example:"400002"`
+	// The party's GST number, "" when unregistered.
+	GSTIN string `json:"gstin" example:"27AAPFR1234C1Z5"`
+	// Tally's registration type text.
+	GSTRegistrationType string `json:"gst_registration_type" example:"Regular"`
+	// Tells whether Tally keeps bill-by-bill details for the party.
+	BillWise bool `json:"bill_wise" example:"true"`
+	// The default credit period as Tally holds it.
+	CreditPeriod string `json:"credit_period" example:"30 Days"`
+	// ClosingBalance is the closing balance; null when Tally sent no figure
+	// (a ledger without transactions).
+	ClosingBalance *BalanceJSON `json:"closing_balance"`
+}
+
+// PartyListResponse is one page of parties, sorted by name.
+type PartyListResponse struct {
+	// Parties on this page.
+	Parties []PartyResponse `json:"parties"`
+	// The number of matching parties over all pages.
+	Total int `json:"total" example:"12"`
+	// The index of the first party on this page.
+	Offset int `json:"offset" example:"0"`
+	// The page size.
+	Limit int `json:"limit" example:"50"`
+}
+
+// BalanceResponse is a party's balance, flat so chatbot templates can use
+// each field as a variable.
+type BalanceResponse struct {
+	// The ledger name as Tally spells it.
+	Party string `json:"party" example:"Rajesh Enterprises"`
+	// The absolute closing balance, two decimals.
+	Balance service.Paise `json:"balance" swaggertype:"string" example:"48500.00"`
+	// "Dr" when the party owes us, "Cr" when we owe the party (or hold its advance), "" when zero.
+	Side string `json:"side" enums:"Dr,Cr," example:"Dr"`
+	// Positive when the party owes us (Dr), negative for Cr: the opposite of Tally's XML sign.
+	Signed service.Paise `json:"signed" swaggertype:"string" example:"48500.00"`
+	// The absolute balance for people.
+	Display string `json:"display" example:"₹48,500.00"`
+	// False when Tally sent no closing figure (a ledger without transactions); the amounts are then zero.
+	BalanceKnown bool `json:"balance_known" example:"true"`
+	// The date of the balance (today in Asia/Kolkata).
+	AsOf string `json:"as_of" format:"date" example:"2026-06-23"`
+	// The party's mobile in E.164, "" when not usable.
+	MobileE164 string `json:"mobile_e164" example:"+919820012345"`
+	// A ready sentence for a chatbot reply.
+	Message string `json:"message" example:"Rajesh Enterprises owes ₹48,500.00 as of 23 Jun 2026."`
+}
+
+// CreatePartyRequest is a party ledger to create.
+type CreatePartyRequest struct {
+	// The ledger name; it must not exist yet.
+	Name string `json:"name" validate:"required,max=200,nocontrol" example:"Rajesh Enterprises"`
+	// The parent group. Default: Sundry Debtors.
+	Group string `json:"group,omitempty" validate:"max=200,nocontrol" example:"Sundry Debtors"`
+	// The mobile number in any common Indian form; it must be a usable mobile.
+	Mobile string `json:"mobile,omitempty" validate:"max=40" example:"9820012345"`
+	// The party's e-mail address.
+	Email string `json:"email,omitempty" validate:"omitempty,email,max=200" example:"accounts@rajeshenterprises.in"`
+	// State decides GST place of supply.
+	State string `json:"state,omitempty" validate:"max=100,nocontrol" example:"Maharashtra"`
+	// Country of residence. Default: as Tally defaults.
+	Country string `json:"country,omitempty" validate:"max=100,nocontrol" example:"India"`
+	// The party's GST number, for registered parties.
+	GSTIN string `json:"gstin,omitempty" validate:"omitempty,gstin" example:"27AAPFR1234C1Z5"`
+	// Tally's text; default "Regular" with a GSTIN, else "Unregistered/Consumer".
+	GSTRegistrationType string `json:"gst_registration_type,omitempty" validate:"omitempty,oneof=Regular Composition Unregistered/Consumer Consumer Unknown" example:"Regular"`
+	// Address lines.
+	Address []string `json:"address,omitempty" validate:"max=5,dive,max=200,nocontrol" example:"12 Kalbadevi Road,Mumbai"`
+	// The six-digit Indian postal code.
+	Pincode string `json:"pincode,omitempty" validate:"omitempty,numeric,len=6" example:"400002"`
+	// BillWise keeps bill-by-bill details (needed for receivables). Default true.
+	BillWise *bool `json:"bill_wise,omitempty" example:"true"`
+	// The default credit period in days.
+	CreditDays int `json:"credit_days,omitempty" validate:"min=0,max=3650" example:"30"`
+}
+
+// listParties lists parties.
+//
+//	@Summary		List parties
+//	@Description	Lists the ledgers of a group (default Sundry Debtors, sub-groups included), sorted by name, filtered by a case-insensitive substring and paginated. One Tally request.
+//	@Tags			parties
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			group	query		string	false	"Group whose ledgers to list"	default(Sundry Debtors)
+//	@Param			search	query		string	false	"Case-insensitive substring of the name"	example(rajesh)
+//	@Param			offset	query		int		false	"Index of the first party"	default(0)	minimum(0)
+//	@Param			limit	query		int		false	"Page size"	default(50)	minimum(1)	maximum(500)
+//	@Param			company	query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200		{object}	PartyListResponse
+//	@Failure		401		{object}	Problem	"unauthenticated"
+//	@Failure		404		{object}	Problem	"unknown_company"
+//	@Failure		422		{object}	Problem	"invalid_request"
+//	@Failure		503		{object}	Problem	"Tally unavailable (tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …)"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/parties [get]
+func (s *Server) listParties(c echo.Context) error {
+	q := query{c: c}
+	pq := service.PartyQuery{
+		Company: q.company(),
+		Group:   q.name("group"),
+		Search:  q.str("search"),
+		Offset:  q.int("offset", 0, 0, 1_000_000),
+		Limit:   q.int("limit", 50, 1, 500),
+	}
+	if len([]rune(pq.Search)) > 200 {
+		q.fail("search", "must be at most 200 characters")
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	page, err := s.svc.ListParties(c.Request().Context(), pq)
+	if err != nil {
+		return err
+	}
+	out := PartyListResponse{Parties: make([]PartyResponse, 0, len(page.Parties)), Total: page.Total, Offset: page.Offset, Limit: page.Limit}
+	for _, p := range page.Parties {
+		out.Parties = append(out.Parties, toPartyResponse(p))
+	}
+	return writeJSON(c, http.StatusOK, "", out)
+}
+
+// getParty reads one party.
+//
+//	@Summary		Get a party
+//	@Description	Reads one party ledger with its closing balance, in one Tally request. Percent-encode the name (a slash as %2F).
+//	@Tags			parties
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			name	path		string	true	"Ledger name, percent-encoded"	example(Rajesh Enterprises)
+//	@Param			company	query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200		{object}	PartyResponse
+//	@Failure		401		{object}	Problem	"unauthenticated"
+//	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
+//	@Failure		422		{object}	Problem	"invalid_name"
+//	@Failure		503		{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/parties/{name} [get]
+func (s *Server) getParty(c echo.Context) error {
+	name, err := pathName(c)
+	if err != nil {
+		return err
+	}
+	q := query{c: c}
+	company := q.company()
+	if err := q.err(); err != nil {
+		return err
+	}
+	p, err := s.svc.GetParty(c.Request().Context(), company, name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, "", toPartyResponse(p))
+}
+
+// partyBalance reads a party's balance, flat for chatbots.
+//
+//	@Summary		Get a party's balance
+//	@Description	The closing balance of one party as flat fields and a ready sentence, for chatbot templates. Exactly one Tally request. "Dr" means the party owes us; signed is positive then (the opposite of Tally's XML sign).
+//	@Tags			parties
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			name	path		string	true	"Ledger name, percent-encoded"	example(Rajesh Enterprises)
+//	@Param			company	query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200		{object}	BalanceResponse
+//	@Failure		401		{object}	Problem	"unauthenticated"
+//	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
+//	@Failure		422		{object}	Problem	"invalid_name"
+//	@Failure		503		{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/parties/{name}/balance [get]
+func (s *Server) partyBalance(c echo.Context) error {
+	name, err := pathName(c)
+	if err != nil {
+		return err
+	}
+	q := query{c: c}
+	company := q.company()
+	if err := q.err(); err != nil {
+		return err
+	}
+	b, err := s.svc.PartyBalance(c.Request().Context(), company, name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, "", toBalanceResponse(b))
+}
+
+// createParty creates a party ledger.
+//
+//	@Summary		Create a party
+//	@Description	Creates a party ledger (default under Sundry Debtors, bill-wise on) and answers with the party read back from Tally. A party that already exists is a 409 carrying the existing party: Tally itself would silently alter it.
+//	@Tags			parties
+//	@Accept			json
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			company	query		string				false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			party	body		CreatePartyRequest	true	"The party to create"
+//	@Success		201		{object}	PartyResponse
+//	@Header			201		{string}	Location	"/parties/{name}, percent-encoded"
+//	@Failure		400		{object}	Problem	"malformed_json, empty_body"
+//	@Failure		401		{object}	Problem	"unauthenticated"
+//	@Failure		404		{object}	Problem	"unknown_company"
+//	@Failure		409		{object}	Problem	"party_exists (with the existing party in party)"
+//	@Failure		413		{object}	Problem	"body_too_large"
+//	@Failure		422		{object}	Problem	"invalid_request (errors), invalid_mobile, tally_rejected (line_errors)"
+//	@Failure		503		{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/parties [post]
+func (s *Server) createParty(c echo.Context) error {
+	q := query{c: c}
+	company := q.company()
+	if err := q.err(); err != nil {
+		return err
+	}
+	var req CreatePartyRequest
+	if err := s.bind(c, &req); err != nil {
+		return err
+	}
+	p, err := s.svc.CreateParty(c.Request().Context(), company, toNewParty(req))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/parties/"+url.PathEscape(p.Name))
+	return writeJSON(c, http.StatusCreated, "", toPartyResponse(p))
+}
+
+// toPartyResponse converts a service party to its JSON form.
+func toPartyResponse(p service.Party) PartyResponse {
+	out := PartyResponse{
+		Name: p.Name, Group: p.Group,
+		Mobile: p.Mobile.Raw, MobileE164: p.Mobile.E164, MobileValid: p.Mobile.Valid,
+		Email: p.Email, Address: p.Address, State: p.State, Country: p.Country, Pincode: p.Pincode,
+		GSTIN: p.GSTIN, GSTRegistrationType: p.GSTRegistrationType, BillWise: p.BillWise, CreditPeriod: p.CreditPeriod,
+	}
+	if out.Address == nil {
+		out.Address = []string{}
+	}
+	if !p.Mobile.Valid && p.Mobile.Raw != "" {
+		out.MobileNote = p.Mobile.Reason
+	}
+	if p.ClosingKnown {
+		b := toBalanceJSON(p.Closing)
+		out.ClosingBalance = &b
+	}
+	return out
+}
+
+// toBalanceJSON flips Tally's sign: our Signed is positive for Dr.
+func toBalanceJSON(b service.Balance) BalanceJSON {
+	out := BalanceJSON{Amount: b.Amount, Side: string(b.Side), Signed: -b.Signed, Display: b.Amount.Rupees()}
+	if b.Side != "" {
+		out.Display += " " + string(b.Side)
+	}
+	return out
+}
+
+// messageDate is how the chatbot sentence writes a date: "23 Jun 2026".
+const messageDate = "2 Jan 2006"
+
+func toBalanceResponse(b service.PartyBalance) BalanceResponse {
+	out := BalanceResponse{
+		Party: b.Party.Name, Balance: b.Balance.Amount, Side: string(b.Balance.Side), Signed: -b.Balance.Signed,
+		Display: b.Balance.Amount.Rupees(), BalanceKnown: b.Known, AsOf: b.AsOf.Format(time.DateOnly),
+		MobileE164: b.Party.Mobile.E164,
+	}
+	when := b.AsOf.Format(messageDate)
+	switch b.Balance.Side {
+	case service.Debit:
+		out.Message = b.Party.Name + " owes " + out.Display + " as of " + when + "."
+	case service.Credit:
+		out.Message = b.Party.Name + " has a credit balance of " + out.Display + " as of " + when + " (we owe them or hold an advance)."
+	default:
+		out.Message = b.Party.Name + " has no outstanding balance as of " + when + "."
+	}
+	return out
+}
+
+// toNewParty converts a create request to the service's input.
+func toNewParty(r CreatePartyRequest) service.NewParty {
+	billWise := true
+	if r.BillWise != nil {
+		billWise = *r.BillWise
+	}
+	reg := r.GSTRegistrationType
+	if reg == "" {
+		reg = "Unregistered/Consumer"
+		if r.GSTIN != "" {
+			reg = "Regular"
+		}
+	}
+	return service.NewParty{
+		Name: r.Name, Group: r.Group, Mobile: r.Mobile, Email: r.Email, State: r.State, Country: r.Country,
+		Pincode: r.Pincode, Address: r.Address, GSTIN: r.GSTIN, GSTRegistrationType: reg,
+		BillWise: billWise, CreditDays: r.CreditDays,
+	}
+}

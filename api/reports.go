@@ -1,0 +1,268 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// ReceivablesResponse is the outstanding bills, grouped by party.
+type ReceivablesResponse struct {
+	// The date the bills are outstanding on.
+	AsOf string `json:"as_of" format:"date" example:"2026-06-23"`
+	// Parties with outstanding bills, sorted by name.
+	Parties []PartyReceivablesJSON `json:"parties"`
+	// What all parties owe us (positive), net of advances (negative bills).
+	Total service.Paise `json:"total" swaggertype:"string" example:"48500.00"`
+	// The part of total that is past due.
+	OverdueTotal service.Paise `json:"overdue_total" swaggertype:"string" example:"48500.00"`
+	// The number of bills listed.
+	Count int `json:"count" example:"1"`
+	// The number of parties listed.
+	PartyCount int `json:"party_count" example:"1"`
+}
+
+// PartyReceivablesJSON is one party's outstanding bills.
+type PartyReceivablesJSON struct {
+	// The ledger name.
+	Party string `json:"party" example:"Rajesh Enterprises"`
+	// What the party owes over the bills listed.
+	Total service.Paise `json:"total" swaggertype:"string" example:"48500.00"`
+	// The part of total past due.
+	Overdue service.Paise `json:"overdue" swaggertype:"string" example:"48500.00"`
+	// Bills sorted by due date.
+	Bills []BillJSON `json:"bills"`
+}
+
+// BillJSON is one outstanding bill.
+type BillJSON struct {
+	// The bill reference.
+	Ref string `json:"ref" example:"ABC/S/101"`
+	// The bill's date.
+	BillDate string `json:"bill_date" format:"date" example:"2026-05-11"`
+	// When it falls due; "" when Tally has none (then the bill date counts).
+	DueDate string `json:"due_date" format:"date" example:"2026-06-10"`
+	// What is still owed on the bill: positive when the party owes us, negative for an advance or credit.
+	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	// How many days past due the bill is as of as_of; 0 when not yet due.
+	OverdueDays int `json:"overdue_days" example:"13"`
+}
+
+// TrialBalanceResponse is the trial balance with its totals.
+type TrialBalanceResponse struct {
+	// The date of the closing balances.
+	AsOf string `json:"as_of" format:"date" example:"2026-06-23"`
+	// True for ledgers, false for top-level groups.
+	LedgerWise bool `json:"ledger_wise" example:"false"`
+	// Rows in Tally's order.
+	Rows []TrialBalanceRowJSON `json:"rows"`
+	// The sum of the debit column.
+	TotalDebit service.Paise `json:"total_debit" swaggertype:"string" example:"1250000.00"`
+	// The sum of the credit column.
+	TotalCredit service.Paise `json:"total_credit" swaggertype:"string" example:"1250000.00"`
+	// Tells whether the two totals agree.
+	Balanced bool `json:"balanced" example:"true"`
+}
+
+// TrialBalanceRowJSON is one group or ledger of the trial balance.
+type TrialBalanceRowJSON struct {
+	// Name of the group or ledger.
+	Name string `json:"name" example:"Sundry Debtors"`
+	// Debit closing balance, "0.00" when the balance is a credit.
+	Debit service.Paise `json:"debit" swaggertype:"string" example:"48500.00"`
+	// Credit closing balance, "0.00" when the balance is a debit.
+	Credit service.Paise `json:"credit" swaggertype:"string" example:"0.00"`
+}
+
+// CompaniesResponse lists the companies loaded in Tally.
+type CompaniesResponse struct {
+	// Companies loaded in Tally.
+	Companies []CompanyJSON `json:"companies"`
+}
+
+// CompanyJSON is a company loaded in Tally.
+type CompanyJSON struct {
+	// The company name, exactly as Tally holds it.
+	Name string `json:"name" example:"ABC Traders"`
+	// Tally's identifier of the company.
+	GUID string `json:"guid" example:"a1b2c3d4-0000-0000-0000-000000000001"`
+	// State of the company's registration.
+	State string `json:"state" example:"Maharashtra"`
+	// Country of the company.
+	Country string `json:"country" example:"India"`
+	// The first day of its books.
+	BooksFrom string `json:"books_from" format:"date" example:"2025-04-01"`
+	// The start of its current financial year.
+	StartFrom string `json:"start_from" format:"date" example:"2026-04-01"`
+}
+
+// TallyStatusResponse is what tallyfacade knows about the Tally it talks to.
+type TallyStatusResponse struct {
+	// "TallyPrime" or "Tally.ERP 9".
+	Product string `json:"product" example:"TallyPrime"`
+	// The gateway address tallyfacade uses.
+	URL string `json:"url" example:"http://127.0.0.1:9000"`
+	// The configured company.
+	Company string `json:"company" example:"ABC Traders"`
+	// Tells whether the configured company is loaded in Tally.
+	CompanyLoaded bool `json:"company_loaded" example:"true"`
+	// Companies loaded in Tally.
+	Companies []string `json:"companies" example:"ABC Traders"`
+}
+
+// receivables lists outstanding bills.
+//
+//	@Summary		Outstanding bills (receivables)
+//	@Description	Tally's Bills Receivable as of a date, grouped by party, with overdue days recomputed from each bill's due date. Amounts are positive when the party owes us. One Tally request.
+//	@Tags			reports
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			as_of			query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-23)
+//	@Param			party			query		string	false	"Only this party (exact name, case-insensitive)"	example(Rajesh Enterprises)
+//	@Param			overdue_only	query		bool	false	"Only bills past due"	default(false)
+//	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	example(1000.00)
+//	@Param			company			query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200				{object}	ReceivablesResponse
+//	@Failure		401				{object}	Problem	"unauthenticated"
+//	@Failure		404				{object}	Problem	"unknown_company"
+//	@Failure		422				{object}	Problem	"invalid_request"
+//	@Failure		503				{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/receivables [get]
+func (s *Server) receivables(c echo.Context) error {
+	q := query{c: c}
+	rq := service.ReceivablesQuery{
+		Company:     q.company(),
+		AsOf:        q.date("as_of"),
+		Party:       q.name("party"),
+		OverdueOnly: q.bool("overdue_only"),
+		MinAmount:   q.paise("min_amount"),
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	r, err := s.svc.Receivables(c.Request().Context(), rq)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, "", toReceivablesResponse(r))
+}
+
+// trialBalance reads the trial balance.
+//
+//	@Summary		Trial balance
+//	@Description	The trial balance as of a date, group-wise (default) or ledger-wise, with its totals. One Tally request.
+//	@Tags			reports
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			as_of		query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-23)
+//	@Param			ledger_wise	query		bool	false	"Ledgers instead of groups"	default(false)
+//	@Param			company		query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200			{object}	TrialBalanceResponse
+//	@Failure		401			{object}	Problem	"unauthenticated"
+//	@Failure		404			{object}	Problem	"unknown_company"
+//	@Failure		422			{object}	Problem	"invalid_request"
+//	@Failure		503			{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/reports/trial-balance [get]
+func (s *Server) trialBalance(c echo.Context) error {
+	q := query{c: c}
+	company := q.company()
+	asOf := q.date("as_of")
+	ledgerWise := q.bool("ledger_wise")
+	if err := q.err(); err != nil {
+		return err
+	}
+	tb, err := s.svc.TrialBalance(c.Request().Context(), company, asOf, ledgerWise)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, "", toTrialBalanceResponse(tb))
+}
+
+// listCompanies lists the companies loaded in Tally.
+//
+//	@Summary		Companies loaded in Tally
+//	@Description	The companies Tally has loaded. A company that is not loaded cannot be read or written through the gateway.
+//	@Tags			tally
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	CompaniesResponse
+//	@Failure		401	{object}	Problem	"unauthenticated"
+//	@Failure		503	{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/companies [get]
+func (s *Server) listCompanies(c echo.Context) error {
+	cs, err := s.svc.Companies(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := CompaniesResponse{Companies: make([]CompanyJSON, 0, len(cs))}
+	for _, co := range cs {
+		out.Companies = append(out.Companies, CompanyJSON{Name: co.Name, GUID: co.GUID, State: co.State, Country: co.Country,
+			BooksFrom: dateString(co.BooksFrom), StartFrom: dateString(co.StartFrom)})
+	}
+	return writeJSON(c, http.StatusOK, "", out)
+}
+
+// tallyStatus reports on the Tally gateway.
+//
+//	@Summary		Tally status
+//	@Description	Whether Tally answers, which product it is, and whether the configured company is loaded.
+//	@Tags			tally
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	TallyStatusResponse
+//	@Failure		401	{object}	Problem	"unauthenticated"
+//	@Failure		503	{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/tally/status [get]
+func (s *Server) tallyStatus(c echo.Context) error {
+	st, err := s.svc.Status(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := TallyStatusResponse{Product: st.Product, URL: st.URL, Company: st.Company, CompanyLoaded: st.CompanyLoaded, Companies: st.Companies}
+	if out.Companies == nil {
+		out.Companies = []string{}
+	}
+	return writeJSON(c, http.StatusOK, "", out)
+}
+
+func toReceivablesResponse(r service.Receivables) ReceivablesResponse {
+	out := ReceivablesResponse{AsOf: dateString(r.AsOf), Parties: make([]PartyReceivablesJSON, 0, len(r.Parties)),
+		Total: r.Total, OverdueTotal: r.OverdueTotal, Count: r.Bills, PartyCount: len(r.Parties)}
+	for _, p := range r.Parties {
+		pj := PartyReceivablesJSON{Party: p.Party, Total: p.Total, Overdue: p.Overdue, Bills: make([]BillJSON, 0, len(p.Bills))}
+		for _, b := range p.Bills {
+			pj.Bills = append(pj.Bills, BillJSON{Ref: b.Ref, BillDate: dateString(b.Date), DueDate: dateString(b.Due),
+				Amount: b.Amount, OverdueDays: b.OverdueDays})
+		}
+		out.Parties = append(out.Parties, pj)
+	}
+	return out
+}
+
+func toTrialBalanceResponse(tb service.TrialBalance) TrialBalanceResponse {
+	out := TrialBalanceResponse{AsOf: dateString(tb.AsOf), LedgerWise: tb.LedgerWise, Rows: make([]TrialBalanceRowJSON, 0, len(tb.Rows)),
+		TotalDebit: tb.TotalDebit, TotalCredit: tb.TotalCredit, Balanced: tb.TotalDebit == tb.TotalCredit}
+	for _, r := range tb.Rows {
+		out.Rows = append(out.Rows, TrialBalanceRowJSON{Name: r.Name, Debit: r.Debit, Credit: r.Credit})
+	}
+	return out
+}
+
+// dateString writes a calendar date as YYYY-MM-DD, "" for the zero time.
+func dateString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// routes lists every route. Open routes are the probes, metrics and the
+// documentation; everything that reaches Tally needs an API key.
+func (s *Server) routes() {
+	e := s.e
+	e.Pre(rawPathRouting)
+	e.Use(s.requestIDMiddleware, s.metricsMiddleware, s.recoverMiddleware, s.timeoutMiddleware, s.bodyLimitMiddleware)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler)
+	e.GET("/openapi/swagger.json", s.swaggerJSON)
+	e.GET("/openapi/openapi.json", s.openAPIJSON)
+	e.GET("/swagger", s.swaggerRedirect)
+	e.GET("/swagger/*", s.swaggerUI)
+
+	auth := s.authenticate
+	e.GET("/companies", s.listCompanies, auth)
+	e.GET("/tally/status", s.tallyStatus, auth)
+	e.GET("/parties", s.listParties, auth)
+	e.POST("/parties", s.createParty, auth)
+	e.GET("/parties/:name", s.getParty, auth)
+	e.GET("/parties/:name/balance", s.partyBalance, auth)
+	e.GET("/receivables", s.receivables, auth)
+	e.GET("/reports/trial-balance", s.trialBalance, auth)
+	e.POST("/orders", s.placeOrder, auth)
+}
+
+// rawPathRouting makes echo route on the escaped path and hand out escaped
+// parameters, always.
+//
+// Party names are Tally ledger names: "Unit/7 Stores" arrives as
+// Unit%2F7%20Stores. Go sets URL.RawPath only when the client's escaping
+// differs from Go's default, and echo routes on RawPath when it is set and
+// on the decoded Path otherwise; so without this a %2F would split the
+// segment, and parameters would sometimes be escaped and sometimes not.
+// Setting RawPath to EscapedPath() every time gives one rule: parameters are
+// escaped, and handlers unescape them (pathName).
+func rawPathRouting(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		u.RawPath = u.EscapedPath()
+		return next(c)
+	}
+}
+
+// healthz reports that the process is up.
+//
+//	@Summary		Liveness probe
+//	@Description	Always 200 while the process runs; it does not touch Tally. Use /readyz for "can serve requests".
+//	@Tags			system
+//	@Produce		json
+//	@Success		200	{object}	StatusResponse
+//	@Router			/healthz [get]
+func (s *Server) healthz(c echo.Context) error {
+	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ok"})
+}
+
+// readyz reports whether Tally and the configured company are available.
+//
+//	@Summary		Readiness probe
+//	@Description	200 when Tally answers and the configured company is loaded; otherwise a 503 problem with Retry-After and a hint saying what to fix on the Tally PC.
+//	@Tags			system
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	StatusResponse
+//	@Failure		503	{object}	Problem	"not ready: tally_unreachable, company_not_loaded, not_ready, …"
+//	@Router			/readyz [get]
+func (s *Server) readyz(c echo.Context) error {
+	if s.ready != nil {
+		if err := s.ready(c.Request().Context()); err != nil {
+			return notReady(err)
+		}
+	}
+	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ready"})
+}
+
+// StatusResponse is the body of the probes.
+type StatusResponse struct {
+	// "ok" for /healthz and "ready" for /readyz.
+	Status string `json:"status" example:"ready"`
+}

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/gommon/bytes"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// Config configures a Server. New fills in the defaults.
+type Config struct {
+	// APIKeys are the accepted API keys. Empty is a constructor error unless
+	// InsecureNoAuth is set: an unauthenticated façade would expose the books.
+	APIKeys []string
+	// InsecureNoAuth turns authentication off, for local experiments only.
+	InsecureNoAuth bool
+	// BodyLimit bounds request bodies, e.g. "1M" (the default) or "512K".
+	BodyLimit string
+	// Logger receives one line per failed request. Default: discard.
+	Logger *slog.Logger
+	// Ready is the /readyz check; nil means always ready. cmd wires Tally
+	// and the configured company.
+	Ready func(ctx context.Context) error
+	// RequestTimeout is each request's context deadline. Default 20s.
+	// Chatbot platforms give up after 10 s; Tally reports can take longer,
+	// and people in Swagger UI are more patient.
+	RequestTimeout time.Duration
+	// Spec is the swag-generated Swagger 2.0 JSON (openapi.SwaggerInfo.ReadDoc()).
+	// cmd passes it because api may not import openapi (service/deps_test.go).
+	// Required: it is served at /openapi/swagger.json and converted once to
+	// OpenAPI 3 for /openapi/openapi.json.
+	Spec []byte
+}
+
+// Server is tallyfacade's HTTP server: an echo instance with every route,
+// middleware and the error handler installed. It has no package-level state:
+// two Servers in one process share nothing.
+type Server struct {
+	e        *echo.Echo
+	svc      *service.Service
+	log      *slog.Logger
+	validate *validator.Validate
+	keys     [][sha256.Size]byte
+	noAuth   bool
+	limit    int64
+	timeout  time.Duration
+	ready    func(context.Context) error
+	metrics  *metrics
+	spec     specDocs
+	paths    map[string]struct{} // registered route templates, for metric labels
+}
+
+// New builds the server over svc.
+func New(svc *service.Service, cfg Config) (*Server, error) {
+	if svc == nil {
+		return nil, errors.New("api: nil service")
+	}
+	s := &Server{svc: svc, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.timeout <= 0 {
+		s.timeout = 20 * time.Second
+	}
+	if len(cfg.APIKeys) == 0 && !cfg.InsecureNoAuth {
+		return nil, errors.New("api: no API keys configured (set at least one, or InsecureNoAuth for local use)")
+	}
+	for i, k := range cfg.APIKeys {
+		if strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("api: API key #%d is empty", i+1)
+		}
+		// Keys are kept and compared as SHA-256 digests: equal lengths make
+		// the constant-time comparison leak nothing, not even the length.
+		s.keys = append(s.keys, sha256.Sum256([]byte(k)))
+	}
+	limit := cfg.BodyLimit
+	if limit == "" {
+		limit = "1M"
+	}
+	n, err := bytes.Parse(limit)
+	if err != nil || n <= 0 {
+		return nil, fmt.Errorf("api: body limit %q: want a size such as 1M or 512K", limit)
+	}
+	s.limit = n
+	if s.spec, err = loadSpec(cfg.Spec); err != nil {
+		return nil, err
+	}
+	s.validate = newValidator()
+	s.metrics = newMetrics()
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	s.e = e
+	s.routes()
+	s.paths = map[string]struct{}{}
+	for _, r := range e.Routes() {
+		s.paths[r.Path] = struct{}{}
+	}
+	return s, nil
+}
+
+// Handler returns the server as an http.Handler, for cmd's http.Server.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Echo returns the echo instance, for tests and route listings.
+func (s *Server) Echo() *echo.Echo { return s.e }

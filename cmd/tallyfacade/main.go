@@ -1,0 +1,381 @@
+// Command tallyfacade is the REST/JSON façade in front of TallyPrime's XML
+// gateway.
+//
+//	tallyfacade serve   # the service (TALLY_URL, TALLY_COMPANY, TALLYFACADE_API_KEYS, …)
+//	tallyfacade demo    # the simulator's demo company and the service in one process, no key needed
+//	tallyfacade check   # is Tally running, which product, is the configured company loaded?
+//
+// Configuration comes from flags and the environment; a flag wins over its
+// variable. `tallyfacade <command> -h` lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tallyfacade/tallyfacade/api"
+	"github.com/tallyfacade/tallyfacade/openapi"
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "tallyfacade:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: tallyfacade <command> [flags]
+
+commands:
+  serve   run the service against the Tally at TALLY_URL
+  demo    run the Tally simulator's demo company and the service in one process (no API key)
+  check   check that Tally answers and that the configured company is loaded
+
+Run "tallyfacade <command> -h" for the flags of a command.
+`
+
+// run is the whole program, so tests can call it with their own arguments,
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		cfg, err := parseConfig(cmd, rest, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, stderr)
+	case "demo":
+		cfg, err := parseConfig(cmd, rest, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return demo(ctx, cfg, stdout, stderr)
+	case "check":
+		cfg, err := parseConfig(cmd, rest, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return check(ctx, cfg, stdout)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// config is everything the commands need.
+type config struct {
+	Addr           string
+	TallyURL       string
+	Company        string
+	CompanyState   string
+	APIKeys        []string
+	InsecureNoAuth bool
+	TallyTimeout   time.Duration
+	QueueWait      time.Duration
+	RequestTimeout time.Duration
+	Charset        tallyxml.Charset
+	SalesLedger    string
+	Tax            service.TaxLedgers
+	DefaultGSTRate decimal.Decimal
+	CreditDays     int
+	LogJSON        bool
+}
+
+func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("tallyfacade "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg config
+	var keys, charset, gstRate string
+	fs.StringVar(&cfg.Addr, "addr", env("TALLYFACADE_ADDR", ":8080"), "listen address (TALLYFACADE_ADDR)")
+	fs.StringVar(&cfg.TallyURL, "tally-url", env("TALLY_URL", "http://127.0.0.1:9000"), "Tally gateway URL (TALLY_URL)")
+	fs.StringVar(&cfg.Company, "company", env("TALLY_COMPANY", ""), "company every request pins unless the caller picks another (TALLY_COMPANY)")
+	fs.StringVar(&cfg.CompanyState, "company-state", env("TALLY_COMPANY_STATE", ""), "the company's state for GST; default: ask Tally (TALLY_COMPANY_STATE)")
+	fs.StringVar(&keys, "api-keys", env("TALLYFACADE_API_KEYS", ""), "comma-separated API keys (TALLYFACADE_API_KEYS)")
+	fs.BoolVar(&cfg.InsecureNoAuth, "insecure-no-auth", env("TALLYFACADE_INSECURE_NO_AUTH", "") == "true", "serve without API keys: anyone who reaches the port can read and write the books")
+	fs.DurationVar(&cfg.TallyTimeout, "tally-timeout", envDuration(env("TALLY_TIMEOUT", ""), 30*time.Second), "bound on one Tally request (TALLY_TIMEOUT)")
+	fs.DurationVar(&cfg.QueueWait, "tally-queue-wait", envDuration(env("TALLY_QUEUE_WAIT", ""), 10*time.Second), "how long a request waits for the one in flight to Tally (TALLY_QUEUE_WAIT)")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", envDuration(env("TALLYFACADE_REQUEST_TIMEOUT", ""), 25*time.Second), "bound on one API request (TALLYFACADE_REQUEST_TIMEOUT)")
+	fs.StringVar(&charset, "tally-charset", env("TALLY_CHARSET", "utf-16"), "request charset: utf-16 (needed for ₹ and non-Latin names) or utf-8 (TALLY_CHARSET)")
+	fs.StringVar(&cfg.SalesLedger, "sales-ledger", env("TALLY_SALES_LEDGER", "Sales"), "ledger credited with an order's taxable value (TALLY_SALES_LEDGER)")
+	fs.StringVar(&cfg.Tax.CGST, "cgst-ledger", env("TALLY_CGST_LEDGER", "CGST"), "CGST ledger (TALLY_CGST_LEDGER)")
+	fs.StringVar(&cfg.Tax.SGST, "sgst-ledger", env("TALLY_SGST_LEDGER", "SGST"), "SGST ledger (TALLY_SGST_LEDGER)")
+	fs.StringVar(&cfg.Tax.IGST, "igst-ledger", env("TALLY_IGST_LEDGER", "IGST"), "IGST ledger (TALLY_IGST_LEDGER)")
+	fs.StringVar(&gstRate, "gst-rate", env("TALLY_DEFAULT_GST_RATE", "18"), "GST rate (percent) of order lines without one (TALLY_DEFAULT_GST_RATE)")
+	fs.IntVar(&cfg.CreditDays, "credit-days", envInt(env("TALLY_CREDIT_DAYS", ""), 30), "credit period of orders without one (TALLY_CREDIT_DAYS)")
+	fs.BoolVar(&cfg.LogJSON, "log-json", env("TALLYFACADE_LOG_FORMAT", "") == "json", "log as JSON (TALLYFACADE_LOG_FORMAT=json)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	for _, k := range strings.Split(keys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			cfg.APIKeys = append(cfg.APIKeys, k)
+		}
+	}
+	switch strings.ToLower(charset) {
+	case "utf-16", "utf16":
+		cfg.Charset = tallyxml.UTF16
+	case "utf-8", "utf8":
+		cfg.Charset = tallyxml.UTF8
+	default:
+		return cfg, fmt.Errorf("-tally-charset %q: want utf-16 or utf-8", charset)
+	}
+	rate, err := decimal.NewFromString(gstRate)
+	if err != nil || !service.IsGSTSlab(rate) {
+		return cfg, fmt.Errorf("-gst-rate %q: not a GST rate", gstRate)
+	}
+	cfg.DefaultGSTRate = rate
+	return cfg, nil
+}
+
+func envDuration(s string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+func envInt(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n
+	}
+	return def
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// stack is the service wired over one Tally.
+type stack struct {
+	client *tallyxml.Client
+	svc    *service.Service
+	api    *api.Server
+}
+
+func build(cfg config, logger *slog.Logger) (*stack, error) {
+	var st stack
+	client, err := tallyxml.NewClient(tallyxml.ClientConfig{
+		URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait,
+		Observe: func(o tallyxml.Observation) {
+			if st.api != nil {
+				st.api.ObserveTally(api.TallyObservation{Kind: o.Kind, Outcome: o.Outcome, QueueWait: o.QueueWait, Duration: o.Duration})
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.client = client
+	st.svc = service.New(tallyxml.NewGateway(client), service.Config{
+		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
+		DefaultGSTRate: cfg.DefaultGSTRate, DefaultCreditDays: cfg.CreditDays,
+	})
+	srv, err := api.New(st.svc, api.Config{
+		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
+		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc),
+		Spec: openapi.SwaggerJSON,
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.api = srv
+	return &st, nil
+}
+
+// readiness is ready when Tally answers and the configured company is loaded.
+func readiness(svc *service.Service) func(context.Context) error {
+	return func(ctx context.Context) error {
+		st, err := svc.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if !st.CompanyLoaded {
+			return &service.Error{Kind: service.Unavailable, Code: "company_not_loaded",
+				Message: fmt.Sprintf("company %q is not loaded in Tally (loaded: %s)", st.Company, strings.Join(st.Companies, ", ")),
+				Hint:    "Load the company in Tally (Company → Select), or set TALLY_COMPANY to one of the loaded companies."}
+		}
+		return nil
+	}
+}
+
+func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	if len(cfg.APIKeys) == 0 && !cfg.InsecureNoAuth {
+		return errors.New("no API keys: set TALLYFACADE_API_KEYS (comma-separated) or pass -api-keys; " +
+			"to serve without authentication on a trusted network, pass -insecure-no-auth")
+	}
+	logger := newLogger(cfg, stderr)
+	if cfg.InsecureNoAuth {
+		logger.Warn("serving WITHOUT authentication: anyone who can reach this port can read and write the books")
+	}
+	if cfg.Company == "" {
+		logger.Warn("TALLY_COMPANY is not set: requests go to whichever company is active in Tally")
+	}
+	st, err := build(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tallyfacade listening on http://%s (Swagger UI at /swagger/index.html)\n", ln.Addr())
+	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", cfg.TallyURL, "company", cfg.Company)
+	return serveHTTP(ctx, ln, st.api.Handler(), logger)
+}
+
+// serveHTTP serves until ctx is done, then drains for up to 10 seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// demo runs the simulator's demo company and the service in one process.
+func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	logger := newLogger(cfg, stderr)
+	sim := tallysim.New(tallysim.Config{Logger: logger.With("component", "tallysim")})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer sim.Close()
+	cfg.TallyURL = sim.URL()
+	cfg.Company = tallysim.DemoCompanyName
+	cfg.InsecureNoAuth = len(cfg.APIKeys) == 0
+	st, err := build(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Swagger UI: %s/swagger/index.html\n", browseURL(ln.Addr()))
+	fmt.Fprintf(stdout, "Demo company %q (simulated Tally at %s); no API key needed. Try:\n  curl %s/parties/Rajesh%%20Enterprises/balance\n",
+		tallysim.DemoCompanyName, sim.URL(), browseURL(ln.Addr()))
+	return serveHTTP(ctx, ln, st.api.Handler(), logger)
+}
+
+// browseURL turns a listen address into one a person can open.
+func browseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// check reports on the configured Tally and exits non-zero with the fix when
+// something is wrong.
+func check(ctx context.Context, cfg config, stdout io.Writer) error {
+	client, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait})
+	if err != nil {
+		return err
+	}
+	svc := service.New(tallyxml.NewGateway(client), service.Config{Company: cfg.Company})
+	fmt.Fprintf(stdout, "Tally gateway: %s\n", cfg.TallyURL)
+	st, err := svc.Status(ctx)
+	if err != nil {
+		fmt.Fprintf(stdout, "  not usable: %v\n", publicMessage(err))
+		if e, ok := service.AsError(err); ok && e.Hint != "" {
+			fmt.Fprintf(stdout, "  fix: %s\n", e.Hint)
+		}
+		return errors.New("tally is not usable")
+	}
+	fmt.Fprintf(stdout, "  running: %s\n", st.Product)
+	fmt.Fprintf(stdout, "  companies loaded: %s\n", strings.Join(quoteAll(st.Companies), ", "))
+	switch {
+	case cfg.Company == "":
+		fmt.Fprintln(stdout, "  TALLY_COMPANY is not set: requests would use whichever company is active.")
+		fmt.Fprintln(stdout, "  fix: set TALLY_COMPANY to the exact name of the company to serve.")
+		return errors.New("no company configured")
+	case !st.CompanyLoaded:
+		fmt.Fprintf(stdout, "  company %q is NOT loaded.\n", cfg.Company)
+		fmt.Fprintln(stdout, "  fix: load it in Tally (Company → Select), or set TALLY_COMPANY to the exact name of a loaded company.")
+		return fmt.Errorf("company %q is not loaded", cfg.Company)
+	}
+	fmt.Fprintf(stdout, "  company %q is loaded: ready.\n", cfg.Company)
+	return nil
+}
+
+func publicMessage(err error) string {
+	if e, ok := service.AsError(err); ok && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	if len(out) == 0 {
+		return []string{"(none)"}
+	}
+	return out
+}
