@@ -45,7 +45,9 @@ func TestRunServesUntilCancelled(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr, "-today", "20260623", "-product", "erp9"}, io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"-addr", addr, "-today", "20260623", "-product", "erp9"}, io.Discard, io.Discard)
+	}()
 
 	var body string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
