@@ -222,7 +222,8 @@ func (s *Server) SetFault(f Fault) {
 	}
 }
 
-// Requests returns the log of handled requests.
+// Requests returns the log of handled requests. A request is logged before
+// its answer is written, so it is there once the client has the answer.
 func (s *Server) Requests() []RequestRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -386,14 +387,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Reset, Refuse:
 		// Refuse reaches the handler only when the server is used through
 		// ServeHTTP alone (no listener to close): the connection is reset.
-		s.resetConnection(w, fault == Reset)
 		s.record(RequestRecord{Time: start, Kind: "fault:" + fault.String(), Charset: charset, Outcome: "fault", Duration: time.Since(start)})
+		s.resetConnection(w, fault == Reset)
 		return
 	case Garbage:
+		s.record(RequestRecord{Time: start, Kind: "fault:garbage", Charset: charset, Outcome: "fault", Duration: time.Since(start)})
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("\x00\x13garbage \xff\xfe<<ENV not xml at all >\x01"))
-		s.record(RequestRecord{Time: start, Kind: "fault:garbage", Charset: charset, Outcome: "fault", Duration: time.Since(start)})
 		return
 	}
 
@@ -403,15 +404,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rep.utf16 {
 		ct = "text/xml; charset=utf-16"
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	w.WriteHeader(http.StatusOK) // HTTP 200 even for application errors (§9.1.2)
-	_, _ = w.Write(out)
 	rec := RequestRecord{Time: start, Kind: rep.kind, Company: rep.company, Charset: charset, Outcome: rep.outcome, Duration: time.Since(start)}
 	if rep.utf16 {
 		rec.Charset = "utf-16"
 	}
+	// Logged before answering, so a client that has its answer always
+	// finds its request in Requests().
 	s.record(rec)
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(http.StatusOK) // HTTP 200 even for application errors (§9.1.2)
+	_, _ = w.Write(out)
 }
 
 func (s *Server) record(rec RequestRecord) {
