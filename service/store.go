@@ -1,0 +1,256 @@
+package service
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists what must survive a restart and be shared by replicas:
+// idempotency records, orders with their state and attempts, every Tally
+// import, and WhatsApp message ids. store/pgstore (PostgreSQL, production) and
+// store/sqlitestore (the embedded default) implement it and pass one
+// conformance suite, store/storetest.
+//
+// Errors are *Error: NotFound for a missing row, Conflict for a uniqueness or
+// state-transition clash, Unavailable when the database cannot be reached.
+// Implementations never hold a transaction open across a call into the
+// service, so no transaction spans a Tally request.
+type Store interface {
+	// Ping checks the database (for /readyz).
+	Ping(ctx context.Context) error
+
+	// ClaimIdempotencyKey is the one arbitrated step of Idempotency-Key
+	// handling. In one atomic operation it either creates the record
+	// (in progress, leased until c.Now+c.Lease, kept until c.Now+c.TTL) and
+	// returns it with claimed=true; or takes over an in-progress record with
+	// the same RequestHash whose lease has expired (claimed=true); or returns
+	// the existing record untouched (claimed=false), for the caller to replay
+	// (completed, same hash), refuse with 422 (other hash) or 409 (in
+	// progress). An expired record (ExpiresAt before c.Now) counts as absent.
+	ClaimIdempotencyKey(ctx context.Context, c IdempotencyClaim) (rec IdempotencyRecord, claimed bool, err error)
+	// CompleteIdempotencyKey stores the response of the claimed request;
+	// NotFound if the record is gone, Conflict if it is already completed.
+	CompleteIdempotencyKey(ctx context.Context, scope, key string, resp StoredResponse) error
+	// ReleaseIdempotencyKey deletes an in-progress record, so that a request
+	// whose result is not to be kept (a 5xx) can be retried with the same key.
+	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
+
+	// CreateOrder inserts an order in state received and, in the same
+	// transaction, enqueues the job that posts it, so an order is never
+	// stored without its job nor queued without its row. Conflict (with
+	// the existing OrderRecord as Subject) when an order with the same
+	// RemoteID exists.
+	CreateOrder(ctx context.Context, o OrderRecord) (OrderRecord, error)
+	// GetOrder reads one order; NotFound when there is none.
+	GetOrder(ctx context.Context, id string) (OrderRecord, error)
+	// ListOrders lists orders, newest first.
+	ListOrders(ctx context.Context, f OrderFilter) ([]OrderRecord, error)
+	// TransitionOrder moves an order from one of the states in from to t.To,
+	// applying t's changes, atomically (compare-and-set on the state);
+	// Conflict when the order is in another state. With t.Enqueue, the
+	// posting job is enqueued again in the same transaction (retry).
+	TransitionOrder(ctx context.Context, id string, from []OrderState, t OrderTransition) (OrderRecord, error)
+
+	// RecordImport appends a Tally import to the audit log and returns it
+	// with its ID. Request and response bodies are truncated to
+	// MaxAuditBody bytes (Truncated says so).
+	RecordImport(ctx context.Context, r ImportRecord) (ImportRecord, error)
+	// GetImport reads one import; NotFound when there is none.
+	GetImport(ctx context.Context, id int64) (ImportRecord, error)
+	// ListImports lists imports, newest first.
+	ListImports(ctx context.Context, f ImportFilter) ([]ImportRecord, error)
+
+	// RecordInboundMessage stores a WhatsApp message id once; inserted is
+	// false when it was already there (Meta redelivers).
+	RecordInboundMessage(ctx context.Context, m InboundMessage) (inserted bool, err error)
+
+	// Prune deletes expired idempotency records and clears the request and
+	// response bodies of imports older than p.BodiesBefore.
+	Prune(ctx context.Context, p PrunePolicy) (PruneStats, error)
+}
+
+// MaxAuditBody bounds each stored request or response body of an import.
+const MaxAuditBody = 64 << 10
+
+// IdempotencyState is the state of an idempotency record.
+type IdempotencyState string
+
+// Idempotency record states.
+const (
+	IdempotencyInProgress IdempotencyState = "in_progress"
+	IdempotencyCompleted  IdempotencyState = "completed"
+)
+
+// IdempotencyClaim asks to own an idempotency key.
+type IdempotencyClaim struct {
+	Scope       string // who and where: API key id, method and route template
+	Key         string
+	RequestHash string // hex SHA-256 of the method, route and canonical body
+	Now         time.Time
+	Lease       time.Duration // after this, another request with the same hash may take over
+	TTL         time.Duration // how long the record is kept (at least 24 hours)
+}
+
+// IdempotencyRecord is a stored idempotency key.
+type IdempotencyRecord struct {
+	Scope       string
+	Key         string
+	RequestHash string
+	State       IdempotencyState
+	LockedUntil time.Time
+	Response    *StoredResponse // set once completed
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// StoredResponse is a response kept for replay.
+type StoredResponse struct {
+	Status int
+	Header map[string]string // the headers worth replaying: Content-Type, Location
+	Body   []byte
+}
+
+// OrderState is where an order is in its life.
+type OrderState string
+
+// The order states: received → posting → posted | rejected | needs_attention;
+// needs_attention and rejected can go back to received (retry).
+const (
+	OrderReceived       OrderState = "received"
+	OrderPosting        OrderState = "posting"
+	OrderPosted         OrderState = "posted"
+	OrderRejected       OrderState = "rejected"
+	OrderNeedsAttention OrderState = "needs_attention"
+)
+
+// OrderRecord is a stored order.
+type OrderRecord struct {
+	ID       string // a UUID, assigned by the caller
+	Company  string
+	Source   string // "api", "whatsapp"
+	Ref      string // the bill reference
+	RemoteID string // the voucher's REMOTEID; unique
+	Party    string
+	// Request is the order as the service encodes it, enough to post it
+	// again; Result is the OrderResult once posted. Both are opaque JSON
+	// to the store.
+	Request []byte
+	Result  []byte
+	State   OrderState
+	// Attempts counts posting attempts. Ambiguous is true when the last
+	// attempt ended without knowing whether Tally applied it, so the next
+	// attempt must read back first. PartyCreated records that the party
+	// ledger was created for this order, so it is created at most once.
+	Attempts      int
+	Ambiguous     bool
+	PartyCreated  bool
+	LastError     string // Tally's text or the error's message
+	LastErrorCode string
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	PostedAt      time.Time
+}
+
+// OrderFilter selects orders.
+type OrderFilter struct {
+	State  OrderState // empty for all
+	Party  string
+	Before time.Time // created before, for paging; zero for no bound
+	Limit  int       // default 50
+}
+
+// OrderTransition is a state change with what changes alongside it. Nil
+// pointers leave a field as it is.
+type OrderTransition struct {
+	To            OrderState
+	Now           time.Time
+	AddAttempt    bool
+	Ambiguous     *bool
+	PartyCreated  *bool
+	LastError     *string
+	LastErrorCode *string
+	Result        []byte // set when non-nil
+	NextAttemptAt *time.Time
+	Enqueue       bool // enqueue the posting job again, in the same transaction
+}
+
+// ImportRecord is one Tally import in the audit log.
+type ImportRecord struct {
+	ID        int64
+	OrderID   string // empty when not part of an order
+	Company   string
+	Kind      string // "masters", "vouchers"
+	RemoteID  string
+	Party     string
+	Request   []byte
+	Response  []byte
+	Truncated bool
+	Outcome   ImportOutcome
+	// Result is "ok", "rejected" (Tally refused), "ambiguous" (no answer
+	// after sending) or "failed" (never reached Tally).
+	Result    string
+	ErrorCode string
+	Duration  time.Duration
+	CreatedAt time.Time
+}
+
+// ImportFilter selects imports.
+type ImportFilter struct {
+	OrderID string
+	Party   string
+	Result  string
+	Since   time.Time
+	Until   time.Time
+	Limit   int // default 50
+}
+
+// InboundMessage is a WhatsApp message as received.
+type InboundMessage struct {
+	ID         string // Meta's message id (wamid…)
+	From       string
+	Type       string
+	Payload    []byte
+	ReceivedAt time.Time
+}
+
+// PrunePolicy says what retention removes.
+type PrunePolicy struct {
+	Now          time.Time // idempotency records that expired before Now go
+	BodiesBefore time.Time // imports older than this lose their bodies
+}
+
+// PruneStats says what Prune removed.
+type PruneStats struct {
+	IdempotencyRecords int
+	ImportBodies       int
+}
+
+// OrderPoster is what a store's order queue calls to post one order. Each
+// store runs its own queue (River on PostgreSQL; see the store packages) and
+// calls PostOrder for every job, one at a time per Tally gateway.
+type OrderPoster interface {
+	// PostOrder makes one attempt at posting an order. It returns nil when
+	// the order reached a state the queue has nothing more to do for
+	// (posted, rejected, needs_attention), a *RetryLater when it should be
+	// attempted again after a delay (Tally unreachable or busy), or another
+	// error for the queue's own retry.
+	PostOrder(ctx context.Context, orderID string) error
+}
+
+// RetryLater asks the queue to attempt a job again after After.
+type RetryLater struct {
+	After time.Duration
+	Err   error
+}
+
+// Error implements error.
+func (r *RetryLater) Error() string {
+	if r.Err == nil {
+		return "retry later"
+	}
+	return "retry later: " + r.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (r *RetryLater) Unwrap() error { return r.Err }
