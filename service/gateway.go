@@ -151,10 +151,14 @@ type BillRef struct {
 	Amount     Paise  // same sign as the entry
 }
 
-// ImportOutcome is what Tally reported for an import, every counter kept.
+// ImportOutcome is what Tally reported for an import, every counter kept,
+// with the text of the exchange for the audit log (bounded by MaxAuditBody;
+// Truncated says a body was cut).
 type ImportOutcome struct {
 	Created, Altered, Deleted, Cancelled  int
 	Combined, Ignored, Errors, Exceptions int
 	LastVoucherID                         int
 	LineErrors                            []string
+	Request, Response                     []byte
+	Truncated                             bool
 }

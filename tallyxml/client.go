@@ -174,6 +174,55 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(io.Reader) er
 	})
 }
 
+// Exchange is the text of one import exchange, for the audit log: the request
+// as UTF-8 XML (the same document that went out, re-encoded for people to
+// read) and Tally's answer as decoded, each cut to a bound.
+type Exchange struct {
+	Request   []byte
+	Response  []byte
+	Truncated bool
+}
+
+// ImportAudited is Import that also returns the exchange's text, each body cut
+// to limit bytes.
+func (c *Client) ImportAudited(ctx context.Context, req *Request, want Counter, limit int) (ImportResult, Exchange, error) {
+	var ex Exchange
+	if b, err := req.Encode(UTF8); err == nil {
+		ex.Request, ex.Truncated = cut(b, limit)
+	}
+	resp := &boundedBuffer{limit: limit}
+	res, err := c.importWith(ctx, req, want, func(r io.Reader) io.Reader { return io.TeeReader(r, resp) })
+	ex.Response = resp.buf.Bytes()
+	ex.Truncated = ex.Truncated || resp.dropped
+	return res, ex, err
+}
+
+func cut(b []byte, limit int) ([]byte, bool) {
+	if len(b) > limit {
+		return b[:limit], true
+	}
+	return b, false
+}
+
+// boundedBuffer keeps the first limit bytes written to it.
+type boundedBuffer struct {
+	buf     bytes.Buffer
+	limit   int
+	dropped bool
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	room := b.limit - b.buf.Len()
+	if room < len(p) {
+		b.dropped = true
+		if room > 0 {
+			b.buf.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
 // Import sends an import request and returns Tally's counters. The error is
 // nil only when the result meets the success rule for want (see
 // ImportResult.Err); otherwise it is a transport *GatewayError, a refusal of
@@ -181,10 +230,18 @@ func (c *Client) Do(ctx context.Context, req *Request, decode func(io.Reader) er
 // *ImportError. The result is returned whenever Tally answered, so callers can
 // record every counter.
 func (c *Client) Import(ctx context.Context, req *Request, want Counter) (ImportResult, error) {
+	return c.importWith(ctx, req, want, nil)
+}
+
+func (c *Client) importWith(ctx context.Context, req *Request, want Counter, wrap func(io.Reader) io.Reader) (ImportResult, error) {
 	var res ImportResult
 	err := c.send(ctx, req, func(br *bufio.Reader) error {
+		var r io.Reader = br
+		if wrap != nil {
+			r = wrap(br)
+		}
 		var err error
-		res, err = DecodeImportResult(br)
+		res, err = DecodeImportResult(r)
 		return err
 	})
 	if _, ok := errors.AsType[*StatusError](err); ok && !isCompanyNotLoaded(err) &&

@@ -476,3 +476,24 @@ func TestClientImportStatusZero(t *testing.T) {
 		t.Fatalf("Import = %+v, %v; want an ImportError with the LINEERROR verbatim", res, err)
 	}
 }
+
+// TestClientImportAudited checks that the exchange's text is kept for the
+// audit log, readable (UTF-8) and bounded.
+func TestClientImportAudited(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, tallysim.Config{})
+	c := newClient(t, tallyxml.ClientConfig{URL: sim.URL()})
+	req := tallyxml.ImportMasters(tallyxml.Vars{Company: tallysim.DemoCompanyName},
+		tallyxml.LedgerMaster{Name: "Audit & Sons", Parent: "Sundry Debtors"})
+	res, ex, err := c.ImportAudited(t.Context(), req, tallyxml.CounterCreated, 1<<20)
+	if err != nil || res.Created != 1 {
+		t.Fatalf("import = %+v, %v", res, err)
+	}
+	if !strings.Contains(string(ex.Request), `<LEDGER NAME="Audit &amp; Sons"`) || !strings.Contains(string(ex.Response), "<CREATED>1</CREATED>") || ex.Truncated {
+		t.Fatalf("exchange = %q / %q (truncated %v)", ex.Request, ex.Response, ex.Truncated)
+	}
+	_, ex, err = c.ImportAudited(t.Context(), req, tallyxml.CounterCreatedOrAltered, 40)
+	if err != nil || len(ex.Request) != 40 || len(ex.Response) > 40 || !ex.Truncated {
+		t.Fatalf("bounded exchange: %d/%d bytes, truncated %v, err %v", len(ex.Request), len(ex.Response), ex.Truncated, err)
+	}
+}

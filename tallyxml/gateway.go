@@ -478,8 +478,8 @@ func (g *Gateway) CreateParty(ctx context.Context, company string, p service.New
 	}
 	req := ImportMasters(Vars{Company: company}, lm)
 	req.Form = FormLegacy
-	res, err := g.c.Import(ctx, req, CounterCreated)
-	out := outcomeFromResult(res)
+	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreated, service.MaxAuditBody)
+	out := outcomeFromResult(res, ex)
 	if err == nil {
 		return out, nil
 	}
@@ -532,21 +532,23 @@ func (g *Gateway) PostVoucher(ctx context.Context, company string, v service.Vou
 	}
 	req := ImportVouchers(Vars{Company: company}, vi)
 	req.Form = FormLegacy
-	res, err := g.c.Import(ctx, req, CounterCreatedOrAltered)
-	out := outcomeFromResult(res)
+	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreatedOrAltered, service.MaxAuditBody)
+	out := outcomeFromResult(res, ex)
 	if err != nil {
 		return out, translate("post voucher", err)
 	}
 	return out, nil
 }
 
-// outcomeFromResult keeps every counter of an import result.
-func outcomeFromResult(r ImportResult) service.ImportOutcome {
+// outcomeFromResult keeps every counter of an import result, and the text of
+// the exchange for the audit log.
+func outcomeFromResult(r ImportResult, ex Exchange) service.ImportOutcome {
 	return service.ImportOutcome{
 		Created: r.Created, Altered: r.Altered, Deleted: r.Deleted, Cancelled: r.Cancelled,
 		Combined: r.Combined, Ignored: r.Ignored, Errors: r.Errors, Exceptions: r.Exceptions,
 		LastVoucherID: r.LastVchID,
 		LineErrors:    append([]string(nil), r.LineErrors...),
+		Request:       ex.Request, Response: ex.Response, Truncated: ex.Truncated,
 	}
 }
 
@@ -660,7 +662,7 @@ func translate(op string, err error) error {
 	}
 	if ie, ok := errors.AsType[*ImportError](err); ok {
 		e := &service.Error{Kind: service.Upstream, Code: "tally_rejected", Message: importRejectionMessage(ie.Result),
-			Hint: ie.Hint(), Subject: outcomeFromResult(ie.Result), Err: cause}
+			Hint: ie.Hint(), Subject: outcomeFromResult(ie.Result, Exchange{}), Err: cause}
 		return e
 	}
 	if se, ok := errors.AsType[*StatusError](err); ok {
