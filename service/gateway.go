@@ -48,6 +48,24 @@ type Gateway interface {
 	CreateParty(ctx context.Context, company string, p NewParty) (ImportOutcome, error)
 	// PostVoucher creates (or, with a known RemoteID, replaces) a voucher.
 	PostVoucher(ctx context.Context, company string, v Voucher) (ImportOutcome, error)
+	// Vouchers lists the vouchers dated from..to (inclusive), for reading
+	// back after a write of unknown fate.
+	Vouchers(ctx context.Context, company string, from, to time.Time) ([]VoucherSummary, error)
+}
+
+// VoucherSummary is a voucher as read back from Tally.
+type VoucherSummary struct {
+	Type      string
+	Number    string
+	Date      time.Time
+	Party     string
+	Narration string
+	// RemoteID is as Tally shows it; some builds rewrite a client's
+	// REMOTEID on read-back (tally-protocol.md §9.4), so match the
+	// narration marker too.
+	RemoteID  string
+	GUID      string
+	Cancelled bool
 }
 
 // TallyStatus is what the gateway says about itself.

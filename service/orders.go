@@ -58,18 +58,71 @@ const maxRefLen = 60
 // so posting the same order again replaces the voucher instead of duplicating
 // it (tally-protocol.md §9.4).
 func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) {
-	company := s.company(o.Company)
-	if err := s.normalizeOrder(&o); err != nil {
+	p, err := s.planOrder(o, "")
+	if err != nil {
 		return OrderResult{}, err
 	}
+	return s.executeOrder(ctx, p, orderHooks{})
+}
+
+// orderPlan is a validated order with its identity in Tally.
+type orderPlan struct {
+	Company  string
+	Order    Order
+	RemoteID string
+	Ref      string
+	Credit   int
+}
+
+// planOrder validates an order and fixes its REMOTEID and bill reference.
+// With an order id (a stored order) the REMOTEID derives from the order_ref
+// when there is one, else from the id; without (a synchronous order) from
+// the order_ref or, failing that, the order's content.
+func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
+	company := s.company(o.Company)
+	if err := s.normalizeOrder(&o); err != nil {
+		return orderPlan{}, err
+	}
 	// Validate the lines before touching Tally. Which taxes apply needs the
-	// party's state, known only after the read below, so this first pass
+	// party's state, known only after the read in executeOrder, so this pass
 	// prices as intra-state (an empty party state is) just to check the lines.
 	if _, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: "", CompanyState: "-",
 		DefaultGSTRate: s.cfg.DefaultGSTRate, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger}); err != nil {
-		return OrderResult{}, err
+		return orderPlan{}, err
 	}
+	p := orderPlan{Company: company, Order: o, Ref: o.Ref, Credit: s.cfg.DefaultCreditDays}
+	switch {
+	case o.Ref != "":
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+o.Ref)
+	case orderID != "":
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
+	default:
+		p.RemoteID = s.contentRemoteID(company, o)
+	}
+	if p.Ref == "" {
+		p.Ref = "ORD-" + strings.ToUpper(strings.ReplaceAll(p.RemoteID, "-", "")[:8])
+	}
+	if o.CreditDays != nil {
+		p.Credit = *o.CreditDays
+	}
+	return p, nil
+}
 
+// orderHooks let the durable queue record each step of a posting.
+type orderHooks struct {
+	// partyCreated says the party was already created for this order by
+	// an earlier attempt: it is never created twice.
+	partyCreated bool
+	// onPartyCreated runs right after Tally created the party.
+	onPartyCreated func(ctx context.Context) error
+	// onImport runs after every Tally write, whatever its outcome.
+	onImport func(ctx context.Context, kind, party string, out ImportOutcome, err error, took time.Duration)
+}
+
+// executeOrder reads the ledgers, creates the party when it is missing and
+// posts the voucher.
+func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (OrderResult, error) {
+	o, company := p.Order, p.Company
 	names := []string{o.Party.Name, o.SalesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST}
 	ledgers, err := s.gw.Ledgers(ctx, company, nonEmpty(names))
 	if err != nil {
@@ -99,28 +152,37 @@ func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) 
 	}
 
 	res := OrderResult{Company: company, Party: o.Party.Name, VoucherType: "Sales", Date: o.Date,
-		Pricing: pricing, RemoteID: s.orderRemoteID(company, o)}
-	res.Ref = o.Ref
-	if res.Ref == "" {
-		res.Ref = "ORD-" + strings.ToUpper(strings.ReplaceAll(res.RemoteID, "-", "")[:8])
-	}
-	credit := s.cfg.DefaultCreditDays
-	if o.CreditDays != nil {
-		credit = *o.CreditDays
-	}
-	res.Due = o.Date.AddDate(0, 0, credit)
+		Pricing: pricing, RemoteID: p.RemoteID, Ref: p.Ref, Due: o.Date.AddDate(0, 0, p.Credit)}
 
-	if !exists {
+	switch {
+	case exists:
+		res.Party = party.Name // Tally's spelling
+	case h.partyCreated:
+		// Created by an earlier attempt and gone since (renamed or
+		// deleted in Tally): creating it again could make a second
+		// ledger, so a person decides.
+		return res, &Error{Kind: Invalid, Code: "party_vanished",
+			Message: fmt.Sprintf("party %s was created for this order but no longer exists in %s", quote(o.Party.Name), quote(company)),
+			Hint:    "Restore or recreate the party in Tally, then retry the order."}
+	default:
 		o.Party.Group = s.cfg.PartyGroup
 		if o.Party.ApplicableFrom.IsZero() {
 			o.Party.ApplicableFrom = o.Date
 		}
-		if _, err := s.gw.CreateParty(ctx, company, o.Party); err != nil {
-			return OrderResult{}, fmt.Errorf("create party for order %s: %w", res.Ref, err)
+		start := time.Now()
+		out, err := s.gw.CreateParty(ctx, company, o.Party)
+		if h.onImport != nil {
+			h.onImport(ctx, "masters", o.Party.Name, out, err, time.Since(start))
+		}
+		if err != nil {
+			return res, fmt.Errorf("create party for order %s: %w", res.Ref, err)
 		}
 		res.PartyCreated = true
-	} else {
-		res.Party = party.Name // Tally's spelling
+		if h.onPartyCreated != nil {
+			if err := h.onPartyCreated(ctx); err != nil {
+				return res, err
+			}
+		}
 	}
 
 	narration := o.Narration
@@ -129,18 +191,22 @@ func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) 
 	}
 	// A marker in the narration survives every Tally version's read-back,
 	// unlike the REMOTEID attribute, which some builds rewrite (§9.4).
-	narration += " [tallyfacade:" + res.RemoteID + "]"
+	narration += " " + narrationMarker(res.RemoteID)
 
 	entries := []Entry{{Ledger: res.Party, Amount: -pricing.Total, IsParty: true,
-		Bills: []BillRef{{Name: res.Ref, Type: "New Ref", CreditDays: credit, Amount: -pricing.Total}}}}
+		Bills: []BillRef{{Name: res.Ref, Type: "New Ref", CreditDays: p.Credit, Amount: -pricing.Total}}}}
 	if pricing.Taxable != 0 {
 		entries = append(entries, Entry{Ledger: o.SalesLedger, Amount: pricing.Taxable})
 	}
 	for _, t := range pricing.TaxEntries {
 		entries = append(entries, Entry{Ledger: t.Ledger, Amount: t.Amount})
 	}
+	start := time.Now()
 	out, err := s.gw.PostVoucher(ctx, company, Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
 		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries})
+	if h.onImport != nil {
+		h.onImport(ctx, "vouchers", res.Party, out, err, time.Since(start))
+	}
 	res.Outcome = out
 	if err != nil {
 		return res, err
@@ -148,6 +214,9 @@ func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) 
 	res.Replaced = out.Created == 0 && out.Altered > 0
 	return res, nil
 }
+
+// narrationMarker is what the voucher's narration carries to be found again.
+func narrationMarker(remoteID string) string { return "[tallyfacade:" + remoteID + "]" }
 
 func missingLedger(company, ledger, group string) *Error {
 	return &Error{Kind: Invalid, Code: "ledger_missing",
@@ -191,13 +260,9 @@ func (s *Service) normalizeOrder(o *Order) error {
 	return s.validateNewParty(&o.Party)
 }
 
-// orderRemoteID derives the voucher's REMOTEID: from the company and the
-// order reference when there is one, else from the order's content, so that
-// the same order sent twice maps to the same voucher.
-func (s *Service) orderRemoteID(company string, o Order) string {
-	if o.Ref != "" {
-		return RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+o.Ref)
-	}
+// contentRemoteID derives a synchronous order's REMOTEID from its content,
+// so the same order sent twice maps to the same voucher.
+func (s *Service) contentRemoteID(company string, o Order) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", foldName(company), o.Date.Format(time.DateOnly), foldName(o.Party.Name), o.SalesLedger)
 	for _, l := range o.Lines {

@@ -144,6 +144,19 @@ func (f *fakeGateway) PostVoucher(ctx context.Context, company string, v service
 	return service.ImportOutcome{Created: 1, LastVoucherID: len(f.vouchers)}, nil
 }
 
+func (f *fakeGateway) Vouchers(ctx context.Context, company string, from, to time.Time) ([]service.VoucherSummary, error) {
+	f.call("Vouchers")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []service.VoucherSummary
+	for _, v := range f.vouchers {
+		if !v.Date.Before(from) && !v.Date.After(to) {
+			out = append(out, service.VoucherSummary{Type: v.Type, Date: v.Date, Party: v.Party, Narration: v.Narration, RemoteID: v.RemoteID})
+		}
+	}
+	return out, nil
+}
+
 var today = time.Date(2026, time.June, 23, 0, 0, 0, 0, time.UTC)
 
 func newService(f *fakeGateway) *service.Service {

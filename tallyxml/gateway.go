@@ -311,6 +311,38 @@ func nameKey(s string) string {
 }
 
 // readLedgers runs a collection export and gathers its ledgers.
+// collVouchers names the inline voucher collection; like collParties it must
+// not collide with a built-in collection.
+const collVouchers = "TallyFacade Vouchers"
+
+// Vouchers reads the vouchers of a date range with an inline Voucher
+// collection filtered on the period: SVFROMDATE/SVTODATE alone select the
+// period, not collection membership (tally-protocol.md §9.6), so the filter
+// is what bounds the rows. One request.
+func (g *Gateway) Vouchers(ctx context.Context, company string, from, to time.Time) ([]service.VoucherSummary, error) {
+	coll := NewCollection(collVouchers, "Voucher")
+	coll.Fetch = []string{"Date", "VoucherTypeName", "VoucherNumber", "PartyLedgerName", "Narration", "GUID", "IsCancelled"}
+	coll.Filters = []string{"TallyFacadePeriod"}
+	req := ExportCollectionTDL(coll, Vars{Company: company, From: dateFromTime(from), To: dateFromTime(to)},
+		Formula{Name: "TallyFacadePeriod", Expr: PeriodFilter})
+	var out []service.VoucherSummary
+	err := g.c.Do(ctx, req, func(r io.Reader) error {
+		for v, err := range Vouchers(r) {
+			if err != nil {
+				return err
+			}
+			out = append(out, service.VoucherSummary{Type: v.VoucherTypeName, Number: v.VoucherNumber,
+				Date: timeFromDate(v.Date), Party: v.PartyLedgerName, Narration: v.Narration,
+				RemoteID: v.RemoteID, GUID: v.GUID, Cancelled: bool(v.IsCancelled)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate("list vouchers", err)
+	}
+	return out, nil
+}
+
 func (g *Gateway) readLedgers(ctx context.Context, req *Request) ([]Ledger, error) {
 	var out []Ledger
 	err := g.c.Do(ctx, req, func(r io.Reader) error {

@@ -894,3 +894,36 @@ func TestGatewayAnswerShapes(t *testing.T) {
 		gwWantError(t, err, service.Unavailable, "tally_busy")
 	})
 }
+
+// TestGatewayVouchers reads back a posted voucher by date, as the order queue
+// does after a write of unknown fate, and checks the date filter bounds rows.
+func TestGatewayVouchers(t *testing.T) {
+	t.Parallel()
+	sim := gwStartSim(t)
+	gw := gwNew(t, sim.URL(), tallyxml.ClientConfig{})
+	v := gwSale("gw-readback", "Priya Textiles", "Sales", 2500)
+	v.Narration = "Order X [tallyfacade:gw-readback]"
+	if _, err := gw.PostVoucher(t.Context(), gwCompany, v); err != nil {
+		t.Fatal(err)
+	}
+	got, err := gw.Vouchers(t.Context(), gwCompany, v.Date, v.Date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, s := range got {
+		if !s.Date.Equal(v.Date) {
+			t.Errorf("voucher dated %v outside the asked day %v", s.Date, v.Date)
+		}
+		if s.RemoteID == "gw-readback" && strings.Contains(s.Narration, "[tallyfacade:gw-readback]") && s.Party == "Priya Textiles" {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Fatalf("read back %d matching vouchers among %+v; want 1", found, got)
+	}
+	none, err := gw.Vouchers(t.Context(), gwCompany, v.Date.AddDate(1, 0, 0), v.Date.AddDate(1, 0, 0))
+	if err != nil || len(none) != 0 {
+		t.Fatalf("a day with no vouchers = %+v, %v", none, err)
+	}
+}
