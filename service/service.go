@@ -3,6 +3,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -36,12 +37,21 @@ type Config struct {
 	Location *time.Location
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Store persists orders, idempotency keys and the import audit log;
+	// nil runs without persistence (orders are then posted synchronously).
+	Store Store
+	// Queue tunes durable order posting.
+	Queue QueueConfig
+	// Logger receives what background work (the order queue) cannot
+	// return to a caller. Default: discard.
+	Logger *slog.Logger
 }
 
 // Service holds the use cases the API exposes. It is safe for concurrent use.
 type Service struct {
 	gw  Gateway
 	cfg Config
+	log *slog.Logger
 
 	mu     sync.Mutex
 	states map[string]string // company (folded) → state, learnt from Tally
@@ -70,7 +80,11 @@ func New(gw Gateway, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{gw: gw, cfg: cfg, states: map[string]string{}}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}}
 }
 
 // indiaTime is Asia/Kolkata; India has had no DST since 1945, so a fixed

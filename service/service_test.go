@@ -24,6 +24,11 @@ type fakeGateway struct {
 	created   []service.NewParty
 	vouchers  map[string]service.Voucher // by RemoteID
 	calls     map[string]int
+	// Failure injection: readErr fails the ledger read; postErr, when it
+	// returns an error, fails PostVoucher after (applied true) or before
+	// storing the voucher, as Tally does on a timeout after receiving.
+	readErr error
+	postErr func(v service.Voucher) (err error, applied bool)
 }
 
 var _ service.Gateway = (*fakeGateway)(nil)
@@ -93,6 +98,9 @@ func (f *fakeGateway) Ledgers(ctx context.Context, company string, names []strin
 	f.call("Ledgers")
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.readErr != nil {
+		return nil, f.readErr
+	}
 	out := map[string]service.Party{}
 	for _, n := range names {
 		if p, ok := f.ledgers[strings.ToLower(n)]; ok {
@@ -135,6 +143,14 @@ func (f *fakeGateway) PostVoucher(ctx context.Context, company string, v service
 	}
 	if sum != 0 {
 		return service.ImportOutcome{Errors: 1}, service.Errorf(service.Upstream, "tally_rejected", "Voucher totals do not match!")
+	}
+	if f.postErr != nil {
+		if err, applied := f.postErr(v); err != nil {
+			if applied {
+				f.vouchers[v.RemoteID] = v
+			}
+			return service.ImportOutcome{}, err
+		}
 	}
 	_, seen := f.vouchers[v.RemoteID]
 	f.vouchers[v.RemoteID] = v

@@ -1,0 +1,356 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// QueueConfig tunes durable order posting.
+type QueueConfig struct {
+	// MaxAttempts is how many times an order is tried while Tally is
+	// unreachable or busy before it is needs_attention. Default 50.
+	MaxAttempts int
+	// RetryBase and RetryMax bound the capped exponential backoff between
+	// attempts. Defaults 5s and 5m: a Tally PC switched back on is noticed
+	// within five minutes.
+	RetryBase, RetryMax time.Duration
+}
+
+func (q QueueConfig) withDefaults() QueueConfig {
+	if q.MaxAttempts <= 0 {
+		q.MaxAttempts = 50
+	}
+	if q.RetryBase <= 0 {
+		q.RetryBase = 5 * time.Second
+	}
+	if q.RetryMax <= 0 {
+		q.RetryMax = 5 * time.Minute
+	}
+	return q
+}
+
+// backoff is the delay before attempt n+1 (n ≥ 1): base·2^(n-1), capped.
+func (q QueueConfig) backoff(n int) time.Duration {
+	d := q.RetryBase
+	for i := 1; i < n && d < q.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, q.RetryMax)
+}
+
+var errNoStore = &Error{Kind: Internal, Code: "no_store", Message: "this service runs without a store"}
+
+// storedOrder is how an order is kept in OrderRecord.Request: the validated
+// order, in plain JSON the service owns (the store treats it as opaque).
+type storedOrder struct {
+	Company     string       `json:"company"`
+	Ref         string       `json:"ref,omitempty"`
+	Date        string       `json:"date"`
+	Party       NewParty     `json:"party"`
+	Lines       []storedLine `json:"lines"`
+	SalesLedger string       `json:"sales_ledger"`
+	Narration   string       `json:"narration,omitempty"`
+	CreditDays  *int         `json:"credit_days,omitempty"`
+}
+
+type storedLine struct {
+	Item     string           `json:"item"`
+	Quantity decimal.Decimal  `json:"quantity"`
+	Rate     Paise            `json:"rate"`
+	GSTRate  *decimal.Decimal `json:"gst_rate,omitempty"`
+	Unit     string           `json:"unit,omitempty"`
+}
+
+func encodeOrder(o Order) ([]byte, error) {
+	so := storedOrder{Company: o.Company, Ref: o.Ref, Date: o.Date.Format(time.DateOnly), Party: o.Party,
+		SalesLedger: o.SalesLedger, Narration: o.Narration, CreditDays: o.CreditDays}
+	for _, l := range o.Lines {
+		so.Lines = append(so.Lines, storedLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
+	}
+	return json.Marshal(so)
+}
+
+func decodeOrder(b []byte) (Order, error) {
+	var so storedOrder
+	if err := json.Unmarshal(b, &so); err != nil {
+		return Order{}, err
+	}
+	d, err := time.Parse(time.DateOnly, so.Date)
+	if err != nil {
+		return Order{}, err
+	}
+	o := Order{Company: so.Company, Ref: so.Ref, Date: d, Party: so.Party, SalesLedger: so.SalesLedger,
+		Narration: so.Narration, CreditDays: so.CreditDays}
+	for _, l := range so.Lines {
+		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
+	}
+	return o, nil
+}
+
+// newOrderID returns a random UUID (version 4).
+func newOrderID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return formatUUID(b)
+}
+
+// SubmitOrder validates an order and stores it, with the job that posts it,
+// before Tally is touched. An order whose REMOTEID is already stored (the
+// same order_ref sent again) is that order: it is returned with created
+// false, and nothing new is queued.
+func (s *Service) SubmitOrder(ctx context.Context, o Order, source string) (rec OrderRecord, created bool, err error) {
+	if s.cfg.Store == nil {
+		return OrderRecord{}, false, errNoStore
+	}
+	id := newOrderID()
+	p, err := s.planOrder(o, id)
+	if err != nil {
+		return OrderRecord{}, false, err
+	}
+	p.Order.Company = p.Company
+	req, err := encodeOrder(p.Order)
+	if err != nil {
+		return OrderRecord{}, false, fmt.Errorf("encode order: %w", err)
+	}
+	now := s.cfg.Now()
+	rec, err = s.cfg.Store.CreateOrder(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
+		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req, State: OrderReceived,
+		CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		if e, ok := AsError(err); ok && e.Kind == Conflict {
+			if existing, ok := e.Subject.(OrderRecord); ok {
+				return existing, false, nil
+			}
+		}
+		return OrderRecord{}, false, err
+	}
+	return rec, true, nil
+}
+
+// GetOrder reads a stored order.
+func (s *Service) GetOrder(ctx context.Context, id string) (OrderRecord, error) {
+	if s.cfg.Store == nil {
+		return OrderRecord{}, errNoStore
+	}
+	return s.cfg.Store.GetOrder(ctx, id)
+}
+
+// ListOrders lists stored orders, newest first.
+func (s *Service) ListOrders(ctx context.Context, f OrderFilter) ([]OrderRecord, error) {
+	if s.cfg.Store == nil {
+		return nil, errNoStore
+	}
+	return s.cfg.Store.ListOrders(ctx, f)
+}
+
+// RetryOrder puts an order that needs attention (or was rejected, once the
+// cause is fixed in Tally) back in the queue.
+func (s *Service) RetryOrder(ctx context.Context, id string) (OrderRecord, error) {
+	if s.cfg.Store == nil {
+		return OrderRecord{}, errNoStore
+	}
+	empty := ""
+	now := s.cfg.Now()
+	return s.cfg.Store.TransitionOrder(ctx, id, []OrderState{OrderNeedsAttention, OrderRejected}, OrderTransition{
+		To: OrderReceived, Now: now, LastError: &empty, LastErrorCode: &empty, NextAttemptAt: &now, Enqueue: true})
+}
+
+// PostOrder makes one attempt at posting a stored order; it implements
+// OrderPoster for the store's queue.
+//
+// Outcomes: posted; rejected when Tally (or our own checks against Tally's
+// ledgers) refuses it, never retried as it is; back to received with a
+// RetryLater while Tally is unreachable or busy; needs_attention after
+// MaxAttempts such attempts. After an attempt whose fate is unknown (a
+// timeout after the voucher was sent), the next attempt first reads back
+// whether Tally has the voucher, and only posts when it does not (posting
+// again would be safe, the REMOTEID makes it an update, but reading back is
+// what tells us the first one landed).
+func (s *Service) PostOrder(ctx context.Context, id string) error {
+	st := s.cfg.Store
+	if st == nil {
+		return errNoStore
+	}
+	q := s.cfg.Queue.withDefaults()
+	start := OrderTransition{To: OrderPosting, Now: s.cfg.Now(), AddAttempt: true}
+	rec, err := st.TransitionOrder(ctx, id, []OrderState{OrderReceived}, start)
+	if KindOf(err) == Conflict {
+		// Still posting: the attempt before this one stopped half-way (the
+		// process died between Tally's answer and our update), which is an
+		// outcome as unknown as a timeout.
+		yes := true
+		start.Ambiguous = &yes
+		rec, err = st.TransitionOrder(ctx, id, []OrderState{OrderPosting}, start)
+		if KindOf(err) == Conflict {
+			return nil // posted, rejected or parked meanwhile: nothing to do
+		}
+	}
+	if err != nil {
+		return err
+	}
+	o, err := decodeOrder(rec.Request)
+	if err != nil {
+		return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, &Error{Kind: Internal, Code: "order_unreadable",
+			Message: "the stored order cannot be read", Err: err})
+	}
+	p, err := s.planOrder(o, rec.ID)
+	if err != nil {
+		return s.finishOrder(ctx, rec, OrderRejected, nil, err)
+	}
+	p.RemoteID, p.Ref = rec.RemoteID, rec.Ref
+
+	if rec.Ambiguous {
+		found, err := s.readBack(ctx, p)
+		if err != nil {
+			return s.retryOrder(ctx, rec, q, err)
+		}
+		if found {
+			res := OrderResult{Company: p.Company, Party: rec.Party, VoucherType: "Sales", Ref: rec.Ref,
+				RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit)}
+			return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
+		}
+	}
+
+	hooks := orderHooks{
+		partyCreated: rec.PartyCreated,
+		onPartyCreated: func(ctx context.Context) error {
+			yes := true
+			_, err := st.TransitionOrder(ctx, rec.ID, []OrderState{OrderPosting},
+				OrderTransition{To: OrderPosting, Now: s.cfg.Now(), PartyCreated: &yes})
+			return err
+		},
+		onImport: func(ctx context.Context, kind, party string, out ImportOutcome, err error, took time.Duration) {
+			s.recordImport(ctx, rec, p, kind, party, out, err, took)
+		},
+	}
+	res, err := s.executeOrder(ctx, p, hooks)
+	if err == nil {
+		return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
+	}
+	switch KindOf(err) {
+	case Unavailable:
+		return s.retryOrder(ctx, rec, q, err)
+	case Invalid, Upstream, NotFound, Conflict:
+		return s.finishOrder(ctx, rec, OrderRejected, nil, err)
+	}
+	return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, err)
+}
+
+// readBack reports whether Tally already holds the order's voucher.
+func (s *Service) readBack(ctx context.Context, p orderPlan) (bool, error) {
+	vs, err := s.gw.Vouchers(ctx, p.Company, p.Order.Date, p.Order.Date)
+	if err != nil {
+		return false, err
+	}
+	marker := narrationMarker(p.RemoteID)
+	for _, v := range vs {
+		if !v.Cancelled && (v.RemoteID == p.RemoteID || strings.Contains(v.Narration, marker)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// retryOrder schedules another attempt, or parks the order when it has had
+// MaxAttempts. An attempt whose fate is unknown marks the order ambiguous, so
+// the next attempt reads back first.
+func (s *Service) retryOrder(ctx context.Context, rec OrderRecord, q QueueConfig, cause error) error {
+	if rec.Attempts >= q.MaxAttempts {
+		return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, cause)
+	}
+	now := s.cfg.Now()
+	delay := q.backoff(rec.Attempts)
+	next := now.Add(delay)
+	msg, code := errorText(cause)
+	t := OrderTransition{To: OrderReceived, Now: now, LastError: &msg, LastErrorCode: &code, NextAttemptAt: &next}
+	if code == "tally_outcome_unknown" {
+		yes := true
+		t.Ambiguous = &yes
+	}
+	if _, err := s.cfg.Store.TransitionOrder(ctx, rec.ID, []OrderState{OrderPosting}, t); err != nil {
+		return err
+	}
+	return &RetryLater{After: delay, Err: cause}
+}
+
+// finishOrder moves an order to a final state for the queue.
+func (s *Service) finishOrder(ctx context.Context, rec OrderRecord, to OrderState, res *OrderResult, cause error) error {
+	t := OrderTransition{To: to, Now: s.cfg.Now()}
+	no := false
+	if res != nil {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return fmt.Errorf("encode order result: %w", err)
+		}
+		t.Result = b
+		t.Ambiguous = &no
+	}
+	if cause != nil {
+		msg, code := errorText(cause)
+		t.LastError, t.LastErrorCode = &msg, &code
+	}
+	_, err := s.cfg.Store.TransitionOrder(ctx, rec.ID, []OrderState{OrderPosting}, t)
+	return err
+}
+
+// errorText is what an order keeps of an error: the client-safe message
+// (Tally's own text for a rejection) and the code.
+func errorText(err error) (msg, code string) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message, e.Code
+	}
+	return "internal error", "internal"
+}
+
+// recordImport appends a Tally write to the audit log. A failure to record
+// is not a reason to fail the order: Tally has already been written to.
+func (s *Service) recordImport(ctx context.Context, rec OrderRecord, p orderPlan, kind, party string, out ImportOutcome, err error, took time.Duration) {
+	ir := ImportRecord{OrderID: rec.ID, Company: p.Company, Kind: kind, Party: party, Request: out.Request,
+		Response: out.Response, Truncated: out.Truncated, Outcome: out, Result: "ok", Duration: took,
+		CreatedAt: s.cfg.Now()}
+	if kind == "vouchers" {
+		ir.RemoteID = p.RemoteID
+	}
+	if err != nil {
+		_, ir.ErrorCode = errorText(err)
+		switch {
+		case ir.ErrorCode == "tally_outcome_unknown":
+			ir.Result = "ambiguous"
+		case KindOf(err) == Upstream:
+			ir.Result = "rejected"
+		default:
+			ir.Result = "failed"
+		}
+	}
+	if _, err := s.cfg.Store.RecordImport(ctx, ir); err != nil {
+		// Tally has been written to whatever the store says; the order's
+		// own state still records the outcome, so this is a warning.
+		s.log.WarnContext(ctx, "recording a Tally import failed", "order_id", rec.ID, "kind", kind, "error", err)
+	}
+}
+
+// ListImports lists the Tally import audit log.
+func (s *Service) ListImports(ctx context.Context, f ImportFilter) ([]ImportRecord, error) {
+	if s.cfg.Store == nil {
+		return nil, errNoStore
+	}
+	return s.cfg.Store.ListImports(ctx, f)
+}
+
+// GetImport reads one audited import.
+func (s *Service) GetImport(ctx context.Context, id int64) (ImportRecord, error) {
+	if s.cfg.Store == nil {
+		return ImportRecord{}, errNoStore
+	}
+	return s.cfg.Store.GetImport(ctx, id)
+}
