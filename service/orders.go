@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -87,13 +88,16 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 	// party's state, known only after the read in executeOrder, so this pass
 	// prices as intra-state (an empty party state is) just to check the lines.
 	if _, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: "", CompanyState: "-",
-		DefaultGSTRate: s.cfg.DefaultGSTRate, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger}); err != nil {
+		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger}); err != nil {
 		return orderPlan{}, err
 	}
-	p := orderPlan{Company: company, Order: o, Ref: o.Ref, Credit: s.cfg.DefaultCreditDays}
+	p := orderPlan{Company: company, Order: o, Ref: o.Ref, Credit: *s.cfg.DefaultCreditDays}
 	switch {
 	case o.Ref != "":
-		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+o.Ref)
+		// The party is part of the key: chatbots number orders per
+		// conversation ("1", "2", …), and Tally's bill names are per party,
+		// so order 1 of one customer must not replace order 1 of another.
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+foldName(o.Party.Name)+"\x00"+o.Ref)
 	case orderID != "":
 		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	default:
@@ -123,6 +127,8 @@ type orderHooks struct {
 // posts the voucher.
 func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (OrderResult, error) {
 	o, company := p.Order, p.Company
+	unlock := s.lockParty(company, o.Party.Name)
+	defer unlock()
 	names := []string{o.Party.Name, o.SalesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST}
 	ledgers, err := s.gw.Ledgers(ctx, company, nonEmpty(names))
 	if err != nil {
@@ -138,12 +144,25 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 		partyState = party.State
 	}
 	pricing, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: partyState, CompanyState: companyState,
-		DefaultGSTRate: s.cfg.DefaultGSTRate, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger})
+		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger})
 	if err != nil {
 		return OrderResult{}, err
 	}
-	if _, ok := ledgers[o.SalesLedger]; !ok {
+	if exists && !isPartyGroup(party.Group) || s.isOwnLedger(o.Party.Name, o.SalesLedger) {
+		// A customer who calls themselves "Cash" or "Sales" must not have
+		// the sale debited to that ledger.
+		return OrderResult{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
+			Message: fmt.Sprintf("%s is a ledger under %s, not a party", quote(o.Party.Name), quote(party.Group)),
+			Hint:    "Use the customer's own ledger name; orders debit a party under Sundry Debtors."}
+	}
+	sales, ok := ledgers[o.SalesLedger]
+	if !ok {
 		return OrderResult{}, missingLedger(company, o.SalesLedger, "Sales Accounts")
+	}
+	if notSalesGroups[foldName(sales.Group)] {
+		return OrderResult{}, &Error{Kind: Invalid, Code: "not_a_sales_ledger",
+			Message: fmt.Sprintf("ledger %s is under %s, not Sales Accounts", quote(o.SalesLedger), quote(sales.Group)),
+			Hint:    "Name a ledger under Sales Accounts as sales_ledger, or configure TALLY_SALES_LEDGER."}
 	}
 	for _, t := range pricing.TaxEntries {
 		if _, ok := ledgers[t.Ledger]; !ok {
@@ -174,10 +193,16 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 		if h.onImport != nil {
 			h.onImport(ctx, "masters", o.Party.Name, out, err, time.Since(start))
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+			res.PartyCreated = true
+		case KindOf(err) == Conflict:
+			// Created meanwhile by another replica or by hand: Tally
+			// altered it with the same details instead. The party exists,
+			// which is what the order needs.
+		default:
 			return res, fmt.Errorf("create party for order %s: %w", res.Ref, err)
 		}
-		res.PartyCreated = true
 		if h.onPartyCreated != nil {
 			if err := h.onPartyCreated(ctx); err != nil {
 				return res, err
@@ -215,6 +240,49 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 	return res, nil
 }
 
+// lockParty serialises work on one party of one company in this process.
+func (s *Service) lockParty(company, party string) (unlock func()) {
+	h := sha256.Sum256([]byte(foldName(company) + "\x00" + foldName(party)))
+	m := &s.partyLocks[int(h[0])%len(s.partyLocks)]
+	m.Lock()
+	return m.Unlock
+}
+
+// nonPartyGroups are Tally's predefined groups whose ledgers are never a
+// customer: an order must not debit Cash, a bank, Sales or a tax ledger
+// because a customer chose that name. Sub-groups a company makes under
+// Sundry Debtors ("Bangalore Debtors") are not here, so they stay allowed.
+var nonPartyGroups = map[string]bool{
+	"cash-in-hand": true, "bank accounts": true, "bank od a/c": true, "sales accounts": true,
+	"purchase accounts": true, "duties & taxes": true, "capital account": true, "reserves & surplus": true,
+	"direct expenses": true, "indirect expenses": true, "direct incomes": true, "indirect incomes": true,
+	"fixed assets": true, "investments": true, "stock-in-hand": true, "loans (liability)": true,
+	"secured loans": true, "unsecured loans": true, "provisions": true, "suspense a/c": true,
+	"current assets": true, "current liabilities": true, "deposits (asset)": true,
+	"loans & advances (asset)": true, "misc. expenses (asset)": true, "branch / divisions": true, "primary": true,
+}
+
+// notSalesGroups are predefined groups a sales ledger can never be under;
+// other groups may be sub-groups of Sales Accounts, which Tally allows.
+var notSalesGroups = map[string]bool{
+	"sundry debtors": true, "sundry creditors": true, "cash-in-hand": true, "bank accounts": true,
+	"bank od a/c": true, "duties & taxes": true, "capital account": true, "primary": true,
+}
+
+// isPartyGroup reports whether a ledger under group may be an order's party.
+func isPartyGroup(group string) bool { return !nonPartyGroups[foldName(group)] }
+
+// isOwnLedger reports whether name is one of the ledgers the order itself
+// credits.
+func (s *Service) isOwnLedger(name, salesLedger string) bool {
+	for _, l := range []string{salesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST} {
+		if l != "" && foldName(l) == foldName(name) {
+			return true
+		}
+	}
+	return false
+}
+
 // narrationMarker is what the voucher's narration carries to be found again.
 func narrationMarker(remoteID string) string { return "[tallyfacade:" + remoteID + "]" }
 
@@ -233,6 +301,10 @@ func nonEmpty(ss []string) []string {
 	}
 	return out
 }
+
+// isBadControl is a control character other than the line breaks and tab a
+// narration may hold.
+func isBadControl(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }
 
 func (s *Service) normalizeOrder(o *Order) error {
 	o.Ref = strings.TrimSpace(o.Ref)
@@ -253,24 +325,45 @@ func (s *Service) normalizeOrder(o *Order) error {
 	if o.CreditDays != nil && (*o.CreditDays < 0 || *o.CreditDays > 3650) {
 		return Errorf(Invalid, "invalid_credit_days", "credit_days must be between 0 and 3650")
 	}
-	if utf8.RuneCountInString(o.Narration) > 1000 {
-		return Errorf(Invalid, "invalid_narration", "narration must be at most 1000 characters")
+	if utf8.RuneCountInString(o.Narration) > 1000 || strings.IndexFunc(o.Narration, isBadControl) >= 0 || !utf8.ValidString(o.Narration) {
+		return Errorf(Invalid, "invalid_narration", "narration must be at most 1000 characters without control characters (line breaks and tabs are fine)")
+	}
+	for i, l := range o.Lines {
+		if strings.IndexFunc(l.Item, unicode.IsControl) >= 0 || utf8.RuneCountInString(l.Item) > maxNameLen || !utf8.ValidString(l.Item) {
+			return Errorf(Invalid, "invalid_item", "lines[%d].item must be at most %d characters without control characters", i, maxNameLen)
+		}
+		if strings.IndexFunc(l.Unit, unicode.IsControl) >= 0 || utf8.RuneCountInString(l.Unit) > 20 {
+			return Errorf(Invalid, "invalid_unit", "lines[%d].unit must be at most 20 characters without control characters", i)
+		}
+	}
+	if y := o.Date.Year(); y < 1900 || y > 2099 {
+		return Errorf(Invalid, "invalid_date", "date must be between 1900 and 2099")
 	}
 	o.Party.Group = ""
 	return s.validateNewParty(&o.Party)
 }
 
 // contentRemoteID derives a synchronous order's REMOTEID from its content,
-// so the same order sent twice maps to the same voucher.
+// so the same order sent twice maps to the same voucher. The content is
+// hashed as JSON (so no field can run into the next) with each line's GST
+// rate resolved, so "18" and "the default, 18" are the same order.
 func (s *Service) contentRemoteID(company string, o Order) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", foldName(company), o.Date.Format(time.DateOnly), foldName(o.Party.Name), o.SalesLedger)
-	for _, l := range o.Lines {
-		rate := "default"
-		if l.GSTRate != nil {
-			rate = l.GSTRate.String()
-		}
-		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%s\x00", l.Item, l.Quantity.String(), l.Rate, rate, l.Unit)
+	type line struct {
+		Item, Quantity, Unit, Rate string
+		Paise                      Paise
 	}
-	return RemoteID(RemoteIDNamespace, "order-content\x00"+hex.EncodeToString(h.Sum(nil)))
+	c := struct {
+		Company, Date, Party, SalesLedger string
+		Lines                             []line
+	}{foldName(company), o.Date.Format(time.DateOnly), foldName(o.Party.Name), o.SalesLedger, nil}
+	for _, l := range o.Lines {
+		rate := s.cfg.DefaultGSTRate.Decimal
+		if l.GSTRate != nil {
+			rate = *l.GSTRate
+		}
+		c.Lines = append(c.Lines, line{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, Rate: rate.String(), Paise: l.Rate})
+	}
+	b, _ := json.Marshal(c) // plain strings and integers cannot fail to encode
+	sum := sha256.Sum256(b)
+	return RemoteID(RemoteIDNamespace, "order-content\x00"+hex.EncodeToString(sum[:]))
 }

@@ -27,10 +27,12 @@ type Config struct {
 	SalesLedger string
 	// Tax names the GST ledgers. Default CGST, SGST and IGST.
 	Tax TaxLedgers
-	// DefaultGSTRate applies to order lines without a rate. Default 18.
-	DefaultGSTRate decimal.Decimal
-	// DefaultCreditDays is the credit period of an order without one. Default 30.
-	DefaultCreditDays int
+	// DefaultGSTRate applies to order lines without a rate. Default 18;
+	// set Valid with a zero Decimal for a trader of exempt goods.
+	DefaultGSTRate decimal.NullDecimal
+	// DefaultCreditDays is the credit period of an order without one.
+	// Default 30 (nil); 0 means due on the bill date.
+	DefaultCreditDays *int
 	// PartyGroup is where new parties go. Default "Sundry Debtors".
 	PartyGroup string
 	// Location decides what "today" is. Default Asia/Kolkata.
@@ -55,6 +57,12 @@ type Service struct {
 
 	mu     sync.Mutex
 	states map[string]string // company (folded) → state, learnt from Tally
+
+	// partyLocks serialise "read the party, create it when missing" per
+	// party within this process: two orders for one new customer must not
+	// both create it (Tally would turn the second Create into a silent
+	// Alter). Striped, so memory stays bounded.
+	partyLocks [64]sync.Mutex
 }
 
 // New returns a Service over gw.
@@ -65,11 +73,12 @@ func New(gw Gateway, cfg Config) *Service {
 	if cfg.Tax == (TaxLedgers{}) {
 		cfg.Tax = TaxLedgers{CGST: "CGST", SGST: "SGST", IGST: "IGST"}
 	}
-	if cfg.DefaultGSTRate.IsZero() {
-		cfg.DefaultGSTRate = decimal.NewFromInt(18)
+	if !cfg.DefaultGSTRate.Valid {
+		cfg.DefaultGSTRate = decimal.NewNullDecimal(decimal.NewFromInt(18))
 	}
-	if cfg.DefaultCreditDays == 0 {
-		cfg.DefaultCreditDays = 30
+	if cfg.DefaultCreditDays == nil {
+		days := 30
+		cfg.DefaultCreditDays = &days
 	}
 	if cfg.PartyGroup == "" {
 		cfg.PartyGroup = "Sundry Debtors"
@@ -85,6 +94,17 @@ func New(gw Gateway, cfg Config) *Service {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	return &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}}
+}
+
+// daysBetween counts calendar days from a to b (both civil dates), without
+// time.Duration, which overflows after 292 years.
+func daysBetween(a, b time.Time) int {
+	return int(civilDay(b) - civilDay(a))
+}
+
+func civilDay(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
 // indiaTime is Asia/Kolkata; India has had no DST since 1945, so a fixed
@@ -340,10 +360,12 @@ func (s *Service) Receivables(ctx context.Context, q ReceivablesQuery) (Receivab
 		if due.IsZero() {
 			due = b.Date
 		}
-		if d := int(q.AsOf.Sub(due).Hours() / 24); d > 0 {
+		if d := daysBetween(due, q.AsOf); d > 0 {
 			r.OverdueDays = d
 		}
-		if q.OverdueOnly && r.OverdueDays == 0 || r.Amount < q.MinAmount {
+		// MinAmount filters what is owed; a credit (an advance) is kept
+		// unless a minimum was asked for.
+		if q.OverdueOnly && r.OverdueDays == 0 || q.MinAmount > 0 && r.Amount < q.MinAmount {
 			continue
 		}
 		i, ok := byParty[foldName(b.Party)]

@@ -438,3 +438,121 @@ func TestKindOf(t *testing.T) {
 }
 
 func ptr(s string) *decimal.Decimal { d := dec(s); return &d }
+
+func TestOrderIdentityAndGuards(t *testing.T) {
+	t.Parallel()
+	line := []service.OrderLine{{Item: "Widget", Quantity: dec("1"), Rate: 10000}}
+
+	t.Run("one order_ref for two parties is two vouchers", func(t *testing.T) {
+		t.Parallel()
+		f := newFake()
+		svc := newService(f)
+		a, errA := svc.PlaceOrder(t.Context(), service.Order{Ref: "1", Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
+		b, errB := svc.PlaceOrder(t.Context(), service.Order{Ref: "1", Party: service.NewParty{Name: "Sharma & Sons"}, Lines: line})
+		if errA != nil || errB != nil || a.RemoteID == b.RemoteID || b.Replaced || len(f.vouchers) != 2 {
+			t.Fatalf("a %s (%v), b %s replaced %v (%v), %d vouchers; want two vouchers", a.RemoteID, errA, b.RemoteID, b.Replaced, errB, len(f.vouchers))
+		}
+	})
+	t.Run("a ledger that is not a customer is refused", func(t *testing.T) {
+		t.Parallel()
+		f := newFake()
+		f.ledgers["cash"] = service.Party{Name: "Cash", Group: "Cash-in-Hand"}
+		svc := newService(f)
+		for _, name := range []string{"Cash", "sales", "CGST"} {
+			_, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: name}, Lines: line})
+			if e, ok := service.AsError(err); !ok || e.Code != "party_not_a_customer" {
+				t.Errorf("party %q: err %v; want party_not_a_customer", name, err)
+			}
+		}
+		if len(f.vouchers) != 0 {
+			t.Errorf("posted %d vouchers; want none", len(f.vouchers))
+		}
+	})
+	t.Run("content ids: explicit and default rate are one order; separators cannot collide", func(t *testing.T) {
+		t.Parallel()
+		f := newFake()
+		svc := newService(f)
+		rate := dec("18")
+		x, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
+		y, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"},
+			Lines: []service.OrderLine{{Item: "Widget", Quantity: dec("1"), Rate: 10000, GSTRate: &rate}}})
+		if x.RemoteID == "" || x.RemoteID != y.RemoteID {
+			t.Errorf("default rate %s, explicit 18 %s; want the same order", x.RemoteID, y.RemoteID)
+		}
+		one, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"},
+			Lines: []service.OrderLine{{Item: "x y", Quantity: dec("1"), Rate: 100}}})
+		two, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"},
+			Lines: []service.OrderLine{{Item: "x", Quantity: dec("1"), Rate: 100}, {Item: "y", Quantity: dec("1"), Rate: 100}}})
+		if one.RemoteID == two.RemoteID {
+			t.Errorf("different orders share REMOTEID %s", one.RemoteID)
+		}
+	})
+	t.Run("zero GST and zero credit days are honoured", func(t *testing.T) {
+		t.Parallel()
+		zero := 0
+		svc := service.New(newFake(), service.Config{Company: "ABC Traders", Now: func() time.Time { return today },
+			DefaultGSTRate: decimal.NewNullDecimal(decimal.Zero), DefaultCreditDays: &zero})
+		res, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
+		if err != nil || res.Pricing.Total != 10000 || !res.Due.Equal(res.Date) {
+			t.Fatalf("order %+v, %v; want no tax and due on the bill date", res, err)
+		}
+	})
+	t.Run("control characters in narration or items are refused before Tally", func(t *testing.T) {
+		t.Parallel()
+		f := newFake()
+		svc := newService(f)
+		for _, o := range []service.Order{
+			{Party: service.NewParty{Name: "New Co"}, Narration: "hi\x00there", Lines: line},
+			{Party: service.NewParty{Name: "New Co"}, Lines: []service.OrderLine{{Item: "a\x01b", Quantity: dec("1"), Rate: 1}}},
+		} {
+			if _, err := svc.PlaceOrder(t.Context(), o); service.KindOf(err) != service.Invalid {
+				t.Errorf("err %v; want Invalid", err)
+			}
+		}
+		if len(f.created) != 0 || f.calls["Ledgers"] != 0 {
+			t.Errorf("Tally was touched: %v", f.calls)
+		}
+		if _, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Narration: "line 1\nline 2\tok", Lines: line}); err != nil {
+			t.Errorf("a multi-line narration: %v", err)
+		}
+	})
+	t.Run("advances stay in receivables unless a minimum is asked", func(t *testing.T) {
+		t.Parallel()
+		f := newFake()
+		f.bills = []service.Bill{{Party: "Bharat Steel", Ref: "ADV", Date: today, Pending: service.NewBalance(50000)}}
+		got, err := newService(f).Receivables(t.Context(), service.ReceivablesQuery{AsOf: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)})
+		if err != nil || got.Bills != 1 || got.Total != -50000 {
+			t.Fatalf("receivables %+v, %v; want the advance as a credit", got, err)
+		}
+		if d := got.Parties[0].Bills[0].OverdueDays; d < 2_900_000 {
+			t.Errorf("overdue days %d on 9999-12-31; want the real count (no Duration overflow)", d)
+		}
+	})
+}
+
+// TestConcurrentOrdersForANewParty: many orders for one new customer at once
+// create it once and all post.
+func TestConcurrentOrdersForANewParty(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	svc := newService(f)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			_, err := svc.PlaceOrder(t.Context(), service.Order{Ref: "R-" + string(rune('a'+i)),
+				Party: service.NewParty{Name: "Race Party"}, Lines: []service.OrderLine{{Item: "x", Quantity: dec("1"), Rate: 100}}})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(f.created) != 1 || len(f.vouchers) != 20 {
+		t.Fatalf("created %d parties, %d vouchers; want 1 and 20", len(f.created), len(f.vouchers))
+	}
+}

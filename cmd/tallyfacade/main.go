@@ -161,6 +161,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("-gst-rate %q: not a GST rate", gstRate)
 	}
 	cfg.DefaultGSTRate = rate
+	if cfg.CreditDays < 0 || cfg.CreditDays > 3650 {
+		return cfg, fmt.Errorf("-credit-days %d: want 0 to 3650", cfg.CreditDays)
+	}
 	return cfg, nil
 }
 
@@ -172,7 +175,7 @@ func envDuration(s string, def time.Duration) time.Duration {
 }
 
 func envInt(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(s); err == nil {
 		return n
 	}
 	return def
@@ -208,7 +211,7 @@ func build(cfg config, logger *slog.Logger) (*stack, error) {
 	st.client = client
 	st.svc = service.New(tallyxml.NewGateway(client), service.Config{
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
-		DefaultGSTRate: cfg.DefaultGSTRate, DefaultCreditDays: cfg.CreditDays,
+		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
 	})
 	srv, err := api.New(st.svc, api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
