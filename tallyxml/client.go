@@ -162,7 +162,11 @@ func (c *Client) Status(ctx context.Context) (Product, error) {
 // failure answers come back as the typed errors of outcome.go; transport
 // failures as *GatewayError.
 func (c *Client) Do(ctx context.Context, req *Request, decode func(io.Reader) error) error {
-	return c.send(ctx, req, func(br *bufio.Reader) error {
+	body, err := c.encode(req)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, req, body, func(br *bufio.Reader) error {
 		if err := CheckResponse(br); err != nil {
 			return err
 		}
@@ -234,8 +238,12 @@ func (c *Client) Import(ctx context.Context, req *Request, want Counter) (Import
 }
 
 func (c *Client) importWith(ctx context.Context, req *Request, want Counter, wrap func(io.Reader) io.Reader) (ImportResult, error) {
+	body, err := c.encode(req)
+	if err != nil {
+		return ImportResult{}, err
+	}
 	var res ImportResult
-	err := c.send(ctx, req, func(br *bufio.Reader) error {
+	err = c.send(ctx, req, body, func(br *bufio.Reader) error {
 		var r io.Reader = br
 		if wrap != nil {
 			r = wrap(br)
@@ -252,10 +260,30 @@ func (c *Client) importWith(ctx context.Context, req *Request, want Counter, wra
 		// objects, reported like any other rejected import.
 		return res, &ImportError{Result: res, Want: want}
 	}
+	if err != nil && !isTallyAnswer(err) {
+		if _, ok := errors.AsType[*GatewayError](err); !ok {
+			// Tally answered something we could not judge (a counter we
+			// cannot read, no counters at all): the write may have
+			// been applied.
+			err = &GatewayError{Kind: ErrGarbage, URL: c.url, Write: true, Ambiguous: true, Err: err}
+		}
+	}
 	if err != nil {
 		return res, err
 	}
 	return res, res.Err(want)
+}
+
+// isTallyAnswer reports whether err is one of Tally's own failure answers,
+// which say plainly that nothing was done.
+func isTallyAnswer(err error) bool {
+	if errors.Is(err, ErrUnknownRequest) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	_, status := errors.AsType[*StatusError](err)
+	_, exc := errors.AsType[*ExceptionError](err)
+	_, msg := errors.AsType[*ErrorMessage](err)
+	return status || exc || msg
 }
 
 func isCompanyNotLoaded(err error) bool {
@@ -263,12 +291,17 @@ func isCompanyNotLoaded(err error) bool {
 	return ok
 }
 
-// send encodes req and runs the exchange.
-func (c *Client) send(ctx context.Context, req *Request, handle func(*bufio.Reader) error) error {
+// encode renders req for the wire. Its errors mean nothing was sent.
+func (c *Client) encode(req *Request) ([]byte, error) {
 	body, err := req.Encode(c.charset)
 	if err != nil {
-		return fmt.Errorf("tallyxml: encode %s: %w", req.Kind(), err)
+		return nil, fmt.Errorf("tallyxml: encode %s: %w", req.Kind(), err)
 	}
+	return body, nil
+}
+
+// send runs the exchange of an encoded request.
+func (c *Client) send(ctx context.Context, req *Request, body []byte, handle func(*bufio.Reader) error) error {
 	return c.exchange(ctx, req.Kind(), req.IsWrite(), func(ctx context.Context) (*http.Request, error) {
 		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/", bytes.NewReader(body))
 		if err != nil {
@@ -298,6 +331,13 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 	defer func() { <-c.slot }()
 	obs.QueueWait = time.Since(queued)
 
+	if write {
+		// Tally cannot be told to stop: once a write is sent it runs to
+		// the end. So a caller who gives up (an HTTP client that hung up)
+		// must not cut the exchange short and lose Tally's answer; the
+		// write is bounded by the client's own timeout instead.
+		ctx = context.WithoutCancel(ctx)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	start := time.Now()
@@ -325,6 +365,11 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 	br := bufio.NewReaderSize(NewReader(resp.Body), 64<<10)
 	if err := checkXMLish(br); err != nil {
 		if errors.Is(err, ErrEmptyBody) {
+			if write {
+				// "Empty means no company" is known for report exports;
+				// an empty answer to a write may be a cut-off one.
+				return &GatewayError{Kind: ErrGarbage, URL: c.url, Write: true, Ambiguous: true, Err: err}
+			}
 			return err
 		}
 		if isTransport(err) {

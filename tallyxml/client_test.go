@@ -497,3 +497,56 @@ func TestClientImportAudited(t *testing.T) {
 		t.Fatalf("bounded exchange: %d/%d bytes, truncated %v, err %v", len(ex.Request), len(ex.Response), ex.Truncated, err)
 	}
 }
+
+// TestClientWriteOutcomesAreNeverDefiniteFailuresWhenUnknown covers the ways
+// a write can end without a judgeable answer: each must be ambiguous, so the
+// caller reads back instead of resending blind.
+func TestClientWriteOutcomesAreNeverDefiniteFailuresWhenUnknown(t *testing.T) {
+	t.Parallel()
+	write := tallyxml.ImportVouchers(tallyxml.Vars{}, tallyxml.VoucherImport{
+		VoucherType: "Receipt", Date: simToday, RemoteID: "unknown-fate",
+		Entries: []tallyxml.LedgerEntry{tallyxml.Debit("Cash", 100), tallyxml.Credit("Rajesh Enterprises", 100)},
+	})
+	for _, tc := range []struct {
+		name string
+		body string
+	}{
+		{"empty answer", ""},
+		{"no counters", "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA></DATA></BODY></ENVELOPE>"},
+		{"unreadable counter", "<RESPONSE><CREATED>one</CREATED></RESPONSE>"},
+		{"cut off", "<RESPONSE><CREATED>1</CREATED><ALTE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tc.body) }))
+			t.Cleanup(ts.Close)
+			_, err := newClient(t, tallyxml.ClientConfig{URL: ts.URL}).Import(t.Context(), write, tallyxml.CounterCreated)
+			var ge *tallyxml.GatewayError
+			if !errors.As(err, &ge) || !ge.Ambiguous {
+				t.Fatalf("err = %v; want an ambiguous GatewayError", err)
+			}
+		})
+	}
+	t.Run("an empty counter is zero, not a failure", func(t *testing.T) {
+		t.Parallel()
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "<RESPONSE><CREATED>1</CREATED><LASTVCHID></LASTVCHID><ERRORS>0</ERRORS><EXCEPTIONS>0</EXCEPTIONS></RESPONSE>")
+		}))
+		t.Cleanup(ts.Close)
+		res, err := newClient(t, tallyxml.ClientConfig{URL: ts.URL}).Import(t.Context(), write, tallyxml.CounterCreated)
+		if err != nil || res.Created != 1 {
+			t.Fatalf("Import = %+v, %v; want CREATED 1", res, err)
+		}
+	})
+	t.Run("a caller who hangs up does not cut a write short", func(t *testing.T) {
+		t.Parallel()
+		sim := startSim(t, tallysim.Config{Latency: 300 * time.Millisecond})
+		c := newClient(t, tallyxml.ClientConfig{URL: sim.URL()})
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		res, err := c.Import(ctx, write, tallyxml.CounterCreated)
+		if err != nil || res.Created != 1 {
+			t.Fatalf("Import with a caller deadline shorter than Tally = %+v, %v; want Tally's answer", res, err)
+		}
+	})
+}

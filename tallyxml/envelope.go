@@ -422,15 +422,23 @@ func (r *Request) Encode(cs Charset) ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("tallyxml: encode %s: %w", r.Kind(), err)
 	}
+	// encoding/xml writes tab, newline and CR as hexadecimal references
+	// (&#x9; &#xA; &#xD;). TallyConnector rewrites hex references to decimal
+	// before sending, which suggests Tally does not read them; decimal ones
+	// it writes itself. The rewrite is safe: a literal '&' is always &amp;.
+	b := decimalRefs.Replace(buf.String())
 	if cs == UTF8 {
-		return buf.Bytes(), nil
+		return []byte(b), nil
 	}
-	out, err := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder().Bytes(buf.Bytes())
+	out, err := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder().Bytes([]byte(b))
 	if err != nil {
 		return nil, fmt.Errorf("tallyxml: encode %s as UTF-16: %w", r.Kind(), err)
 	}
 	return out, nil
 }
+
+// decimalRefs turns the hex references encoding/xml writes into decimal ones.
+var decimalRefs = strings.NewReplacer("&#x9;", "&#9;", "&#xA;", "&#10;", "&#xD;", "&#13;")
 
 // Wire types. They mirror the envelope shapes exactly; Request is the typed
 // front and envelope() the only translation.

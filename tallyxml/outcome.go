@@ -572,9 +572,13 @@ func DecodeImportResult(r io.Reader) (ImportResult, error) {
 				if err != nil {
 					return res, fmt.Errorf("tallyxml: decoding import result: %w", err)
 				}
-				v, err := strconv.Atoi(strings.TrimSpace(s))
-				if err != nil {
-					return res, fmt.Errorf("tallyxml: import counter %s %q: %w", name, s, err)
+				// An empty counter is 0, as an empty Number is: failing on
+				// it would lose a CREATED=1 already read.
+				v := 0
+				if t := strings.TrimSpace(s); t != "" {
+					if v, err = strconv.Atoi(t); err != nil {
+						return res, fmt.Errorf("tallyxml: import counter %s %q: %w", name, s, err)
+					}
 				}
 				*p, sawCounter = v, true
 				continue

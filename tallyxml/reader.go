@@ -130,12 +130,13 @@ func (c *cleanReader) Read(p []byte) (int, error) {
 func (c *cleanReader) start() {
 	c.started = true
 	c.buf = make([]byte, cleanBufSize)
-	// Three bytes tell every case apart (the UTF-8 BOM is the longest
-	// signature); a shorter body is judged on what there is.
-	var hdr [3]byte
+	// Four bytes tell every case apart (BOM-less UTF-16 needs two zero
+	// bytes to be told from UTF-8 with a stray NUL); a shorter body is
+	// judged on what there is.
+	var hdr [4]byte
 	n, err := io.ReadFull(c.src, hdr[:])
 	if err == io.ErrUnexpectedEOF && n > 0 {
-		err = io.EOF // a body shorter than three bytes
+		err = io.EOF // a body shorter than four bytes
 	}
 	if err != nil && n == 0 {
 		c.err = err
@@ -152,9 +153,11 @@ func (c *cleanReader) start() {
 		h, enc = h[2:], &le
 	case bytes.HasPrefix(h, []byte{0xFE, 0xFF}):
 		h, enc = h[2:], &be
-	case len(h) >= 2 && h[0] != 0 && h[1] == 0:
-		enc = &le // Tally's BOM-less UTF-16LE answer
-	case len(h) >= 2 && h[0] == 0 && h[1] != 0:
+	case len(h) >= 4 && h[0] != 0 && h[1] == 0 && h[3] == 0:
+		// Tally's BOM-less UTF-16LE answer ("<\x00E\x00"). Two zero bytes
+		// are needed: one NUL after a '<' is a stray control byte in UTF-8.
+		enc = &le
+	case len(h) >= 4 && h[0] == 0 && h[1] != 0 && h[2] == 0:
 		enc = &be
 	}
 	if enc == nil {
@@ -277,7 +280,13 @@ func (c *cleanReader) filter(p []byte) (n int, needMore bool) {
 			break
 		}
 		if src[j] != '&' {
-			i++ // raw control byte: dropped
+			// A raw control byte is dropped; a raw U+0004 stands where
+			// Tally writes "&#4; " before a system name, so the space
+			// after it goes too.
+			if src[j] == 0x04 {
+				c.dropSpace = true
+			}
+			i++
 			continue
 		}
 		// A '&': only "&#…;" references need judging.

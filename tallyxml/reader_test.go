@@ -26,6 +26,8 @@ func TestNewReaderFilter(t *testing.T) {
 		{"in an attribute", `<G NAME="&#4; Primary"/>`, `<G NAME="Primary"/>`},
 		{"other illegal refs dropped alone", "<P>a&#0;&#1; b&#31;&#xB;&#xFFFE;&#xFFFF;&#xD800;&#1114112;c</P>", "<P>a bc</P>"},
 		{"legal refs kept", "<P>&#13;&#10;&#9;&#8377;&#x20B9;&amp;&lt;&#65;</P>", "<P>&#13;&#10;&#9;&#8377;&#x20B9;&amp;&lt;&#65;</P>"},
+		{"raw U+0004 and its space", "<P>\x04 Primary</P>", "<P>Primary</P>"},
+		{"a NUL after '<' is a stray byte, not UTF-16", "<\x00A>x</A>", "<A>x</A>"},
 		{"raw control bytes", "<P>a\x00b\x04c\x0bd\x0ce\x1ff\tg\r\nh</P>", "<P>abcdef\tg\r\nh</P>"},
 		{"malformed refs pass through", "<P>&#;&#x;&#12a;&# 4;&</P>", "<P>&#;&#x;&#12a;&# 4;&</P>"},
 		{"unterminated ref at EOF", "<P>&#4", "<P>&#4"},

@@ -119,6 +119,11 @@ func ParseAmount(s string) (Amount, error) {
 	} else if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
 		neg, s = true, strings.TrimSpace(s[1:len(s)-1])
 	}
+	// The sign may stand before the currency ("-₹ 1,500.00") or after it
+	// ("₹ -1,500.00").
+	if strings.HasPrefix(s, "-") {
+		neg, s = !neg, strings.TrimSpace(s[1:])
+	}
 	for _, cur := range []string{"₹", "Rs.", "Rs", "INR"} {
 		if strings.HasPrefix(s, cur) {
 			s = strings.TrimSpace(s[len(cur):])

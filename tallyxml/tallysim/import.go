@@ -530,6 +530,10 @@ func (c *Company) importVoucher(e *elem, ct *counters) {
 			// Same REMOTEID: the whole voucher is replaced (entries, date,
 			// even the type), GUID kept, ALTERID advanced, a cancel undone.
 			v.MasterID, v.GUID = old.MasterID, old.GUID
+			if v.Number == "" {
+				// Under automatic numbering the voucher keeps its number.
+				v.Number = old.Number
+			}
 			c.lastAlterID++
 			v.AlterID = c.lastAlterID
 			*old = v

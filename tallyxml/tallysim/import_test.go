@@ -219,7 +219,8 @@ func TestVoucherRemoteIDUpsert(t *testing.T) {
 		t.Fatalf("second:\n%s", second)
 	}
 	v2 := findByRemote(t, demo, "idem-1")
-	if v2.GUID != v1.GUID || v2.AlterID <= v1.AlterID || v2.Entries[0].Amount.Paise() != -200000 || v2.Date != tallyxml.NewDate(2026, 11, 21) {
+	if v2.GUID != v1.GUID || v2.AlterID <= v1.AlterID || v2.Entries[0].Amount.Paise() != -200000 || v2.Date != tallyxml.NewDate(2026, 11, 21) ||
+		v1.Number == "" || v2.Number != v1.Number {
 		t.Errorf("upsert: before %+v after %+v", v1, v2)
 	}
 	if n := len(demo.Vouchers()); n != n0+1 {
