@@ -186,6 +186,7 @@ func TestBadRequest(t *testing.T) {
 		{name: "two JSON values", call: call{method: http.MethodPost, target: "/parties", body: `{"name": "X"} {"name": "Y"}`}, check: wantField("code", "malformed_json")},
 		{name: "empty body", call: call{method: http.MethodPost, target: "/parties", headers: map[string]string{"Content-Type": "application/json"}}, check: wantField("code", "empty_body")},
 		{name: "array instead of object", call: call{method: http.MethodPost, target: "/parties", body: `[]`}, check: wantField("code", "malformed_json")},
+		{name: "invalid UTF-8", call: call{method: http.MethodPost, target: "/parties", body: "{\"name\": \"R\xff\"}"}, check: wantField("detail", "The body is not valid UTF-8.")},
 	})
 }
 
@@ -340,6 +341,11 @@ func TestUnprocessable(t *testing.T) {
 		{name: "query parameters", golden: "problem_query_invalid", call: call{target: "/parties?limit=abc&offset=-1"}},
 		{name: "receivables query", call: call{target: "/receivables?as_of=23/06/2026&overdue_only=maybe&min_amount=1e3"},
 			check: fieldNames("as_of", "overdue_only", "min_amount")},
+		{name: "dates out of range", call: call{target: "/receivables?as_of=9999-12-31"}, check: fieldNames("as_of")},
+		{name: "order fields the validator alone would miss", call: call{method: http.MethodPost, target: "/orders", body: `{
+			"date": "0001-01-01", "party": {"name": "   "}, "narration": "a\u0000b",
+			"lines": [{"item": "  ", "quantity": "1.00001", "rate": "1", "gst_rate": "17"}]}`},
+			check: fieldNames("narration", "date", "party.name", "lines[0].item", "lines[0].quantity", "lines[0].gst_rate")},
 		{name: "name with a control character", call: call{target: "/parties/Rajesh%0AEnterprises"}, check: fieldNames("name")},
 		{name: "sales ledger missing in Tally", golden: "problem_ledger_missing", call: call{method: http.MethodPost, target: "/orders", body: `{
 			"party": {"name": "Rajesh Enterprises"}, "sales_ledger": "Sales @ 18%",
@@ -482,6 +488,7 @@ func TestMetrics(t *testing.T) {
 	b.do(t, call{target: "/parties/Rajesh%20Enterprises/balance"})
 	b.do(t, call{target: "/parties/Nobody/balance"})
 	b.do(t, call{target: "/no/such/route/for/metrics"})
+	b.do(t, call{method: "M11379", target: "/healthz", noKey: true})
 	b.srv.ObserveTally(api.TallyObservation{Kind: "export:object:Ledger", Outcome: "ok", Duration: 30e6, QueueWait: 1e6})
 	r := b.do(t, call{target: "/metrics", noKey: true})
 	if r.status != http.StatusOK {
@@ -499,6 +506,9 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+	if strings.Contains(text, "M11379") || !strings.Contains(text, `method="OTHER"`) {
+		t.Error("an invented HTTP method became a metric label")
 	}
 	if strings.Contains(text, "Nobody") || strings.Contains(text, "Rajesh") {
 		t.Error("a party name became a metric label")

@@ -138,7 +138,7 @@ var genericDetail = map[string]string{
 	"tally_bad_answer":       "The Tally gateway gave an answer that is not Tally XML.",
 	"tally_unreachable":      "Tally could not be reached. Check that TallyPrime is open with its gateway enabled.",
 	"company_not_loaded":     "The company configured for this service is not loaded in Tally.",
-	"tally_error":            "Tally reported an error it did not explain.",
+	"tally_error":            "Tally reported an error it did not explain.", // used only when Tally gave no text
 	"tally_unknown_request":  "Tally did not understand a request; this is a tallyfacade bug or an unsupported Tally version.",
 	"not_ready":              "The service is not ready: Tally or the configured company is not available.",
 	"request_timeout":        "The request took longer than the service allows.",
@@ -231,6 +231,12 @@ func (s *Server) problemFor(err error, c echo.Context) (Problem, map[string]stri
 		hdr["Retry-After"] = strconv.Itoa(secs)
 	}
 	if p.Status >= 500 && p.Status != statusClientClosed {
+		if p.Code == "tally_error" && p.Detail != "" {
+			// Tally's own words (a STATUS 0 LINEERROR, an ERRORMSG): not
+			// our internals, and what a person needs to fix the books.
+			p.Errors, p.LineErrors, p.Party = nil, nil, nil
+			return p, hdr, err
+		}
 		if d, ok := genericDetail[p.Code]; ok {
 			p.Detail = d
 		} else {

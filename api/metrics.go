@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -79,11 +80,22 @@ func (s *Server) metricsMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := strconv.Itoa(c.Response().Status)
 		route := s.routeLabel(c)
-		method := c.Request().Method
+		method := methodLabel(c.Request().Method)
 		s.metrics.requests.WithLabelValues(method, route, status).Inc()
 		s.metrics.latency.WithLabelValues(method, route, status).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// methodLabel keeps the method label to the methods HTTP defines: a client
+// can send any token as a method, and each would be a new series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 // routeLabel is the route template, never the raw path, so party names do

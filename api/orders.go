@@ -27,7 +27,7 @@ type OrderRequest struct {
 	// Credited with the taxable value. Default: the configured one ("Sales").
 	SalesLedger string `json:"sales_ledger,omitempty" validate:"max=200,nocontrol" example:"Sales"`
 	// The voucher's narration.
-	Narration string `json:"narration,omitempty" validate:"max=1000" example:"WhatsApp order WA-1001"`
+	Narration string `json:"narration,omitempty" validate:"max=1000,nocontroltext" example:"WhatsApp order WA-1001"`
 	// The credit period; the bill falls due this many days after the date. Default 30.
 	CreditDays *int `json:"credit_days,omitempty" validate:"omitempty,min=0,max=3650" example:"30"`
 }
@@ -203,16 +203,30 @@ func toServiceOrder(r OrderRequest) (service.Order, error) {
 		o.Party.GSTRegistrationType = "Unregistered/Consumer"
 	}
 	if r.Date != "" {
-		// The validator's datetime tag reports a bad date.
-		o.Date, _ = time.Parse(time.DateOnly, r.Date)
+		// The validator's datetime tag reports a malformed date.
+		if d, err := time.Parse(time.DateOnly, r.Date); err == nil {
+			if d.Year() < 1900 || d.Year() > 2099 {
+				fail("date", "must be between 1900 and 2099")
+			}
+			o.Date = d
+		}
+	}
+	if r.Party.Name != "" && strings.TrimSpace(r.Party.Name) == "" {
+		// The validator's "required" passes a name of spaces.
+		fail("party.name", "is required")
 	}
 	for i, l := range r.Lines {
 		path := fmt.Sprintf("lines[%d].", i)
 		line := service.OrderLine{Item: l.Item, Unit: l.Unit}
+		if l.Item != "" && strings.TrimSpace(l.Item) == "" { // empty is the validator's "required"
+			fail(path+"item", "must not be blank")
+		}
 		if q, why := parseDecimal(l.Quantity); why != "" {
 			fail(path+"quantity", why)
 		} else if q.Sign() <= 0 {
 			fail(path+"quantity", "must be greater than 0")
+		} else if q.Exponent() < -4 && !q.Equal(q.Truncate(4)) {
+			fail(path+"quantity", "must have at most 4 decimals (Tally keeps 4)")
 		} else {
 			line.Quantity = q
 		}

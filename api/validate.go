@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -47,6 +49,12 @@ func newValidator() *validator.Validate {
 	_ = v.RegisterValidation("nocontrol", func(fl validator.FieldLevel) bool {
 		return strings.IndexFunc(fl.Field().String(), unicode.IsControl) < 0
 	})
+	// nocontroltext is nocontrol for free text: line breaks and tabs are fine.
+	_ = v.RegisterValidation("nocontroltext", func(fl validator.FieldLevel) bool {
+		return strings.IndexFunc(fl.Field().String(), func(r rune) bool {
+			return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
+		}) < 0
+	})
 	return v
 }
 
@@ -74,16 +82,23 @@ func decodeBody(c echo.Context, dst any) error {
 				detail: "Send the body as application/json."}
 		}
 	}
-	dec := json.NewDecoder(req.Body)
+	// Read the (size-limited) body whole: encoding/json silently replaces
+	// invalid UTF-8 with U+FFFD, which would reach Tally as a party named
+	// "R\uFFFD"; invalid bytes are refused instead.
+	raw, err := io.ReadAll(req.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if !utf8.Valid(raw) {
+		return &requestError{status: http.StatusBadRequest, code: "malformed_json",
+			detail: "The body is not valid UTF-8."}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return &requestError{status: http.StatusBadRequest, code: "malformed_json",
 			detail: "The body must hold exactly one JSON value."}
 	}
@@ -157,7 +172,7 @@ func validationMessage(fe validator.FieldError) string {
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
 	case "gstin":
 		return "must be a 15-character GSTIN such as 27AAPFR1234C1Z5"
-	case "nocontrol":
+	case "nocontrol", "nocontroltext":
 		return "must not contain control characters"
 	}
 	return "is invalid (" + fe.Tag() + ")"
@@ -309,8 +324,8 @@ func (q *query) date(name string) time.Time {
 		return time.Time{}
 	}
 	d, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		q.fail(name, "must be a date as YYYY-MM-DD")
+	if err != nil || d.Year() < 1900 || d.Year() > 2099 {
+		q.fail(name, "must be a date as YYYY-MM-DD between 1900 and 2099")
 	}
 	return d
 }
