@@ -1,0 +1,274 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+const orderCols = `id::text, company, source, ref, remote_id, party, request, result, state, attempts,
+	ambiguous, party_created, last_error, last_error_code, next_attempt_at, created_at, updated_at, posted_at`
+
+// defaultLimit is the page size when a filter leaves Limit at zero; maxLimit
+// bounds what one call may ask for.
+const (
+	defaultLimit = 50
+	maxLimit     = 1000
+)
+
+// CreateOrder implements service.Store. The order row and its post_order job
+// are written in one transaction: River's InsertTx takes our pgx.Tx.
+func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
+	if !validUUID(o.ID) {
+		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
+	}
+	now := dbTime(time.Now())
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = now
+	}
+	if o.UpdatedAt.IsZero() {
+		o.UpdatedAt = o.CreatedAt
+	}
+	request := o.Request
+	if request == nil {
+		request = []byte{}
+	}
+	var created service.OrderRecord
+	var existing bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// ON CONFLICT DO NOTHING waits for a concurrent insert of the same
+		// REMOTEID (or id) to commit, then yields no row: one of two racing
+		// creates wins, the other reads the winner below.
+		rec, err := scanOrder(tx.QueryRow(ctx, `
+INSERT INTO orders (id, company, source, ref, remote_id, party, request, result, state, attempts,
+	ambiguous, party_created, last_error, last_error_code, next_attempt_at, created_at, updated_at, posted_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9, $10, $11, $12, $13, $14, $15, $16, $17)
+ON CONFLICT DO NOTHING
+RETURNING `+orderCols,
+			o.ID, o.Company, o.Source, o.Ref, o.RemoteID, o.Party, request, o.Result, o.Attempts,
+			o.Ambiguous, o.PartyCreated, o.LastError, o.LastErrorCode, nullTime(o.NextAttemptAt), o.CreatedAt, o.UpdatedAt, nullTime(o.PostedAt)))
+		if errors.Is(err, pgx.ErrNoRows) {
+			created, err = scanOrder(tx.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE remote_id = $1 OR id = $2 ORDER BY remote_id = $1 DESC LIMIT 1`, o.RemoteID, o.ID))
+			existing = true
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		created = rec
+		return s.enqueue(ctx, tx, o.ID)
+	})
+	if err != nil {
+		return service.OrderRecord{}, translate(err, "create order")
+	}
+	if existing {
+		return service.OrderRecord{}, &service.Error{Kind: service.Conflict, Code: "order_exists",
+			Message: fmt.Sprintf("an order with remote id %q already exists", o.RemoteID), Subject: created}
+	}
+	return created, nil
+}
+
+// GetOrder implements service.Store.
+func (s *Store) GetOrder(ctx context.Context, id string) (service.OrderRecord, error) {
+	if !validUUID(id) {
+		return service.OrderRecord{}, orderNotFound(id)
+	}
+	rec, err := scanOrder(s.pool.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return service.OrderRecord{}, orderNotFound(id)
+	}
+	if err != nil {
+		return service.OrderRecord{}, translate(err, "get order")
+	}
+	return rec, nil
+}
+
+// ListOrders implements service.Store.
+func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]service.OrderRecord, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.State != "" {
+		add("state = $%d", string(f.State))
+	}
+	if f.Party != "" {
+		add("party = $%d", f.Party)
+	}
+	if !f.Before.IsZero() {
+		add("created_at < $%d", f.Before)
+	}
+	q := `SELECT ` + orderCols + ` FROM orders`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit(f.Limit))
+	q += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err, "list orders")
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (service.OrderRecord, error) { return scanOrder(r) })
+	if err != nil {
+		return nil, translate(err, "list orders")
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// transitionSQL is the compare-and-set on the order's state: the row changes
+// only while its state is one of $2, so of two concurrent transitions out of
+// the same state exactly one matches (PostgreSQL re-checks the WHERE on the
+// updated row after waiting for the other writer).
+const transitionSQL = `
+UPDATE orders SET
+	state           = $3,
+	updated_at      = $4,
+	attempts        = attempts + $5,
+	ambiguous       = COALESCE($6::boolean, ambiguous),
+	party_created   = COALESCE($7::boolean, party_created),
+	last_error      = COALESCE($8::text, last_error),
+	last_error_code = COALESCE($9::text, last_error_code),
+	result          = CASE WHEN $10::boolean THEN $11::bytea ELSE result END,
+	next_attempt_at = CASE WHEN $12::boolean THEN $13::timestamptz ELSE next_attempt_at END,
+	posted_at       = CASE WHEN $3 = 'posted' THEN $4 ELSE posted_at END
+WHERE id = $1 AND state = ANY($2::text[])
+RETURNING ` + orderCols
+
+// TransitionOrder implements service.Store.
+func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.OrderState, t service.OrderTransition) (service.OrderRecord, error) {
+	if t.To == "" {
+		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_transition", "transition without a target state")
+	}
+	if !validUUID(id) {
+		return service.OrderRecord{}, orderNotFound(id)
+	}
+	now := t.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	states := make([]string, len(from))
+	for i, st := range from {
+		states[i] = string(st)
+	}
+	addAttempt := 0
+	if t.AddAttempt {
+		addAttempt = 1
+	}
+	var next *time.Time
+	if t.NextAttemptAt != nil {
+		next = nullTime(*t.NextAttemptAt)
+	}
+	var rec service.OrderRecord
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		rec, err = scanOrder(tx.QueryRow(ctx, transitionSQL, id, states, string(t.To), now, addAttempt,
+			t.Ambiguous, t.PartyCreated, t.LastError, t.LastErrorCode,
+			t.Result != nil, t.Result, t.NextAttemptAt != nil, next))
+		if err != nil {
+			return err
+		}
+		if t.Enqueue {
+			return s.enqueue(ctx, tx, id)
+		}
+		return nil
+	})
+	if err == nil {
+		return rec, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return service.OrderRecord{}, translate(err, "transition order")
+	}
+	// Nothing matched: either there is no such order or it is in another
+	// state. The answer may be stale by the time the caller reads it, which
+	// is fine: the update itself was the arbiter.
+	cur, err := s.GetOrder(ctx, id)
+	if err != nil {
+		return service.OrderRecord{}, err
+	}
+	return service.OrderRecord{}, &service.Error{Kind: service.Conflict, Code: "order_state_conflict",
+		Message: fmt.Sprintf("order %s is %s, not %s", id, cur.State, joinStates(from)), Subject: cur}
+}
+
+func joinStates(from []service.OrderState) string {
+	parts := make([]string, len(from))
+	for i, st := range from {
+		parts[i] = string(st)
+	}
+	return strings.Join(parts, " or ")
+}
+
+func orderNotFound(id string) error {
+	return service.Errorf(service.NotFound, "order_not_found", "order %s not found", id)
+}
+
+func scanOrder(row pgx.Row) (service.OrderRecord, error) {
+	var (
+		r            service.OrderRecord
+		state        string
+		next, posted *time.Time
+		attempts     int32
+	)
+	err := row.Scan(&r.ID, &r.Company, &r.Source, &r.Ref, &r.RemoteID, &r.Party, &r.Request, &r.Result, &state, &attempts,
+		&r.Ambiguous, &r.PartyCreated, &r.LastError, &r.LastErrorCode, &next, &r.CreatedAt, &r.UpdatedAt, &posted)
+	if err != nil {
+		return r, err
+	}
+	r.State = service.OrderState(state)
+	r.Attempts = int(attempts)
+	r.CreatedAt = r.CreatedAt.UTC()
+	r.UpdatedAt = r.UpdatedAt.UTC()
+	if next != nil {
+		r.NextAttemptAt = next.UTC()
+	}
+	if posted != nil {
+		r.PostedAt = posted.UTC()
+	}
+	return r, nil
+}
+
+// nullTime maps the zero time to SQL NULL.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// dbTime rounds t to PostgreSQL's microsecond precision, in UTC, so that a
+// time the store chooses reads back equal.
+func dbTime(t time.Time) time.Time { return t.UTC().Round(time.Microsecond) }
+
+func limit(n int) int {
+	switch {
+	case n <= 0:
+		return defaultLimit
+	case n > maxLimit:
+		return maxLimit
+	}
+	return n
+}
+
+// validUUID reports whether s is a UUID in its canonical 8-4-4-4-12 hex form.
+// The orders.id column is a UUID, so any other string cannot name an order;
+// checking here turns PostgreSQL's cast error into NotFound or Invalid.
+func validUUID(s string) bool {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
+	}
+	_, err := hex.DecodeString(s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:])
+	return err == nil
+}

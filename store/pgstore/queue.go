@@ -1,0 +1,261 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// Queue names and keys. They are part of the database's contents (River's
+// river_job rows, PostgreSQL advisory locks), so changing one strands jobs
+// or lets an old and a new replica post at the same time.
+const (
+	// JobKindPostOrder is the River job kind that posts one order to Tally.
+	JobKindPostOrder = "post_order"
+	// QueueName is the River queue of order posting.
+	QueueName = "tally"
+	// DefaultPostLockKey names the PostgreSQL advisory lock that makes
+	// posting to the Tally gateway serial across replicas.
+	DefaultPostLockKey = "tallyfacade:post"
+)
+
+// PostOrderArgs are the arguments of a post_order job: only the order id,
+// since the order row holds everything else and may change between attempts.
+type PostOrderArgs struct {
+	OrderID string `json:"order_id"`
+}
+
+// Kind implements river.JobArgs.
+func (PostOrderArgs) Kind() string { return JobKindPostOrder }
+
+// InsertOpts implements river.JobArgsWithInsertOpts. Jobs are unique by args
+// among the states of a live job (everything but completed, cancelled and
+// discarded), so an order never has two live jobs: a retry enqueued while one
+// is still waiting is skipped, and one enqueued after the previous job
+// completed is inserted. MaxAttempts is large because the poster decides
+// when an order needs attention; River's own retries only cover errors the
+// poster did not classify (a database hiccup), and must never silently
+// discard an order.
+func (PostOrderArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       QueueName,
+		MaxAttempts: 1000,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs: true,
+			ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable,
+				rivertype.JobStatePending,
+				rivertype.JobStateRunning,
+				rivertype.JobStateRetryable,
+				rivertype.JobStateScheduled,
+			},
+		},
+	}
+}
+
+// enqueue inserts the post_order job for id in tx.
+func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, id string) error {
+	if _, err := s.inserter.InsertTx(ctx, tx, PostOrderArgs{OrderID: id}, nil); err != nil {
+		return fmt.Errorf("enqueue post_order: %w", err)
+	}
+	return nil
+}
+
+// QueueConfig tunes RunQueue. The zero value is the production setting.
+type QueueConfig struct {
+	// LockKey names the advisory lock taken around every PostOrder, one per
+	// Tally gateway. Default DefaultPostLockKey.
+	LockKey string
+	// LockRetry is how long a job waits (snoozed) when another replica holds
+	// the lock. Default 1 s.
+	LockRetry time.Duration
+	// JobTimeout bounds one PostOrder call. Default 2 min: a post is a few
+	// Tally requests, each with its own shorter timeout.
+	JobTimeout time.Duration
+	// MaxBackoff caps River's retry delay after a PostOrder error that is not
+	// a RetryLater (River's default grows to days). Default 5 min.
+	MaxBackoff time.Duration
+	// PollInterval is how often River polls for jobs when no notification
+	// arrives (a job whose snooze ended, another replica's insert). Default 1 s.
+	PollInterval time.Duration
+	// StopTimeout bounds the graceful stop once ctx is done. Default 10 s.
+	StopTimeout time.Duration
+	// Logger receives River's logs; nil uses Options.Logger.
+	Logger *slog.Logger
+}
+
+func (c QueueConfig) withDefaults(s *Store) QueueConfig {
+	if c.LockKey == "" {
+		c.LockKey = DefaultPostLockKey
+	}
+	if c.LockRetry <= 0 {
+		c.LockRetry = time.Second
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = 2 * time.Minute
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 5 * time.Minute
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = s.logger
+	}
+	return c
+}
+
+// RunQueue works the order queue until ctx is done: a River client with one
+// worker on queue "tally" calls poster.PostOrder for each job. PostOrder's nil
+// completes the job, a *service.RetryLater snoozes it (snoozes never use up
+// attempts), any other error goes to River's retry with capped backoff.
+//
+// One Tally gateway is serial (tally-protocol.md; issue #4): each replica runs
+// one worker, and all replicas take one PostgreSQL session advisory lock
+// around PostOrder, so no two post at once. A session lock rather than a
+// transaction lock, because no transaction may span a Tally request; it is
+// held on a connection borrowed from the pool for the duration.
+//
+// When ctx is done RunQueue stops River, cancelling the job in flight, and
+// waits up to cfg.StopTimeout for it; it returns nil after a clean stop.
+func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg QueueConfig) error {
+	if poster == nil {
+		return errors.New("pgstore: RunQueue without a poster")
+	}
+	cfg = cfg.withDefaults(s)
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, cfg: cfg}); err != nil {
+		return fmt.Errorf("pgstore: add worker: %w", err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
+		Logger:            cfg.Logger,
+		Queues:            map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
+		Workers:           workers,
+		JobTimeout:        cfg.JobTimeout,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, river.FetchCooldownDefault),
+		RetryPolicy:       cappedBackoff{max: cfg.MaxBackoff},
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: river client: %w", err)
+	}
+	// River's own work context is detached from ctx so that the stop below
+	// is the one that cancels jobs, after which we wait for them.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return translate(err, "start queue")
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.StopTimeout)
+	defer cancel()
+	if err := client.StopAndCancel(stopCtx); err != nil {
+		return fmt.Errorf("pgstore: stop queue: %w", err)
+	}
+	return nil
+}
+
+// postOrderWorker is the one worker of the tally queue.
+type postOrderWorker struct {
+	river.WorkerDefaults[PostOrderArgs]
+	store  *Store
+	poster service.OrderPoster
+	cfg    QueueConfig
+}
+
+// Work implements river.Worker.
+func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs]) error {
+	conn, err := w.store.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection for the post lock: %w", err)
+	}
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, w.cfg.LockKey).Scan(&locked); err != nil {
+		conn.Release()
+		return fmt.Errorf("take the post lock: %w", err)
+	}
+	if !locked {
+		conn.Release()
+		return river.JobSnooze(w.cfg.LockRetry)
+	}
+	defer func() {
+		// Unlock on the same session. If that fails the connection's state is
+		// unknown, so close it instead of returning it to the pool: ending the
+		// session is what releases a session lock for sure.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		var released bool
+		if err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock(hashtext($1))`, w.cfg.LockKey).Scan(&released); err != nil || !released {
+			_ = conn.Hijack().Close(uctx)
+			return
+		}
+		conn.Release()
+	}()
+
+	err = w.poster.PostOrder(ctx, job.Args.OrderID)
+	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
+		return river.JobSnooze(max(retry.After, 0))
+	}
+	if err != nil {
+		return err
+	}
+	return w.complete(ctx, job)
+}
+
+// complete finishes a job whose PostOrder returned nil, unless the order went
+// back to received meanwhile (POST /orders/{id}/retry while this job ran).
+// That retry's enqueue was skipped as a duplicate of this still-running job,
+// so completing would strand the order. The order row is locked, and the job
+// completed in the same transaction, so a retry either commits first (and we
+// see received and snooze, to run the order again) or waits for our commit
+// (and then finds this job completed and inserts its own).
+func (w *postOrderWorker) complete(ctx context.Context, job *river.Job[PostOrderArgs]) error {
+	var again bool
+	err := pgx.BeginFunc(ctx, w.store.pool, func(tx pgx.Tx) error {
+		var state string
+		err := tx.QueryRow(ctx, `SELECT state FROM orders WHERE id = $1 FOR UPDATE`, job.Args.OrderID).Scan(&state)
+		if errors.Is(err, pgx.ErrNoRows) {
+			state = "" // the order is gone: nothing to post, complete the job
+		} else if err != nil {
+			return err
+		}
+		if service.OrderState(state) == service.OrderReceived {
+			again = true
+			return nil
+		}
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("complete post_order job: %w", err)
+	}
+	if again {
+		return river.JobSnooze(w.cfg.LockRetry)
+	}
+	return nil
+}
+
+// cappedBackoff is River's retry policy for errors the poster did not turn
+// into a RetryLater: exponential from 1 s, capped, so that a database blip
+// does not push an order days out (River's default is attempt^4 seconds).
+type cappedBackoff struct{ max time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy.
+func (p cappedBackoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := p.max
+	if n := len(job.Errors); n < 20 {
+		d = min(time.Second<<n, p.max)
+	}
+	return time.Now().Add(d)
+}
