@@ -1,0 +1,186 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// Queue names. They are part of the database's contents (River's river_job
+// rows) and the same as pgstore's, so changing one strands jobs.
+const (
+	// JobKindPostOrder is the River job kind that posts one order to Tally.
+	JobKindPostOrder = "post_order"
+	// QueueName is the River queue of order posting.
+	QueueName = "tally"
+)
+
+// PostOrderArgs are the arguments of a post_order job: only the order id,
+// since the order row holds everything else and may change between attempts.
+type PostOrderArgs struct {
+	OrderID string `json:"order_id"`
+}
+
+// Kind implements river.JobArgs.
+func (PostOrderArgs) Kind() string { return JobKindPostOrder }
+
+// InsertOpts implements river.JobArgsWithInsertOpts. MaxAttempts is so
+// large that River never silently discards an order: the poster decides
+// when an order needs attention.
+//
+// Unlike pgstore, jobs are not unique by args. River's unique states must
+// include running, and a job stays running until River's completer records
+// it, a moment after PostOrder returned; a retry (TransitionOrder with
+// Enqueue) committed in that moment would be skipped as a duplicate and the
+// order left in received with no job (TestQueueRetryEnqueue caught it). So
+// every enqueue inserts a job, and a redundant one is harmless: the single
+// worker runs jobs one after another, and the poster's compare-and-set on
+// the order's state makes a job for an order that is no longer received a
+// no-op.
+func (PostOrderArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: 1000}
+}
+
+// enqueuePostOrder inserts the post_order job in tx, so it commits or rolls
+// back with the order row.
+func (s *Store) enqueuePostOrder(ctx context.Context, tx *sql.Tx, orderID string) error {
+	if _, err := s.inserter.InsertTx(ctx, tx, PostOrderArgs{OrderID: orderID}, nil); err != nil {
+		return fmt.Errorf("enqueue post_order: %w", err)
+	}
+	return nil
+}
+
+// QueueConfig tunes RunQueue. The zero value is the production setting.
+// The fields are pgstore's, less the advisory lock: an SQLite file has one
+// process, and RunQueue runs one worker.
+type QueueConfig struct {
+	// PollInterval is how often River looks for jobs. SQLite has no
+	// LISTEN/NOTIFY, so River only polls: this bounds the delay between a
+	// committed order and the start of its posting. Default 100ms.
+	PollInterval time.Duration
+	// JobTimeout bounds one PostOrder call. Default 2 min: a post is a few
+	// Tally requests, each with its own shorter timeout.
+	JobTimeout time.Duration
+	// MaxBackoff caps River's retry delay after a PostOrder error that is not
+	// a RetryLater (River's default grows to days). Default 5 min.
+	MaxBackoff time.Duration
+	// StopTimeout bounds the graceful stop once ctx is done. Default 10 s.
+	StopTimeout time.Duration
+	// Logger receives River's logs; nil uses Options.Logger.
+	Logger *slog.Logger
+}
+
+func (c QueueConfig) withDefaults(s *Store) QueueConfig {
+	if c.PollInterval <= 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = 2 * time.Minute
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 5 * time.Minute
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = s.logger
+	}
+	return c
+}
+
+// RunQueue works the order queue until ctx is done: a River client (the
+// riversqlite driver, on the store's one-connection queue pool) with one
+// worker on queue "tally" calls poster.PostOrder for each job, so posting to
+// the Tally gateway is serial. PostOrder's nil completes the job, a
+// *service.RetryLater snoozes it (snoozes never use up attempts), any other
+// error goes to River's retry with capped backoff.
+//
+// When ctx is done RunQueue stops River, cancelling the job in flight (as
+// pgstore does: a hung Tally must not hold up shutdown; River runs the job
+// again later and the poster reads back after an ambiguous outcome), and
+// waits up to cfg.StopTimeout for it; it returns nil after a clean stop.
+func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg QueueConfig) error {
+	if poster == nil {
+		return errors.New("sqlitestore: RunQueue without a poster")
+	}
+	cfg = cfg.withDefaults(s)
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster}); err != nil {
+		return fmt.Errorf("sqlitestore: add worker: %w", err)
+	}
+	client, err := river.NewClient(riversqlite.New(s.queueDB), &river.Config{
+		Logger:            cfg.Logger,
+		Queues:            map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
+		Workers:           workers,
+		JobTimeout:        cfg.JobTimeout,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, fetchCooldown),
+		RetryPolicy:       cappedBackoff{max: cfg.MaxBackoff},
+	})
+	if err != nil {
+		return fmt.Errorf("sqlitestore: river client: %w", err)
+	}
+	// River's work context is detached from ctx so that the stop below is
+	// what cancels the job in hand, and RunQueue then waits for it.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return translate(err)
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.StopTimeout)
+	defer cancel()
+	if err := client.StopAndCancel(stopCtx); err != nil {
+		return fmt.Errorf("sqlitestore: stop queue: %w", err)
+	}
+	return nil
+}
+
+// postOrderWorker is the one worker of the tally queue.
+type postOrderWorker struct {
+	river.WorkerDefaults[PostOrderArgs]
+	store  *Store
+	poster service.OrderPoster
+}
+
+// Work implements river.Worker.
+func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs]) error {
+	// Each RunQueue has one worker; the store's mutex keeps two RunQueue
+	// calls on one store (pgstore's "replicas") from posting at once, as
+	// pgstore's advisory lock does across processes.
+	w.store.postMu.Lock()
+	defer w.store.postMu.Unlock()
+	err := w.poster.PostOrder(ctx, job.Args.OrderID)
+	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
+		return river.JobSnooze(max(retry.After, 0))
+	}
+	return err
+}
+
+// cappedBackoff is River's retry policy for errors the poster did not turn
+// into a RetryLater: exponential from 1 s, capped, so that a database blip
+// does not push an order days out (River's default is attempt^4 seconds).
+type cappedBackoff struct{ max time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy.
+func (p cappedBackoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := p.max
+	if n := len(job.Errors); n < 20 {
+		d = min(time.Second<<n, p.max)
+	}
+	return time.Now().Add(d)
+}
+
+// fetchCooldown is the least time between two fetches. River fetches again
+// as soon as the worker is free, but no sooner than this; with one worker it
+// bounds the queue's throughput (River's default, 100ms, caps it at ten
+// orders a second, measured in TestQueueReliability).
+const fetchCooldown = 5 * time.Millisecond
