@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
 	"io"
 	"log/slog"
 	"net/http"
@@ -64,9 +65,10 @@ func (b *syncBuffer) String() string {
 // testBundle is the real stack: simulator, Tally client and gateway, service,
 // api server.
 type testBundle struct {
-	sim  *tallysim.Server
-	srv  *api.Server
-	logs *syncBuffer
+	sim   *tallysim.Server
+	srv   *api.Server
+	logs  *syncBuffer
+	store *sqlitestore.Store // with durable
 }
 
 type setupOpts struct {
@@ -75,6 +77,9 @@ type setupOpts struct {
 	ready     func(context.Context) error
 	timeout   time.Duration
 	noAuth    bool
+	// durable adds the embedded store and runs its order queue.
+	durable   bool
+	orderWait time.Duration
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -92,7 +97,27 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if opts.company == "" {
 		opts.company = tallysim.DemoCompanyName
 	}
-	svc := service.New(tallyxml.NewGateway(client), service.Config{Company: opts.company, Now: func() time.Time { return testNow }})
+	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow },
+		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
+	var st *sqlitestore.Store
+	if opts.durable {
+		st, err = sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		cfg.Store = st
+	}
+	svc := service.New(tallyxml.NewGateway(client), cfg)
+	if st != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = st.RunQueue(ctx, svc, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+	}
 	logs := &syncBuffer{}
 	keys := []string{testKey, otherKey}
 	if opts.noAuth {
@@ -106,11 +131,12 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Ready:          opts.ready,
 		Spec:           swaggerDoc(),
+		OrderWait:      opts.orderWait,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{sim: sim, srv: srv, logs: logs}
+	return &testBundle{sim: sim, srv: srv, logs: logs, store: st}
 }
 
 // call is one request to the server.

@@ -22,6 +22,7 @@ import (
 const (
 	keyRequestID = "tallyfacade.request_id"
 	keyCompany   = "tallyfacade.company"
+	keyClient    = "tallyfacade.client" // a digest of the caller's API key
 )
 
 // headerRequestID is read from the client (when sane) and always answered.
@@ -133,6 +134,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return &service.Error{Kind: service.Unauthenticated, Code: "unauthenticated",
 				Message: "The API key is not valid."}
 		}
+		// Idempotency keys are scoped per API key; the scope is a digest,
+		// so the key itself is kept nowhere.
+		sum := sha256.Sum256([]byte(key))
+		c.Set(keyClient, hex.EncodeToString(sum[:8]))
 		return next(c)
 	}
 }

@@ -153,8 +153,12 @@ type OrderLineResponse struct {
 //	@Produce		application/problem+json
 //	@Param			company	query		string			false	"Tally company; default: the configured one"	example(ABC Traders)
 //	@Param			order	body		OrderRequest	true	"The order"
-//	@Success		201		{object}	OrderResponse
-//	@Failure		400		{object}	Problem	"malformed_json, empty_body"
+//	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409. Without a key the response carries 'Idempotency: none'."	example(order-WA-1001)
+//	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	example(respond-async)
+//	@Success		201		{object}	OrderResponse	"posted (with a store, also order_id and a Location)"
+//	@Success		202		{object}	OrderStatusResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location"
+//	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
+//	@Failure		409		{object}	Problem	"idempotency_key_in_flight"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		413		{object}	Problem	"body_too_large"
@@ -180,6 +184,9 @@ func (s *Server) placeOrder(c echo.Context) error {
 		return err
 	}
 	o.Company = company
+	if s.svc.Durable() {
+		return s.submitOrder(c, o)
+	}
 	res, err := s.svc.PlaceOrder(c.Request().Context(), o)
 	if err != nil {
 		return err

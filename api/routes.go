@@ -25,12 +25,17 @@ func (s *Server) routes() {
 	e.GET("/companies", s.listCompanies, auth)
 	e.GET("/tally/status", s.tallyStatus, auth)
 	e.GET("/parties", s.listParties, auth)
-	e.POST("/parties", s.createParty, auth)
+	e.POST("/parties", s.createParty, auth, s.idempotent)
 	e.GET("/parties/:name", s.getParty, auth)
 	e.GET("/parties/:name/balance", s.partyBalance, auth)
 	e.GET("/receivables", s.receivables, auth)
 	e.GET("/reports/trial-balance", s.trialBalance, auth)
-	e.POST("/orders", s.placeOrder, auth)
+	e.POST("/orders", s.placeOrder, auth, s.idempotent)
+	e.GET("/orders", s.listOrders, auth)
+	e.GET("/orders/:id", s.getOrder, auth)
+	e.POST("/orders/:id/retry", s.retryOrder, auth)
+	e.GET("/imports", s.listImports, auth)
+	e.GET("/imports/:id", s.getImport, auth)
 }
 
 // rawPathRouting makes echo route on the escaped path and hand out escaped

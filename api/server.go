@@ -40,6 +40,10 @@ type Config struct {
 	// Required: it is served at /openapi/swagger.json and converted once to
 	// OpenAPI 3 for /openapi/openapi.json.
 	Spec []byte
+	// OrderWait is how long POST /orders waits for the queue to post an
+	// order before answering 202. Default 8s: chatbot platforms give a
+	// reply a few seconds more than that at most.
+	OrderWait time.Duration
 }
 
 // Server is tallyfacade's HTTP server: an echo instance with every route,
@@ -55,9 +59,11 @@ type Server struct {
 	limit    int64
 	timeout  time.Duration
 	ready    func(context.Context) error
-	metrics  *metrics
-	spec     specDocs
-	paths    map[string]struct{} // registered route templates, for metric labels
+	// orderWait bounds how long POST /orders waits for the queue.
+	orderWait time.Duration
+	metrics   *metrics
+	spec      specDocs
+	paths     map[string]struct{} // registered route templates, for metric labels
 }
 
 // New builds the server over svc.
@@ -71,6 +77,10 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	}
 	if s.timeout <= 0 {
 		s.timeout = 20 * time.Second
+	}
+	s.orderWait = cfg.OrderWait
+	if s.orderWait <= 0 {
+		s.orderWait = 8 * time.Second
 	}
 	if len(cfg.APIKeys) == 0 && !cfg.InsecureNoAuth {
 		return nil, errors.New("api: no API keys configured (set at least one, or InsecureNoAuth for local use)")

@@ -287,7 +287,10 @@ func (s *Service) finishOrder(ctx context.Context, rec OrderRecord, to OrderStat
 	t := OrderTransition{To: to, Now: s.cfg.Now()}
 	no := false
 	if res != nil {
-		b, err := json.Marshal(res)
+		// The exchange's text lives in the import audit log.
+		r := *res
+		r.Outcome.Request, r.Outcome.Response = nil, nil
+		b, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("encode order result: %w", err)
 		}
@@ -353,4 +356,51 @@ func (s *Service) GetImport(ctx context.Context, id int64) (ImportRecord, error)
 		return ImportRecord{}, errNoStore
 	}
 	return s.cfg.Store.GetImport(ctx, id)
+}
+
+// Durable reports whether orders go through the store and its queue.
+func (s *Service) Durable() bool { return s.cfg.Store != nil }
+
+// Final reports whether the queue is done with an order in state st.
+func (st OrderState) Final() bool {
+	return st == OrderPosted || st == OrderRejected || st == OrderNeedsAttention
+}
+
+// WaitOrder waits until an order leaves the queue (posted, rejected or
+// needs_attention) or ctx ends, and returns the order as last read. It polls
+// the store, so it sees an order posted by any replica.
+func (s *Service) WaitOrder(ctx context.Context, id string, every time.Duration) (OrderRecord, error) {
+	if s.cfg.Store == nil {
+		return OrderRecord{}, errNoStore
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		rec, err := s.cfg.Store.GetOrder(ctx, id)
+		if err != nil || rec.State.Final() {
+			return rec, err
+		}
+		// Not posted yet, and Tally is failing: waiting longer only delays
+		// the 202 the caller will get anyway.
+		if rec.Attempts > 0 && rec.State == OrderReceived {
+			return rec, nil
+		}
+		select {
+		case <-ctx.Done():
+			return rec, nil
+		case <-t.C:
+		}
+	}
+}
+
+// OrderResultOf returns the result of a posted order.
+func OrderResultOf(rec OrderRecord) (OrderResult, bool) {
+	if rec.State != OrderPosted || len(rec.Result) == 0 {
+		return OrderResult{}, false
+	}
+	var res OrderResult
+	if err := json.Unmarshal(rec.Result, &res); err != nil {
+		return OrderResult{}, false
+	}
+	return res, true
 }

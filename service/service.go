@@ -44,6 +44,8 @@ type Config struct {
 	Store Store
 	// Queue tunes durable order posting.
 	Queue QueueConfig
+	// Idempotency tunes Idempotency-Key records.
+	Idempotency IdempotencyConfig
 	// Logger receives what background work (the order queue) cannot
 	// return to a caller. Default: discard.
 	Logger *slog.Logger
