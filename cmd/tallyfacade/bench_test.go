@@ -61,10 +61,12 @@ func BenchmarkBalanceFacade(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := build(cfg, slog.New(slog.DiscardHandler))
+	cfg.DataDir = b.TempDir()
+	st, err := build(b.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(st.db.close)
 	ts := httptest.NewServer(st.api.Handler())
 	b.Cleanup(ts.Close)
 	url := ts.URL + "/parties/Rajesh%20Enterprises/balance"

@@ -18,18 +18,24 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/tallyfacade/tallyfacade/api"
 	"github.com/tallyfacade/tallyfacade/openapi"
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/pgstore"
+	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
@@ -51,6 +57,7 @@ commands:
   serve   run the service against the Tally at TALLY_URL
   demo    run the Tally simulator's demo company and the service in one process (no API key)
   check   check that Tally answers and that the configured company is loaded
+  migrate apply the store's migrations (serve and demo also do it at start-up)
 
 Run "tallyfacade <command> -h" for the flags of a command.
 `
@@ -82,6 +89,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return check(ctx, cfg, stdout)
+	case "migrate":
+		cfg, err := parseConfig(cmd, rest, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		db, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+		if err != nil {
+			return err
+		}
+		db.close()
+		fmt.Fprintf(stdout, "migrated %s\n", db.name)
+		return nil
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -107,6 +126,12 @@ type config struct {
 	DefaultGSTRate decimal.Decimal
 	CreditDays     int
 	LogJSON        bool
+	DatabaseURL    string
+	DataDir        string
+	IdempotencyTTL time.Duration
+	BodyRetention  time.Duration
+	OrderWait      time.Duration
+	MaxAttempts    int
 }
 
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -137,6 +162,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&gstRate, "gst-rate", env("TALLY_DEFAULT_GST_RATE", "18"), "GST rate (percent) of order lines without one (TALLY_DEFAULT_GST_RATE)")
 	fs.IntVar(&cfg.CreditDays, "credit-days", envInt(env("TALLY_CREDIT_DAYS", ""), 30), "credit period of orders without one (TALLY_CREDIT_DAYS)")
 	fs.BoolVar(&cfg.LogJSON, "log-json", env("TALLYFACADE_LOG_FORMAT", "") == "json", "log as JSON (TALLYFACADE_LOG_FORMAT=json)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty: the embedded SQLite store (DATABASE_URL)")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("TALLYFACADE_DATA_DIR", "./data"), "where the embedded store keeps its file (TALLYFACADE_DATA_DIR)")
+	fs.DurationVar(&cfg.IdempotencyTTL, "idempotency-ttl", envDuration(env("TALLYFACADE_IDEMPOTENCY_TTL", ""), 24*time.Hour), "how long Idempotency-Key records are kept, at least 24h (TALLYFACADE_IDEMPOTENCY_TTL)")
+	fs.DurationVar(&cfg.BodyRetention, "audit-body-retention", envDuration(env("TALLYFACADE_AUDIT_BODY_RETENTION", ""), 90*24*time.Hour), "how long the XML of Tally imports is kept; counters are kept for ever (TALLYFACADE_AUDIT_BODY_RETENTION)")
+	fs.DurationVar(&cfg.OrderWait, "order-wait", envDuration(env("TALLYFACADE_ORDER_WAIT", ""), 8*time.Second), "how long POST /orders waits for Tally before answering 202 (TALLYFACADE_ORDER_WAIT)")
+	fs.IntVar(&cfg.MaxAttempts, "max-attempts", envInt(env("TALLYFACADE_MAX_ATTEMPTS", ""), 50), "attempts while Tally is unreachable before an order needs attention (TALLYFACADE_MAX_ATTEMPTS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -164,6 +195,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if cfg.CreditDays < 0 || cfg.CreditDays > 3650 {
 		return cfg, fmt.Errorf("-credit-days %d: want 0 to 3650", cfg.CreditDays)
 	}
+	if cfg.IdempotencyTTL < 24*time.Hour {
+		return cfg, fmt.Errorf("-idempotency-ttl %v: keep keys at least 24h (clients retry for that long)", cfg.IdempotencyTTL)
+	}
+	if cfg.MaxAttempts < 1 {
+		return cfg, fmt.Errorf("-max-attempts %d: want at least 1", cfg.MaxAttempts)
+	}
 	return cfg, nil
 }
 
@@ -188,14 +225,60 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// stack is the service wired over one Tally.
+// stack is the service wired over one Tally and one store.
 type stack struct {
 	client *tallyxml.Client
 	svc    *service.Service
 	api    *api.Server
+	db     *storeHandle
 }
 
-func build(cfg config, logger *slog.Logger) (*stack, error) {
+// storeHandle is the opened store with what cmd needs of it beyond
+// service.Store: its queue and its closing.
+type storeHandle struct {
+	service.Store
+	name     string
+	runQueue func(ctx context.Context, poster service.OrderPoster) error
+	close    func()
+}
+
+// openStore opens PostgreSQL when a URL is configured and the embedded
+// SQLite file otherwise, migrating either.
+func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHandle, error) {
+	qlog := logger.With("component", "queue")
+	if cfg.DatabaseURL != "" {
+		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("database: %w", err)
+		}
+		if err := pgstore.Migrate(ctx, pool); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database: migrate: %w", err)
+		}
+		st, err := pgstore.New(ctx, pool, pgstore.Options{Logger: qlog})
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		return &storeHandle{Store: st, name: "PostgreSQL",
+			runQueue: func(ctx context.Context, p service.OrderPoster) error {
+				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog})
+			},
+			close: pool.Close}, nil
+	}
+	path := filepath.Join(cfg.DataDir, "tallyfacade.db")
+	st, err := sqlitestore.Open(ctx, path, sqlitestore.Options{Logger: qlog})
+	if err != nil {
+		return nil, fmt.Errorf("embedded store %s: %w", path, err)
+	}
+	return &storeHandle{Store: st, name: path,
+		runQueue: func(ctx context.Context, p service.OrderPoster) error {
+			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog})
+		},
+		close: func() { _ = st.Close() }}, nil
+}
+
+func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error) {
 	var st stack
 	client, err := tallyxml.NewClient(tallyxml.ClientConfig{
 		URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait,
@@ -209,25 +292,67 @@ func build(cfg config, logger *slog.Logger) (*stack, error) {
 		return nil, err
 	}
 	st.client = client
+	if st.db, err = openStore(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
 	st.svc = service.New(tallyxml.NewGateway(client), service.Config{
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
+		Store: st.db, Logger: logger.With("component", "orders"),
+		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts},
+		Idempotency: service.IdempotencyConfig{TTL: cfg.IdempotencyTTL},
 	})
 	srv, err := api.New(st.svc, api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
-		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc),
+		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
 		Spec: openapi.SwaggerJSON,
 	})
 	if err != nil {
+		st.db.close()
 		return nil, err
 	}
 	st.api = srv
 	return &st, nil
 }
 
-// readiness is ready when Tally answers and the configured company is loaded.
-func readiness(svc *service.Service) func(context.Context) error {
+// background runs the order queue and the retention clean-up until ctx is
+// done; it logs, once, what it cannot return.
+func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := st.db.runQueue(ctx, st.svc); err != nil && ctx.Err() == nil {
+			logger.Error("order queue stopped", "error", err)
+		}
+	})
+	wg.Go(func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			now := time.Now()
+			stats, err := st.db.Prune(ctx, service.PrunePolicy{Now: now, BodiesBefore: now.Add(-cfg.BodyRetention)})
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Warn("retention clean-up failed", "error", err)
+			case err == nil && (stats.IdempotencyRecords > 0 || stats.ImportBodies > 0):
+				logger.Info("retention clean-up", "idempotency_records", stats.IdempotencyRecords, "import_bodies", stats.ImportBodies)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return wg.Wait
+}
+
+// readiness is ready when the store answers, Tally answers and the
+// configured company is loaded.
+func readiness(svc *service.Service, db service.Store) func(context.Context) error {
 	return func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return err
+		}
 		st, err := svc.Status(ctx)
 		if err != nil {
 			return err
@@ -253,17 +378,30 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if cfg.Company == "" {
 		logger.Warn("TALLY_COMPANY is not set: requests go to whichever company is active in Tally")
 	}
-	st, err := build(cfg, logger)
+	st, err := build(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
+	defer st.db.close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	bg, stop := context.WithCancel(ctx)
+	wait := st.background(bg, cfg, logger)
+	defer func() { stop(); wait() }()
 	fmt.Fprintf(stdout, "tallyfacade listening on http://%s (Swagger UI at /swagger/index.html)\n", ln.Addr())
-	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", cfg.TallyURL, "company", cfg.Company)
+	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", redact(cfg.TallyURL), "company", cfg.Company, "store", st.db.name)
 	return serveHTTP(ctx, ln, st.api.Handler(), logger)
+}
+
+// redact drops a password from a URL before it is logged.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // serveHTTP serves until ctx is done, then drains for up to 10 seconds.
@@ -306,14 +444,28 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	cfg.TallyURL = sim.URL()
 	cfg.Company = tallysim.DemoCompanyName
 	cfg.InsecureNoAuth = len(cfg.APIKeys) == 0
-	st, err := build(cfg, logger)
+	if cfg.DatabaseURL == "" {
+		// The simulated books start afresh every run, so the demo's
+		// orders do too: a throw-away embedded store.
+		dir, err := os.MkdirTemp("", "tallyfacade-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.DataDir = dir
+	}
+	st, err := build(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
+	defer st.db.close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	bg, stop := context.WithCancel(ctx)
+	wait := st.background(bg, cfg, logger)
+	defer func() { stop(); wait() }()
 	fmt.Fprintf(stdout, "Swagger UI: %s/swagger/index.html\n", browseURL(ln.Addr()))
 	fmt.Fprintf(stdout, "Demo company %q (simulated Tally at %s); no API key needed. Try:\n  curl %s/parties/Rajesh%%20Enterprises/balance\n",
 		tallysim.DemoCompanyName, sim.URL(), browseURL(ln.Addr()))

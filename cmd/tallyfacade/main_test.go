@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
@@ -109,7 +110,8 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	env := map[string]string{"TALLY_URL": sim.URL(), "TALLY_COMPANY": "ABC Traders", "TALLYFACADE_API_KEYS": "k1, k2"}
+	env := map[string]string{"TALLY_URL": sim.URL(), "TALLY_COMPANY": "ABC Traders", "TALLYFACADE_API_KEYS": "k1, k2",
+		"TALLYFACADE_DATA_DIR": t.TempDir()}
 	line, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
 	base := strings.Fields(strings.TrimPrefix(line, "tallyfacade listening on "))[0]
 	if code, _ := get(t, base+"/parties", ""); code != http.StatusUnauthorized {
@@ -182,5 +184,45 @@ func TestRunUsage(t *testing.T) {
 	}
 	if err := run(t.Context(), []string{"serve", "-gst-rate", "17"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
 		t.Error("bad GST rate: want an error")
+	}
+}
+
+// TestServeWithPostgres runs serve on PostgreSQL (the production store): an
+// order goes through the River queue to the simulator, and migrate is
+// idempotent.
+func TestServeWithPostgres(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.NewURL(t)
+	sim := tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, 6, 23)})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	env := map[string]string{"TALLY_URL": sim.URL(), "TALLY_COMPANY": "ABC Traders", "TALLYFACADE_API_KEYS": "k1", "DATABASE_URL": dbURL}
+	var out strings.Builder
+	if err := run(t.Context(), []string{"migrate"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil || !strings.Contains(out.String(), "PostgreSQL") {
+		t.Fatalf("migrate: %v %q", err, out.String())
+	}
+	line, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
+	base := strings.Fields(strings.TrimPrefix(line, "tallyfacade listening on "))[0]
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/orders", strings.NewReader(
+		`{"order_ref":"PG-1","party":{"name":"Priya Textiles"},"lines":[{"item":"Saree","quantity":"1","rate":"1000"}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", "k1")
+	req.Header.Set("Idempotency-Key", "pg-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(body), `"bill_ref":"PG-1"`) {
+		t.Fatalf("POST /orders on PostgreSQL: %d %s", resp.StatusCode, body)
+	}
+	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
 	}
 }
