@@ -144,3 +144,26 @@ func TestDurableOrderWhileTallyIsDown(t *testing.T) {
 		t.Fatalf("GET /orders?state=posted lacks the order: %s", list.body)
 	}
 }
+
+// TestTallyHangDoesNotBlockReads: a modal dialog on the Tally PC hangs the
+// gateway while the queue is posting. Reads that need Tally fail fast as
+// busy (503, Retry-After) instead of hanging, and reads that need only the
+// store answer at once.
+func TestTallyHangDoesNotBlockReads(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{durable: true, orderWait: 100 * time.Millisecond})
+	b.sim.SetFault(tallysim.Hang)
+	t.Cleanup(func() { b.sim.SetFault(tallysim.NoFault) })
+	r := b.do(t, call{method: http.MethodPost, target: "/orders", body: durableOrder})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("POST /orders while Tally hangs: %d %s", r.status, r.body)
+	}
+	start := time.Now()
+	bal := b.do(t, call{target: "/parties/Rajesh%20Enterprises/balance"})
+	if bal.status != http.StatusServiceUnavailable || bal.header.Get("Retry-After") == "" || time.Since(start) > 5*time.Second {
+		t.Fatalf("balance while Tally hangs: %d after %v: %s", bal.status, time.Since(start), bal.body)
+	}
+	if list := b.do(t, call{target: "/orders"}); list.status != http.StatusOK {
+		t.Fatalf("GET /orders while Tally hangs: %d", list.status)
+	}
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -80,9 +79,7 @@ func (s *Server) submitOrder(c echo.Context, o service.Order) error {
 	}
 	location := "/orders/" + rec.ID
 	if !strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "respond-async") {
-		wctx, cancel := context.WithTimeout(ctx, s.orderWait)
-		rec, err = s.svc.WaitOrder(wctx, rec.ID, 50*time.Millisecond)
-		cancel()
+		rec, err = s.svc.WaitOrder(ctx, rec.ID, s.orderWait, 50*time.Millisecond)
 		if err != nil {
 			return err
 		}

@@ -366,15 +366,18 @@ func (st OrderState) Final() bool {
 	return st == OrderPosted || st == OrderRejected || st == OrderNeedsAttention
 }
 
-// WaitOrder waits until an order leaves the queue (posted, rejected or
-// needs_attention) or ctx ends, and returns the order as last read. It polls
-// the store, so it sees an order posted by any replica.
-func (s *Service) WaitOrder(ctx context.Context, id string, every time.Duration) (OrderRecord, error) {
+// WaitOrder waits up to wait for an order to leave the queue (posted,
+// rejected or needs_attention) and returns the order as last read. It polls
+// the store, so it sees an order posted by any replica. Running out of time
+// is not an error: the caller answers with the order as it stands.
+func (s *Service) WaitOrder(ctx context.Context, id string, wait, every time.Duration) (OrderRecord, error) {
 	if s.cfg.Store == nil {
 		return OrderRecord{}, errNoStore
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
 	for {
 		rec, err := s.cfg.Store.GetOrder(ctx, id)
 		if err != nil || rec.State.Final() {
@@ -388,7 +391,9 @@ func (s *Service) WaitOrder(ctx context.Context, id string, every time.Duration)
 		select {
 		case <-ctx.Done():
 			return rec, nil
-		case <-t.C:
+		case <-deadline.C:
+			return rec, nil
+		case <-tick.C:
 		}
 	}
 }

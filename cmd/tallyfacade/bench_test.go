@@ -2,12 +2,20 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
@@ -84,5 +92,102 @@ func BenchmarkBalanceFacade(b *testing.B) {
 		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(benchParty)) {
 			b.Fatalf("HTTP %d: %s", resp.StatusCode, body)
 		}
+	}
+}
+
+// BenchmarkAcceptOrdersPostgres measures the async path on PostgreSQL:
+// POST /orders with Prefer: respond-async, each a distinct order, stored with
+// its River job in one transaction and answered 202. The queue is not
+// running, so Tally is not involved. Needs TEST_DATABASE_URL.
+//
+//	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
+//	  go test -run XXX -bench AcceptOrders -benchtime 2000x ./cmd/tallyfacade
+func BenchmarkAcceptOrdersPostgres(b *testing.B) {
+	sim := benchSim(b)
+	cfg, err := parseConfig("serve", []string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName,
+		"-api-keys", "bench-key", "-database-url", pgtest.NewURL(b)}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := build(b.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(st.db.close)
+	ts := httptest.NewServer(st.api.Handler())
+	b.Cleanup(ts.Close)
+	var n atomic.Int64
+	b.ReportAllocs()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		client := ts.Client()
+		for pb.Next() {
+			body := fmt.Sprintf(`{"order_ref":"B-%d","party":{"name":"Rajesh Enterprises"},"lines":[{"item":"x","quantity":"1","rate":"100"}]}`, n.Add(1))
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/orders", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-API-Key", "bench-key")
+			req.Header.Set("Prefer", "respond-async")
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				b.Fatalf("HTTP %d", resp.StatusCode)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "orders/s")
+}
+
+// BenchmarkTallyRequestsPerOrder posts orders through the durable path
+// (store, then one posting attempt each) and reports how many Tally requests
+// a posted order costs, for a party that exists and for a new one. The
+// company's state is learnt once, on the first order, and is not counted.
+//
+//	go test -run XXX -bench TallyRequestsPerOrder -benchtime 50x ./cmd/tallyfacade
+func BenchmarkTallyRequestsPerOrder(b *testing.B) {
+	for _, tc := range []struct {
+		name     string
+		newParty bool
+	}{{"existing-party", false}, {"new-party", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			sim := benchSim(b)
+			cfg, err := parseConfig("serve", []string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName,
+				"-insecure-no-auth", "-data-dir", b.TempDir()}, func(string) string { return "" }, io.Discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := build(b.Context(), cfg, slog.New(slog.DiscardHandler))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(st.db.close)
+			order := func(i int) service.Order {
+				party := "Rajesh Enterprises"
+				if tc.newParty {
+					party = fmt.Sprintf("New Party %d", i)
+				}
+				return service.Order{Ref: fmt.Sprintf("T-%d", i), Party: service.NewParty{Name: party, State: "Maharashtra"},
+					Lines: []service.OrderLine{{Item: "x", Quantity: decimal.NewFromInt(1), Rate: 10000}}}
+			}
+			post := func(i int) {
+				rec, _, err := st.svc.SubmitOrder(b.Context(), order(i), "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := st.svc.PostOrder(b.Context(), rec.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+			post(-1) // learns the company's state
+			before := len(sim.Requests())
+			b.ResetTimer()
+			for i := range b.N {
+				post(i)
+			}
+			b.ReportMetric(float64(len(sim.Requests())-before)/float64(b.N), "tally-requests/order")
+		})
 	}
 }
