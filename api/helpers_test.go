@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/tallyfacade/tallyfacade/store/pgstore"
+	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
 	"io"
 	"log/slog"
@@ -68,7 +70,6 @@ type testBundle struct {
 	sim   *tallysim.Server
 	srv   *api.Server
 	logs  *syncBuffer
-	store *sqlitestore.Store // with durable
 }
 
 type setupOpts struct {
@@ -77,8 +78,9 @@ type setupOpts struct {
 	ready     func(context.Context) error
 	timeout   time.Duration
 	noAuth    bool
-	// durable adds the embedded store and runs its order queue.
-	durable   bool
+	// durable adds a store and runs its order queue: "sqlite" (the
+	// embedded store) or "postgres" (TEST_DATABASE_URL; skipped without).
+	durable   string
 	orderWait time.Duration
 }
 
@@ -99,22 +101,35 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	}
 	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow },
 		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
-	var st *sqlitestore.Store
-	if opts.durable {
-		st, err = sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+	var runQueue func(ctx context.Context, p service.OrderPoster) error
+	switch opts.durable {
+	case "sqlite":
+		st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
 		cfg.Store = st
+		runQueue = func(ctx context.Context, p service.OrderPoster) error {
+			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+		}
+	case "postgres":
+		st, err := pgstore.New(t.Context(), pgtest.New(t), pgstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Store = st
+		runQueue = func(ctx context.Context, p service.OrderPoster) error {
+			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond})
+		}
 	}
 	svc := service.New(tallyxml.NewGateway(client), cfg)
-	if st != nil {
+	if runQueue != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = st.RunQueue(ctx, svc, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+			_ = runQueue(ctx, svc)
 		}()
 		t.Cleanup(func() { cancel(); <-done })
 	}
@@ -136,7 +151,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{sim: sim, srv: srv, logs: logs, store: st}
+	return &testBundle{sim: sim, srv: srv, logs: logs}
 }
 
 // call is one request to the server.
