@@ -315,6 +315,12 @@ func ParseDate(s string) (Date, error) {
 	if s == "" {
 		return Date{}, nil
 	}
+	// Fast paths for the two forms that fill large exports (YYYYMMDD in
+	// collections, d-Mmm-yy in Bills Receivable); time.Parse trying
+	// layouts in turn was a visible share of decoding a big report.
+	if d, ok := parseDateFast(s); ok {
+		return d, nil
+	}
 	norm := s
 	// time.Parse wants "Apr", Tally writes "Apr" but people type "APR"/"apr".
 	if parts := strings.Split(s, "-"); len(parts) == 3 && len(parts[1]) == 3 {
@@ -328,6 +334,69 @@ func ParseDate(s string) (Date, error) {
 		}
 	}
 	return Date{}, fmt.Errorf("tallyxml: date %q: not YYYYMMDD, d-Mmm-yy or d-Mmm-yyyy", s)
+}
+
+var monthAbbr = map[string]time.Month{
+	"jan": time.January, "feb": time.February, "mar": time.March, "apr": time.April, "may": time.May, "jun": time.June,
+	"jul": time.July, "aug": time.August, "sep": time.September, "oct": time.October, "nov": time.November, "dec": time.December,
+}
+
+// parseDateFast parses YYYYMMDD and d-Mmm-yy / d-Mmm-yyyy without time.Parse;
+// ok is false for anything else, or for a date that does not exist.
+func parseDateFast(s string) (Date, bool) {
+	num := func(t string) (int, bool) {
+		if t == "" {
+			return 0, false
+		}
+		n := 0
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(t[i]-'0')
+		}
+		return n, true
+	}
+	var y, d int
+	var m time.Month
+	if len(s) == 8 {
+		v, ok := num(s)
+		if !ok {
+			return Date{}, false
+		}
+		y, m, d = v/10000, time.Month(v/100%100), v%100
+	} else {
+		ds, rest, ok1 := strings.Cut(s, "-")
+		ms, ys, ok2 := strings.Cut(rest, "-")
+		if !ok1 || !ok2 || len(ds) > 2 || len(ms) != 3 || (len(ys) != 2 && len(ys) != 4) {
+			return Date{}, false
+		}
+		var ok bool
+		if d, ok = num(ds); !ok {
+			return Date{}, false
+		}
+		if m, ok = monthAbbr[strings.ToLower(ms)]; !ok {
+			return Date{}, false
+		}
+		if y, ok = num(ys); !ok {
+			return Date{}, false
+		}
+		if len(ys) == 2 { // time.Parse's two-digit rule: 69-99 → 19xx, 00-68 → 20xx
+			if y >= 69 {
+				y += 1900
+			} else {
+				y += 2000
+			}
+		}
+	}
+	if y == 0 || m < time.January || m > time.December || d < 1 || d > 31 {
+		return Date{}, false
+	}
+	out := NewDate(y, m, d)
+	if out.d != d || out.m != m { // 31-Feb normalised away: not a date
+		return Date{}, false
+	}
+	return out, true
 }
 
 // Logical is Tally's Yes/No.

@@ -367,3 +367,22 @@ func TestRate(t *testing.T) {
 		t.Errorf("MarshalText = %s", b)
 	}
 }
+
+// TestParseDateFastPathAgreesWithTimeParse checks the hand-written fast path
+// against time.Parse over every day of two centuries, in each form it takes.
+func TestParseDateFastPathAgreesWithTimeParse(t *testing.T) {
+	t.Parallel()
+	for day := time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2069; day = day.AddDate(0, 0, 1) {
+		want := DateOf(day)
+		for _, s := range []string{day.Format("20060102"), day.Format("2-Jan-06"), day.Format("2-Jan-2006"), day.Format("02-Jan-2006")} {
+			if got, err := ParseDate(s); err != nil || got != want {
+				t.Fatalf("ParseDate(%q) = %v, %v; want %v", s, got, err, want)
+			}
+		}
+	}
+	for _, bad := range []string{"20260230", "31-Feb-26", "20261301", "0-Apr-26", "1-Foo-26", "1-Apr-2", "2026041", "1-Apr-026"} {
+		if d, err := ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) = %v; want an error", bad, d)
+		}
+	}
+}
