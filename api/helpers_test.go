@@ -67,9 +67,9 @@ func (b *syncBuffer) String() string {
 // testBundle is the real stack: simulator, Tally client and gateway, service,
 // api server.
 type testBundle struct {
-	sim   *tallysim.Server
-	srv   *api.Server
-	logs  *syncBuffer
+	sim  *tallysim.Server
+	srv  *api.Server
+	logs *syncBuffer
 }
 
 type setupOpts struct {
