@@ -189,13 +189,8 @@ func (s *Server) listParties(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/parties/{name} [get]
 func (s *Server) getParty(c echo.Context) error {
-	name, err := pathName(c)
+	name, company, err := partyTarget(c)
 	if err != nil {
-		return err
-	}
-	q := query{c: c}
-	company := q.company()
-	if err := q.err(); err != nil {
 		return err
 	}
 	p, err := s.svc.GetParty(c.Request().Context(), company, name)
@@ -203,6 +198,17 @@ func (s *Server) getParty(c echo.Context) error {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, "", toPartyResponse(p))
+}
+
+// partyTarget reads the party name from the path and the company from the
+// query of a /parties/{name} route.
+func partyTarget(c echo.Context) (name, company string, err error) {
+	if name, err = pathName(c); err != nil {
+		return "", "", err
+	}
+	q := query{c: c}
+	company = q.company()
+	return name, company, q.err()
 }
 
 // partyBalance reads a party's balance, flat for chatbots.
@@ -223,13 +229,8 @@ func (s *Server) getParty(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/parties/{name}/balance [get]
 func (s *Server) partyBalance(c echo.Context) error {
-	name, err := pathName(c)
+	name, company, err := partyTarget(c)
 	if err != nil {
-		return err
-	}
-	q := query{c: c}
-	company := q.company()
-	if err := q.err(); err != nil {
 		return err
 	}
 	b, err := s.svc.PartyBalance(c.Request().Context(), company, name)
