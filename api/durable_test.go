@@ -75,29 +75,35 @@ func forEachStore(t *testing.T, f func(t *testing.T, store string)) {
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestIdempotencyKey: 50 concurrent identical requests with one key give one
-// voucher; the same key with another body is 422; a replay says so.
+// order and one voucher; the same key with another body is 422; a replay says
+// so. The order has no order_ref, so nothing but the key can dedupe it.
 func TestIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, store string) {
 		b := setup(t, setupOpts{durable: store})
+		const order = `{"party": {"name": "Priya Textiles"},
+			"lines": [{"item": "Cotton saree", "quantity": "2", "rate": "1250.00", "gst_rate": "5"}]}`
 		key := map[string]string{"Idempotency-Key": `"order-2001"`}
 		var wg sync.WaitGroup
-		statuses := make(chan int, 50)
+		replies := make(chan reply, 50)
 		for range 50 {
 			wg.Go(func() {
-				statuses <- b.do(t, call{method: http.MethodPost, target: "/orders", body: durableOrder, headers: key}).status
+				replies <- b.do(t, call{method: http.MethodPost, target: "/orders", body: order, headers: key})
 			})
 		}
 		wg.Wait()
-		close(statuses)
-		counts := map[int]int{}
-		for s := range statuses {
-			counts[s]++
+		close(replies)
+		counts, guarded := map[int]int{}, 0
+		for r := range replies {
+			counts[r.status]++
+			if r.status == http.StatusConflict || r.header.Get("Idempotent-Replayed") == "true" {
+				guarded++
+			}
 		}
-		if counts[http.StatusCreated] == 0 || counts[http.StatusCreated]+counts[http.StatusConflict] != 50 {
-			t.Fatalf("statuses %v; want 201s and 409s (in flight) only", counts)
+		if counts[http.StatusCreated]+counts[http.StatusConflict] != 50 || guarded < 49 {
+			t.Fatalf("statuses %v, %d answered by the key; want one run and 49 conflicts or replays", counts, guarded)
 		}
-		replay := b.do(t, call{method: http.MethodPost, target: "/orders", body: durableOrder, headers: key})
+		replay := b.do(t, call{method: http.MethodPost, target: "/orders", body: order, headers: key})
 		if replay.status != http.StatusCreated || replay.header.Get("Idempotent-Replayed") != "true" {
 			t.Fatalf("replay: %d %v", replay.status, replay.header)
 		}
@@ -106,12 +112,17 @@ func TestIdempotencyKey(t *testing.T) {
 		if n := countVouchers(t, b, res.RemoteID); n != 1 {
 			t.Fatalf("%d vouchers with REMOTEID %s; want exactly 1", n, res.RemoteID)
 		}
+		var list api.OrderListResponse
+		_ = json.Unmarshal(b.do(t, call{target: "/orders"}).body, &list)
+		if len(list.Orders) != 1 {
+			t.Fatalf("%d orders stored; want 1", len(list.Orders))
+		}
 		other := b.do(t, call{method: http.MethodPost, target: "/orders", headers: key,
-			body: strings.Replace(durableOrder, `"quantity": "2"`, `"quantity": "3"`, 1)})
+			body: strings.Replace(order, `"quantity": "2"`, `"quantity": "3"`, 1)})
 		if other.status != http.StatusUnprocessableEntity || !strings.Contains(string(other.body), "idempotency_key_reused") {
 			t.Fatalf("same key, other body: %d %s", other.status, other.body)
 		}
-		bad := b.do(t, call{method: http.MethodPost, target: "/orders", body: durableOrder, headers: map[string]string{"Idempotency-Key": "a b"}})
+		bad := b.do(t, call{method: http.MethodPost, target: "/orders", body: order, headers: map[string]string{"Idempotency-Key": "a b"}})
 		if bad.status != http.StatusBadRequest {
 			t.Fatalf("malformed key: %d", bad.status)
 		}

@@ -63,6 +63,9 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// Handlers that store something derive its identity from this, so a
+		// re-run of the same request finds what the first run stored.
+		c.Set(keyDedupe, scope+"\x00"+key)
 		if replay != nil {
 			h := c.Response().Header()
 			for k, v := range replay.Header {

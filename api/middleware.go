@@ -23,6 +23,7 @@ const (
 	keyRequestID = "tallyfacade.request_id"
 	keyCompany   = "tallyfacade.company"
 	keyClient    = "tallyfacade.client" // a digest of the caller's API key
+	keyDedupe    = "tallyfacade.dedupe" // the request's Idempotency-Key and scope
 )
 
 // headerRequestID is read from the client (when sane) and always answered.

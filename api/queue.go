@@ -73,15 +73,19 @@ func timestamp(t time.Time) string {
 // submitOrder stores an order and waits briefly for the queue to post it.
 func (s *Server) submitOrder(c echo.Context, o service.Order) error {
 	ctx := c.Request().Context()
-	rec, _, err := s.svc.SubmitOrder(ctx, o, "api")
+	dedupe, _ := c.Get(keyDedupe).(string)
+	rec, _, err := s.svc.SubmitOrder(ctx, o, "api", dedupe)
 	if err != nil {
 		return err
 	}
 	location := "/orders/" + rec.ID
 	if !strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "respond-async") {
-		rec, err = s.svc.WaitOrder(ctx, rec.ID, s.orderWait, 50*time.Millisecond)
-		if err != nil {
-			return err
+		// The order is stored: from here on the answer is at worst a 202,
+		// never an error that would invite a blind resend.
+		if waited, err := s.svc.WaitOrder(ctx, rec.ID, s.orderWait, 50*time.Millisecond); err == nil {
+			rec = waited
+		} else {
+			s.log.WarnContext(ctx, "waiting for an order failed", "request_id", requestID(c), "order_id", rec.ID, "error", err)
 		}
 	}
 	c.Response().Header().Set(echo.HeaderLocation, location)

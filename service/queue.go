@@ -107,11 +107,19 @@ func newOrderID() string {
 // before Tally is touched. An order whose REMOTEID is already stored (the
 // same order_ref sent again) is that order: it is returned with created
 // false, and nothing new is queued.
-func (s *Service) SubmitOrder(ctx context.Context, o Order, source string) (rec OrderRecord, created bool, err error) {
+//
+// dedupe, when not empty, identifies the request (its Idempotency-Key and
+// scope): the order's id derives from it, so running the same request again
+// (after a crash, or a 5xx that released the key) finds the order already
+// stored instead of storing a second one with a second REMOTEID.
+func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe string) (rec OrderRecord, created bool, err error) {
 	if s.cfg.Store == nil {
 		return OrderRecord{}, false, errNoStore
 	}
 	id := newOrderID()
+	if dedupe != "" {
+		id = RemoteID(RemoteIDNamespace, "order-request\x00"+dedupe)
+	}
 	p, err := s.planOrder(o, id)
 	if err != nil {
 		return OrderRecord{}, false, err

@@ -160,14 +160,14 @@ func TestSubmitAndPostOrder(t *testing.T) {
 	t.Parallel()
 	f, st := newFake(), newMemStore()
 	svc := newQueueService(f, st)
-	rec, created, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-7", "Priya Textiles"), "api")
+	rec, created, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-7", "Priya Textiles"), "api", "")
 	if err != nil || !created || rec.State != service.OrderReceived || len(st.enqueued) != 1 {
 		t.Fatalf("submit = %+v, %v, %v; want a received order with its job", rec, created, err)
 	}
 	if f.calls["Ledgers"]+f.calls["PostVoucher"] != 0 {
 		t.Fatalf("submit touched Tally: %v", f.calls)
 	}
-	again, created, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-7", "Priya Textiles"), "api")
+	again, created, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-7", "Priya Textiles"), "api", "")
 	if err != nil || created || again.ID != rec.ID {
 		t.Fatalf("resubmit = %+v, %v, %v; want the same order, not a new one", again, created, err)
 	}
@@ -193,7 +193,7 @@ func TestPostOrderRetriesThenNeedsAttention(t *testing.T) {
 	f, st := newFake(), newMemStore()
 	f.readErr = service.Errorf(service.Unavailable, "tally_unreachable", "Tally could not be reached.")
 	svc := newQueueService(f, st)
-	rec, _, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-8", "Rajesh Enterprises"), "api")
+	rec, _, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-8", "Rajesh Enterprises"), "api", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestPostOrderRejectionIsNotRetried(t *testing.T) {
 	f, st := newFake(), newMemStore()
 	delete(f.ledgers, "sales")
 	svc := newQueueService(f, st)
-	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-9", "Rajesh Enterprises"), "api")
+	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-9", "Rajesh Enterprises"), "api", "")
 	if err := svc.PostOrder(t.Context(), rec.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestPostOrderAfterAmbiguousWrite(t *testing.T) {
 		return service.Errorf(service.Unavailable, "tally_outcome_unknown", "unknown"), true
 	}
 	svc := newQueueService(f, st)
-	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-10", "Rajesh Enterprises"), "whatsapp")
+	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-10", "Rajesh Enterprises"), "whatsapp", "")
 	var rl *service.RetryLater
 	if err := svc.PostOrder(t.Context(), rec.ID); !errors.As(err, &rl) {
 		t.Fatalf("err %v; want RetryLater", err)
@@ -278,7 +278,7 @@ func TestPostOrderAfterCrash(t *testing.T) {
 	t.Parallel()
 	f, st := newFake(), newMemStore()
 	svc := newQueueService(f, st)
-	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-11", "Rajesh Enterprises"), "api")
+	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-11", "Rajesh Enterprises"), "api", "")
 	// The crashed attempt: posting, voucher in Tally, no update after.
 	if _, err := st.TransitionOrder(t.Context(), rec.ID, []service.OrderState{service.OrderReceived},
 		service.OrderTransition{To: service.OrderPosting, AddAttempt: true}); err != nil {
@@ -304,7 +304,7 @@ func TestPostOrderCreatesThePartyOnce(t *testing.T) {
 		return service.Errorf(service.Unavailable, "tally_unreachable", "down"), false
 	}
 	svc := newQueueService(f, st)
-	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-12", "Kaveri Silks"), "api")
+	rec, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("WA-12", "Kaveri Silks"), "api", "")
 	_ = svc.PostOrder(t.Context(), rec.ID)
 	if got, _ := st.GetOrder(t.Context(), rec.ID); !got.PartyCreated || len(f.created) != 1 {
 		t.Fatalf("order %+v, created %d; want the party created once and recorded", got, len(f.created))

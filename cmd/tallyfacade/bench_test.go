@@ -173,7 +173,7 @@ func BenchmarkTallyRequestsPerOrder(b *testing.B) {
 					Lines: []service.OrderLine{{Item: "x", Quantity: decimal.NewFromInt(1), Rate: 10000}}}
 			}
 			post := func(i int) {
-				rec, _, err := st.svc.SubmitOrder(b.Context(), order(i), "bench")
+				rec, _, err := st.svc.SubmitOrder(b.Context(), order(i), "bench", "")
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -55,7 +55,7 @@ func TestCrashBetweenTallyAndStore(t *testing.T) {
 		Now: func() time.Time { return time.Date(2026, 6, 23, 10, 0, 0, 0, time.UTC) }})
 
 	rec, _, err := svc.SubmitOrder(t.Context(), service.Order{Ref: "CRASH-1", Party: service.NewParty{Name: "Kaveri Silks", State: "Maharashtra"},
-		Lines: []service.OrderLine{{Item: "Silk", Quantity: decimal.NewFromInt(1), Rate: 500000}}}, "api")
+		Lines: []service.OrderLine{{Item: "Silk", Quantity: decimal.NewFromInt(1), Rate: 500000}}}, "api", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,5 +88,41 @@ func TestCrashBetweenTallyAndStore(t *testing.T) {
 	imports, _ := db.ListImports(t.Context(), service.ImportFilter{OrderID: rec.ID})
 	if len(imports) != 2 { // the party and the voucher, each once
 		t.Fatalf("%d imports recorded; want 2 (no re-post after the crash)", len(imports))
+	}
+}
+
+// TestIdempotentRequestRerunAfterCrash: a request with an Idempotency-Key
+// stores its order and the process dies before the response is recorded. Once
+// the lease runs out the retry takes the key over and runs again; it must find
+// the stored order, not store a second one with a second REMOTEID.
+func TestIdempotentRequestRerunAfterCrash(t *testing.T) {
+	t.Parallel()
+	db, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 6, 23, 10, 0, 0, 0, time.UTC)
+	svc := service.New(nil, service.Config{Company: tallysim.DemoCompanyName, Store: db, Now: func() time.Time { return now }})
+	order := service.Order{Party: service.NewParty{Name: "Priya Textiles"},
+		Lines: []service.OrderLine{{Item: "Saree", Quantity: decimal.NewFromInt(1), Rate: 100000}}}
+
+	claim, _, err := svc.BeginIdempotent(t.Context(), "client POST /orders", "key-1", "hash-1")
+	if err != nil || claim == nil {
+		t.Fatalf("first claim: %v", err)
+	}
+	first, created, err := svc.SubmitOrder(t.Context(), order, "api", "client POST /orders\x00key-1")
+	if err != nil || !created {
+		t.Fatalf("first submit: %v", err)
+	}
+	// The process dies here: no Finish. The lease runs out.
+	now = now.Add(3 * time.Minute)
+	claim, _, err = svc.BeginIdempotent(t.Context(), "client POST /orders", "key-1", "hash-1")
+	if err != nil || claim == nil {
+		t.Fatalf("takeover after the lease: %v", err)
+	}
+	again, created, err := svc.SubmitOrder(t.Context(), order, "api", "client POST /orders\x00key-1")
+	if err != nil || created || again.ID != first.ID || again.RemoteID != first.RemoteID {
+		t.Fatalf("re-run stored %+v (created %v, %v); want the first order %s", again, created, err, first.ID)
 	}
 }

@@ -141,13 +141,18 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		return fmt.Errorf("pgstore: add worker: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
-		Logger:            cfg.Logger,
-		Queues:            map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
-		Workers:           workers,
-		JobTimeout:        cfg.JobTimeout,
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, river.FetchCooldownDefault),
-		RetryPolicy:       cappedBackoff{max: cfg.MaxBackoff},
+		Logger:     cfg.Logger,
+		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
+		Workers:    workers,
+		JobTimeout: cfg.JobTimeout,
+		// A job whose process died stays "running"; River's default rescue
+		// after an hour would leave its order in posting that long. A rescued
+		// job reads back first (the order is still posting, so its attempt is
+		// ambiguous), and the post lock keeps two from posting at once.
+		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
+		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
 	})
 	if err != nil {
 		return fmt.Errorf("pgstore: river client: %w", err)
@@ -203,7 +208,30 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 		conn.Release()
 	}()
 
-	err = w.poster.PostOrder(ctx, job.Args.OrderID)
+	// The lock lives as long as its session. If the session dies (a
+	// database restart, a failover, an idle timeout) another replica can
+	// take the lock, so watch it and stop this post's next step when it
+	// goes. A Tally write already sent runs to its end anyway (the client
+	// does not cut writes short); what stops is the step after it.
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-t.C:
+				if err := conn.Ping(pctx); err != nil && pctx.Err() == nil {
+					w.cfg.Logger.Warn("post lock session lost; stopping the post", "order_id", job.Args.OrderID, "error", err)
+					stop()
+					return
+				}
+			}
+		}
+	}()
+	err = w.poster.PostOrder(pctx, job.Args.OrderID)
 	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
 		return river.JobSnooze(max(retry.After, 0))
 	}

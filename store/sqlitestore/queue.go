@@ -119,13 +119,17 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		return fmt.Errorf("sqlitestore: add worker: %w", err)
 	}
 	client, err := river.NewClient(riversqlite.New(s.queueDB), &river.Config{
-		Logger:            cfg.Logger,
-		Queues:            map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
-		Workers:           workers,
-		JobTimeout:        cfg.JobTimeout,
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, fetchCooldown),
-		RetryPolicy:       cappedBackoff{max: cfg.MaxBackoff},
+		Logger:     cfg.Logger,
+		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
+		Workers:    workers,
+		JobTimeout: cfg.JobTimeout,
+		// A job whose process died stays "running"; River's default rescue
+		// after an hour would leave its order in posting that long. A
+		// rescued job reads back first: its order is still posting.
+		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
+		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
 	})
 	if err != nil {
 		return fmt.Errorf("sqlitestore: river client: %w", err)
