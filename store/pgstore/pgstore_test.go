@@ -163,3 +163,69 @@ func TestUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// lockPoster blocks in PostOrder until its context ends.
+type lockPoster struct {
+	entered   chan string
+	cancelled chan string
+}
+
+func (p *lockPoster) PostOrder(ctx context.Context, id string) error {
+	p.entered <- id
+	<-ctx.Done()
+	p.cancelled <- id
+	return ctx.Err()
+}
+
+// TestPostLockLostSession: the session holding the post lock dies (a database
+// restart, a failover). The post holding it is stopped (within the watchdog's
+// half second; a lock without fencing cannot promise a zero overlap), and
+// posting resumes under a new lock.
+func TestPostLockLostSession(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewURL(t)
+	replica := func() *pgstore.Store {
+		pool, err := pgxpool.New(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		st, err := pgstore.New(t.Context(), pool, pgstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	a, b := replica(), replica()
+	for _, id := range []string{storetest.NewID(), storetest.NewID()} {
+		if _, err := a.CreateOrder(t.Context(), service.OrderRecord{ID: id, Company: "C", Source: "api", RemoteID: "rid-" + id,
+			Request: []byte("{}"), State: service.OrderReceived}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &lockPoster{entered: make(chan string, 4), cancelled: make(chan string, 4)}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cfg := pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond, Logger: quietLogger(t)}
+	go a.RunQueue(ctx, p, cfg)
+	first := <-p.entered
+
+	admin, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted`); err != nil {
+		t.Fatal(err)
+	}
+	go b.RunQueue(ctx, p, cfg)
+	select {
+	case id := <-p.cancelled:
+		if id != first {
+			t.Fatalf("cancelled %s; want the post that held the lost lock, %s", id, first)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the post whose lock session died was not stopped")
+	}
+	<-p.entered // a replica takes the lock again and posts
+}

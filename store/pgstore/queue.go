@@ -210,13 +210,17 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 
 	// The lock lives as long as its session. If the session dies (a
 	// database restart, a failover, an idle timeout) another replica can
-	// take the lock, so watch it and stop this post's next step when it
-	// goes. A Tally write already sent runs to its end anyway (the client
-	// does not cut writes short); what stops is the step after it.
+	// take the lock at once, so watch it and stop this post's next step
+	// within half a second of the loss. That narrows, but cannot close, a
+	// window in which two replicas post: a lock without fencing cannot
+	// promise more. Nothing is duplicated in it (each order has one job and
+	// its voucher one REMOTEID), and Tally itself still answers one request
+	// at a time. A Tally write already sent runs to its end (the client does
+	// not cut writes short); what stops is the step after it.
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		t := time.NewTicker(2 * time.Second)
+		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
