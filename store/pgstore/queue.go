@@ -91,6 +91,10 @@ type QueueConfig struct {
 	StopTimeout time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
+	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
+	// job (kind daily_reminders; see daily.go), once per day across
+	// replicas.
+	Daily *service.DailyJob
 }
 
 func (c QueueConfig) withDefaults(s *Store) QueueConfig {
@@ -140,7 +144,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, cfg: cfg}); err != nil {
 		return fmt.Errorf("pgstore: add worker: %w", err)
 	}
-	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
+	riverCfg := &river.Config{
 		Logger:     cfg.Logger,
 		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
 		Workers:    workers,
@@ -153,7 +157,11 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
 		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
-	})
+	}
+	if err := addDaily(workers, riverCfg, cfg.Daily); err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(s.pool), riverCfg)
 	if err != nil {
 		return fmt.Errorf("pgstore: river client: %w", err)
 	}
@@ -218,8 +226,12 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 	// at a time. A Tally write already sent runs to its end (the client does
 	// not cut writes short); what stops is the step after it.
 	pctx, stop := context.WithCancel(ctx)
-	defer stop()
+	watched := make(chan struct{})
+	// A pgx connection is not safe for concurrent use: the watchdog must
+	// be gone before the deferred unlock above uses the connection.
+	defer func() { stop(); <-watched }()
 	go func() {
+		defer close(watched)
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
 		for {
