@@ -91,10 +91,6 @@ type QueueConfig struct {
 	StopTimeout time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
-	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
-	// job (kind daily_reminders; see daily.go), once per day across
-	// replicas.
-	Daily *service.DailyJob
 }
 
 func (c QueueConfig) withDefaults(s *Store) QueueConfig {
@@ -144,7 +140,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, cfg: cfg}); err != nil {
 		return fmt.Errorf("pgstore: add worker: %w", err)
 	}
-	riverCfg := &river.Config{
+	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
 		Logger:     cfg.Logger,
 		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
 		Workers:    workers,
@@ -157,11 +153,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
 		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
-	}
-	if err := addDaily(workers, riverCfg, cfg.Daily); err != nil {
-		return fmt.Errorf("pgstore: %w", err)
-	}
-	client, err := river.NewClient(riverpgxv5.New(s.pool), riverCfg)
+	})
 	if err != nil {
 		return fmt.Errorf("pgstore: river client: %w", err)
 	}
