@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,9 +206,11 @@ func TestPostLockLostSession(t *testing.T) {
 	}
 	p := &lockPoster{entered: make(chan string, 4), cancelled: make(chan string, 4)}
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	cfg := pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond, Logger: quietLogger(t)}
-	go a.RunQueue(ctx, p, cfg)
+	var runners sync.WaitGroup
+	// The runners log to the test; they must be gone before it ends.
+	defer func() { cancel(); runners.Wait() }()
+	runners.Go(func() { _ = a.RunQueue(ctx, p, cfg) })
 	first := <-p.entered
 
 	admin, err := pgxpool.New(t.Context(), url)
@@ -218,7 +221,7 @@ func TestPostLockLostSession(t *testing.T) {
 	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted`); err != nil {
 		t.Fatal(err)
 	}
-	go b.RunQueue(ctx, p, cfg)
+	runners.Go(func() { _ = b.RunQueue(ctx, p, cfg) })
 	select {
 	case id := <-p.cancelled:
 		if id != first {
