@@ -126,23 +126,28 @@ var retryAfter = map[string]int{
 	"company_not_loaded":     60,
 	"not_ready":              10,
 	"request_timeout":        5,
+	// A person must configure the sender; retrying soon will not help.
+	"reminder_sender_not_configured": 3600,
+	"reminder_store_not_configured":  3600,
 }
 
 // genericDetail is the client-facing detail of 5xx codes: a 5xx body never
 // carries the cause (which may hold URLs, paths or Tally internals).
 var genericDetail = map[string]string{
-	"tally_busy":             "Tally is busy with another request. Try again shortly.",
-	"tally_timeout":          "Tally did not answer in time. A write may still have been applied: read back before sending it again.",
-	"tally_outcome_unknown":  "The connection to Tally broke before it answered, so whether the write was applied is unknown: read back before sending it again.",
-	"tally_connection_reset": "The connection to Tally broke while it was answering. Try again shortly.",
-	"tally_bad_answer":       "The Tally gateway gave an answer that is not Tally XML.",
-	"tally_unreachable":      "Tally could not be reached. Check that TallyPrime is open with its gateway enabled.",
-	"company_not_loaded":     "The company configured for this service is not loaded in Tally.",
-	"tally_error":            "Tally reported an error it did not explain.", // used only when Tally gave no text
-	"tally_unknown_request":  "Tally did not understand a request; this is a tallyfacade bug or an unsupported Tally version.",
-	"not_ready":              "The service is not ready: Tally or the configured company is not available.",
-	"request_timeout":        "The request took longer than the service allows.",
-	"internal":               "An internal error occurred. Quote the request id when reporting it.",
+	"tally_busy":                     "Tally is busy with another request. Try again shortly.",
+	"tally_timeout":                  "Tally did not answer in time. A write may still have been applied: read back before sending it again.",
+	"tally_outcome_unknown":          "The connection to Tally broke before it answered, so whether the write was applied is unknown: read back before sending it again.",
+	"tally_connection_reset":         "The connection to Tally broke while it was answering. Try again shortly.",
+	"tally_bad_answer":               "The Tally gateway gave an answer that is not Tally XML.",
+	"tally_unreachable":              "Tally could not be reached. Check that TallyPrime is open with its gateway enabled.",
+	"company_not_loaded":             "The company configured for this service is not loaded in Tally.",
+	"tally_error":                    "Tally reported an error it did not explain.", // used only when Tally gave no text
+	"tally_unknown_request":          "Tally did not understand a request; this is a tallyfacade bug or an unsupported Tally version.",
+	"not_ready":                      "The service is not ready: Tally or the configured company is not available.",
+	"request_timeout":                "The request took longer than the service allows.",
+	"internal":                       "An internal error occurred. Quote the request id when reporting it.",
+	"reminder_sender_not_configured": "No reminder sender is configured: set the WhatsApp Cloud API (WHATSAPP_API_URL, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TOKEN) or a webhook (REMINDER_WEBHOOK_URL, REMINDER_WEBHOOK_SECRET).",
+	"reminder_store_not_configured":  "Reminders are sent once per party and day, which needs the store; this service runs without one.",
 }
 
 // statusClientClosed is nginx's convention for a client that went away; no

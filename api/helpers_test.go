@@ -82,6 +82,7 @@ type setupOpts struct {
 	// embedded store) or "postgres" (TEST_DATABASE_URL; skipped without).
 	durable   string
 	orderWait time.Duration
+	receipts  service.ReceiptsConfig
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -99,7 +100,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if opts.company == "" {
 		opts.company = tallysim.DemoCompanyName
 	}
-	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow },
+	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow }, Receipts: opts.receipts,
 		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	switch opts.durable {

@@ -102,11 +102,16 @@ func (s *Server) timeoutMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.ContentLength > s.limit {
-			return &http.MaxBytesError{Limit: s.limit}
+		limit := s.limit
+		if c.Path() == whatsAppWebhookPath {
+			// Meta's payloads can be larger than anything a client sends.
+			limit = max(limit, maxWhatsAppBody)
+		}
+		if req.ContentLength > limit {
+			return &http.MaxBytesError{Limit: limit}
 		}
 		if req.Body != nil {
-			req.Body = http.MaxBytesReader(c.Response(), req.Body, s.limit)
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		}
 		return next(c)
 	}

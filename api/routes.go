@@ -36,6 +36,9 @@ func (s *Server) routes() {
 	e.POST("/orders/:id/retry", s.retryOrder, auth)
 	e.GET("/imports", s.listImports, auth)
 	e.GET("/imports/:id", s.getImport, auth)
+	s.receiptRoutes(auth)
+	s.reminderRoutes(auth)
+	s.webhookRoutes()
 }
 
 // rawPathRouting makes echo route on the escaped path and hand out escaped

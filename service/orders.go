@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -25,6 +26,17 @@ type Order struct {
 	SalesLedger string // default from Config
 	Narration   string
 	CreditDays  *int // default: Config.DefaultCreditDays
+	// PartyByMobile (WhatsApp orders) says the party is whoever has
+	// Party.Mobile (E.164) under the party group, resolved when the order
+	// is posted (resolvePartyByMobile, whatsapp.go); Party.Name is only the
+	// name a new party takes.
+	PartyByMobile bool
+	// Reject, when set, is why the order cannot be posted as sent (an
+	// unknown catalog product, another currency); RejectCode is its code.
+	// Such an order is stored anyway and rejected at its first attempt,
+	// so it is visible in GET /orders?state=rejected instead of lost.
+	Reject     string
+	RejectCode string
 }
 
 // OrderResult is what Tally created for an order.
@@ -87,9 +99,12 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 	// Validate the lines before touching Tally. Which taxes apply needs the
 	// party's state, known only after the read in executeOrder, so this pass
 	// prices as intra-state (an empty party state is) just to check the lines.
-	if _, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: "", CompanyState: "-",
-		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger}); err != nil {
-		return orderPlan{}, err
+	// (An order stored as rejected, Order.Reject, has no lines to check.)
+	if o.Reject == "" {
+		if _, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: "", CompanyState: "-",
+			DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger}); err != nil {
+			return orderPlan{}, err
+		}
 	}
 	p := orderPlan{Company: company, Order: o, Ref: o.Ref, Credit: *s.cfg.DefaultCreditDays}
 	switch {
@@ -97,7 +112,13 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 		// The party is part of the key: chatbots number orders per
 		// conversation ("1", "2", …), and Tally's bill names are per party,
 		// so order 1 of one customer must not replace order 1 of another.
-		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+foldName(o.Party.Name)+"\x00"+o.Ref)
+		partyKey := foldName(o.Party.Name)
+		if o.PartyByMobile {
+			// WhatsApp: the party is the mobile; its name is decided
+			// only when the order is posted.
+			partyKey = "mobile:" + o.Party.Mobile
+		}
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+partyKey+"\x00"+o.Ref)
 	case orderID != "":
 		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	default:
@@ -127,12 +148,45 @@ type orderHooks struct {
 // posts the voucher.
 func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (OrderResult, error) {
 	o, company := p.Order, p.Company
-	unlock := s.lockParty(company, o.Party.Name)
+	if o.Reject != "" {
+		// Stored as rejected (a WhatsApp order naming an unknown product):
+		// refused before any Tally request.
+		return OrderResult{}, o.rejection()
+	}
+	lockKey := o.Party.Name
+	if o.PartyByMobile {
+		lockKey = "mobile\x00" + o.Party.Mobile // two orders from one new number create one party
+	}
+	unlock := s.lockParty(company, lockKey)
 	defer unlock()
+	var candidates []string
+	if o.PartyByMobile {
+		// WhatsApp orders: the party is resolved here, not in the webhook,
+		// which must answer fast and never wait for Tally.
+		name, cands, err := s.resolvePartyByMobile(ctx, company, o.Party)
+		if err != nil {
+			return OrderResult{}, err
+		}
+		if name != "" {
+			o.Party.Name = name
+		}
+		candidates = cands
+	}
 	names := []string{o.Party.Name, o.SalesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST}
-	ledgers, err := s.gw.Ledgers(ctx, company, nonEmpty(names))
+	ledgers, err := s.gw.Ledgers(ctx, company, nonEmpty(append(names, candidates...)))
 	if err != nil {
 		return OrderResult{}, err
+	}
+	if candidates != nil {
+		// No party has the number: the new party takes the first name no
+		// ledger has (resolvePartyByMobile).
+		free := slices.IndexFunc(candidates, func(n string) bool { _, taken := ledgers[n]; return !taken })
+		if free < 0 {
+			return OrderResult{}, &Error{Kind: Invalid, Code: "party_name_taken",
+				Message: fmt.Sprintf("no party has the mobile %s, and ledgers named %s exist already", o.Party.Mobile, strings.Join(candidates, ", ")),
+				Hint:    "Set the customer's mobile on their ledger in Tally, then retry the order."}
+		}
+		o.Party.Name = candidates[free]
 	}
 	companyState, err := s.companyState(ctx, company)
 	if err != nil {

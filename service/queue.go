@@ -50,6 +50,10 @@ var errNoStore = &Error{Kind: Internal, Code: "no_store", Message: "this service
 // storedOrder is how an order is kept in OrderRecord.Request: the validated
 // order, in plain JSON the service owns (the store treats it as opaque).
 type storedOrder struct {
+	// Kind says what the request is, so PostOrder knows how to post it:
+	// empty (every sales order, and every order stored before receipts
+	// existed) is a sales order; kindReceipt is a storedReceipt.
+	Kind        string       `json:"kind,omitempty"`
 	Company     string       `json:"company"`
 	Ref         string       `json:"ref,omitempty"`
 	Date        string       `json:"date"`
@@ -58,6 +62,11 @@ type storedOrder struct {
 	SalesLedger string       `json:"sales_ledger"`
 	Narration   string       `json:"narration,omitempty"`
 	CreditDays  *int         `json:"credit_days,omitempty"`
+	// WhatsApp orders (whatsapp.go): resolve the party by mobile; or
+	// stored as rejected, with the reason.
+	PartyByMobile bool   `json:"party_by_mobile,omitempty"`
+	Reject        string `json:"reject,omitempty"`
+	RejectCode    string `json:"reject_code,omitempty"`
 }
 
 type storedLine struct {
@@ -68,9 +77,28 @@ type storedLine struct {
 	Unit     string           `json:"unit,omitempty"`
 }
 
+// The kinds of stored request (storedOrder.Kind).
+const (
+	kindSales   = "sales"
+	kindReceipt = "receipt"
+)
+
+// requestKind reads the kind of a stored request; anything without a kind
+// is a sales order.
+func requestKind(b []byte) string {
+	var k struct {
+		Kind string `json:"kind"`
+	}
+	if json.Unmarshal(b, &k) == nil && k.Kind == kindReceipt {
+		return kindReceipt
+	}
+	return kindSales
+}
+
 func encodeOrder(o Order) ([]byte, error) {
 	so := storedOrder{Company: o.Company, Ref: o.Ref, Date: o.Date.Format(time.DateOnly), Party: o.Party,
-		SalesLedger: o.SalesLedger, Narration: o.Narration, CreditDays: o.CreditDays}
+		SalesLedger: o.SalesLedger, Narration: o.Narration, CreditDays: o.CreditDays,
+		PartyByMobile: o.PartyByMobile, Reject: o.Reject, RejectCode: o.RejectCode}
 	for _, l := range o.Lines {
 		so.Lines = append(so.Lines, storedLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
 	}
@@ -87,7 +115,8 @@ func decodeOrder(b []byte) (Order, error) {
 		return Order{}, err
 	}
 	o := Order{Company: so.Company, Ref: so.Ref, Date: d, Party: so.Party, SalesLedger: so.SalesLedger,
-		Narration: so.Narration, CreditDays: so.CreditDays}
+		Narration: so.Narration, CreditDays: so.CreditDays,
+		PartyByMobile: so.PartyByMobile, Reject: so.Reject, RejectCode: so.RejectCode}
 	for _, l := range so.Lines {
 		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
 	}
@@ -205,6 +234,9 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	if requestKind(rec.Request) == kindReceipt {
+		return s.postReceipt(ctx, rec, q)
+	}
 	o, err := decodeOrder(rec.Request)
 	if err != nil {
 		return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, &Error{Kind: Internal, Code: "order_unreadable",
@@ -244,6 +276,13 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 	if err == nil {
 		return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
 	}
+	return s.settleFailure(ctx, rec, q, err)
+}
+
+// settleFailure decides what a failed attempt means for a stored order (or
+// receipt): retried while Tally is unavailable, rejected when the request
+// can never succeed as stored, parked for a person otherwise.
+func (s *Service) settleFailure(ctx context.Context, rec OrderRecord, q QueueConfig, err error) error {
 	switch KindOf(err) {
 	case Unavailable:
 		return s.retryOrder(ctx, rec, q, err)
@@ -292,8 +331,7 @@ func (s *Service) retryOrder(ctx context.Context, rec OrderRecord, q QueueConfig
 
 // finishOrder moves an order to a final state for the queue.
 func (s *Service) finishOrder(ctx context.Context, rec OrderRecord, to OrderState, res *OrderResult, cause error) error {
-	t := OrderTransition{To: to, Now: s.cfg.Now()}
-	no := false
+	var result []byte
 	if res != nil {
 		// The exchange's text lives in the import audit log.
 		r := *res
@@ -302,7 +340,18 @@ func (s *Service) finishOrder(ctx context.Context, rec OrderRecord, to OrderStat
 		if err != nil {
 			return fmt.Errorf("encode order result: %w", err)
 		}
-		t.Result = b
+		result = b
+	}
+	return s.finishRecord(ctx, rec, to, result, cause)
+}
+
+// finishRecord moves a stored order or receipt to a final state; result,
+// when not nil, is what was posted, as JSON.
+func (s *Service) finishRecord(ctx context.Context, rec OrderRecord, to OrderState, result []byte, cause error) error {
+	t := OrderTransition{To: to, Now: s.cfg.Now()}
+	no := false
+	if result != nil {
+		t.Result = result
 		t.Ambiguous = &no
 	}
 	if cause != nil {
@@ -406,9 +455,10 @@ func (s *Service) WaitOrder(ctx context.Context, id string, wait, every time.Dur
 	}
 }
 
-// OrderResultOf returns the result of a posted order.
+// OrderResultOf returns the result of a posted sales order; a receipt has a
+// ReceiptResult instead (ReceiptResultOf).
 func OrderResultOf(rec OrderRecord) (OrderResult, bool) {
-	if rec.State != OrderPosted || len(rec.Result) == 0 {
+	if rec.State != OrderPosted || len(rec.Result) == 0 || requestKind(rec.Request) == kindReceipt {
 		return OrderResult{}, false
 	}
 	var res OrderResult

@@ -319,3 +319,13 @@ func TestPostOrderCreatesThePartyOnce(t *testing.T) {
 		t.Fatalf("order %+v, created %d; want parked as party_vanished with no second create", got, len(f.created))
 	}
 }
+
+func (m *memStore) ClaimReminder(context.Context, service.ReminderClaim) (bool, error) {
+	return false, errors.New("memStore: no reminders")
+}
+func (m *memStore) RecordReminderSend(context.Context, service.ReminderOutcome) error {
+	return errors.New("memStore: no reminders")
+}
+func (m *memStore) ListReminderSends(context.Context, service.ReminderSendFilter) ([]service.ReminderSend, error) {
+	return nil, errors.New("memStore: no reminders")
+}

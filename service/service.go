@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"text/template"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -27,6 +28,10 @@ type Config struct {
 	SalesLedger string
 	// Tax names the GST ledgers. Default CGST, SGST and IGST.
 	Tax TaxLedgers
+	// Receipts names the ledgers a customer's payment is debited to. No
+	// default: a receipt posted to a guessed bank ledger would misstate the
+	// books, so an unconfigured ledger rejects the receipt instead.
+	Receipts ReceiptsConfig
 	// DefaultGSTRate applies to order lines without a rate. Default 18;
 	// set Valid with a zero Decimal for a trader of exempt goods.
 	DefaultGSTRate decimal.NullDecimal
@@ -49,6 +54,10 @@ type Config struct {
 	// Logger receives what background work (the order queue) cannot
 	// return to a caller. Default: discard.
 	Logger *slog.Logger
+	// Reminders configures payment reminders (reminders.go).
+	Reminders RemindersConfig
+	// WhatsApp configures the WhatsApp order webhook (whatsapp.go).
+	WhatsApp WhatsAppConfig
 }
 
 // Service holds the use cases the API exposes. It is safe for concurrent use.
@@ -65,6 +74,11 @@ type Service struct {
 	// both create it (Tally would turn the second Create into a silent
 	// Alter). Striped, so memory stays bounded.
 	partyLocks [64]sync.Mutex
+
+	// reminderTmpl is Reminders.Template, parsed once; reminderTmplErr is
+	// why it did not parse (New cannot fail, so Reminders reports it).
+	reminderTmpl    *template.Template
+	reminderTmplErr error
 }
 
 // New returns a Service over gw.
@@ -95,7 +109,10 @@ func New(gw Gateway, cfg Config) *Service {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	return &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}}
+	cfg.Reminders = cfg.Reminders.withDefaults(cfg.PartyGroup)
+	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}}
+	svc.reminderTmpl, svc.reminderTmplErr = ParseReminderTemplate(cfg.Reminders.Template)
+	return svc
 }
 
 // daysBetween counts calendar days from a to b (both civil dates), without

@@ -64,6 +64,18 @@ type Store interface {
 	// false when it was already there (Meta redelivers).
 	RecordInboundMessage(ctx context.Context, m InboundMessage) (inserted bool, err error)
 
+	// ClaimReminder is the one arbitrated step of a reminder dispatch: it
+	// records c as claimed and returns true when no send with c.Key exists,
+	// or takes over a send whose last dispatch failed; otherwise (claimed or
+	// sent already, by any replica) it returns false and changes nothing.
+	ClaimReminder(ctx context.Context, c ReminderClaim) (claimed bool, err error)
+	// RecordReminderSend stores how a claimed send ended, with the
+	// provider's answer (truncated to MaxAuditBody); NotFound when no send
+	// has o.Key.
+	RecordReminderSend(ctx context.Context, o ReminderOutcome) error
+	// ListReminderSends lists stored sends, newest first.
+	ListReminderSends(ctx context.Context, f ReminderSendFilter) ([]ReminderSend, error)
+
 	// Prune deletes expired idempotency records and clears the request and
 	// response bodies of imports older than p.BodiesBefore.
 	Prune(ctx context.Context, p PrunePolicy) (PruneStats, error)

@@ -32,6 +32,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tallyfacade/tallyfacade/api"
+	"github.com/tallyfacade/tallyfacade/api/sender"
 	"github.com/tallyfacade/tallyfacade/openapi"
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/pgstore"
@@ -132,6 +133,19 @@ type config struct {
 	BodyRetention  time.Duration
 	OrderWait      time.Duration
 	MaxAttempts    int
+	BankLedger     string
+	CashLedger     string
+	Reminders      reminderConfig
+	WhatsApp       service.WhatsAppConfig
+	CatalogFile    string
+}
+
+// reminderConfig is how reminders are written, sent and scheduled.
+type reminderConfig struct {
+	Template                              string
+	DailyAt                               string // "HH:MM" in Asia/Kolkata, "" for no schedule
+	APIURL, PhoneNumberID, Token, TplName string
+	WebhookURL, WebhookSecret             string
 }
 
 func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -167,6 +181,19 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	fs.DurationVar(&cfg.IdempotencyTTL, "idempotency-ttl", envDuration(env("TALLYFACADE_IDEMPOTENCY_TTL", ""), 24*time.Hour), "how long Idempotency-Key records are kept, at least 24h (TALLYFACADE_IDEMPOTENCY_TTL)")
 	fs.DurationVar(&cfg.BodyRetention, "audit-body-retention", envDuration(env("TALLYFACADE_AUDIT_BODY_RETENTION", ""), 90*24*time.Hour), "how long the XML of Tally imports is kept; counters are kept for ever (TALLYFACADE_AUDIT_BODY_RETENTION)")
 	fs.DurationVar(&cfg.OrderWait, "order-wait", envDuration(env("TALLYFACADE_ORDER_WAIT", ""), 8*time.Second), "how long POST /orders waits for Tally before answering 202 (TALLYFACADE_ORDER_WAIT)")
+	fs.StringVar(&cfg.BankLedger, "bank-ledger", env("TALLY_BANK_LEDGER", ""), "ledger debited with UPI and bank receipts, e.g. HDFC Bank (TALLY_BANK_LEDGER)")
+	fs.StringVar(&cfg.CashLedger, "cash-ledger", env("TALLY_CASH_LEDGER", "Cash"), "ledger debited with cash receipts (TALLY_CASH_LEDGER)")
+	fs.StringVar(&cfg.Reminders.Template, "reminder-template", env("REMINDER_TEMPLATE", ""), "reminder text, a Go template over .Party .Amount .DueSince …; default: the guide's text (REMINDER_TEMPLATE)")
+	fs.StringVar(&cfg.Reminders.DailyAt, "reminder-daily-at", env("REMINDER_DAILY_AT", ""), "send reminders every day at HH:MM, Asia/Kolkata; empty: no schedule (REMINDER_DAILY_AT)")
+	fs.StringVar(&cfg.Reminders.APIURL, "whatsapp-api-url", env("WHATSAPP_API_URL", ""), "WhatsApp Cloud API base URL with version, e.g. https://graph.facebook.com/v21.0 (WHATSAPP_API_URL)")
+	fs.StringVar(&cfg.Reminders.PhoneNumberID, "whatsapp-phone-number-id", env("WHATSAPP_PHONE_NUMBER_ID", ""), "Cloud API sender phone number id (WHATSAPP_PHONE_NUMBER_ID)")
+	cfg.Reminders.Token = env("WHATSAPP_TOKEN", "") // a secret: environment only, never a flag (flags show in ps)
+	fs.StringVar(&cfg.Reminders.TplName, "whatsapp-template", env("WHATSAPP_TEMPLATE", ""), "approved template name for reminders; empty sends text (WHATSAPP_TEMPLATE)")
+	fs.StringVar(&cfg.Reminders.WebhookURL, "reminder-webhook-url", env("REMINDER_WEBHOOK_URL", ""), "send reminders to this chatbot-platform webhook instead (REMINDER_WEBHOOK_URL)")
+	cfg.Reminders.WebhookSecret = env("REMINDER_WEBHOOK_SECRET", "") // a secret: environment only
+	cfg.WhatsApp.VerifyToken = env("WHATSAPP_VERIFY_TOKEN", "")      // secrets: environment only
+	cfg.WhatsApp.AppSecret = env("WHATSAPP_APP_SECRET", "")
+	fs.StringVar(&cfg.CatalogFile, "whatsapp-catalog", env("TALLY_WHATSAPP_CATALOG", ""), "JSON file mapping WhatsApp product retailer ids to Tally items (TALLY_WHATSAPP_CATALOG)")
 	fs.IntVar(&cfg.MaxAttempts, "max-attempts", envInt(env("TALLYFACADE_MAX_ATTEMPTS", ""), 50), "attempts while Tally is unreachable before an order needs attention (TALLYFACADE_MAX_ATTEMPTS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -201,7 +228,47 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if cfg.MaxAttempts < 1 {
 		return cfg, fmt.Errorf("-max-attempts %d: want at least 1", cfg.MaxAttempts)
 	}
+	if _, err := service.ParseReminderTemplate(cfg.Reminders.Template); cfg.Reminders.Template != "" && err != nil {
+		return cfg, fmt.Errorf("-reminder-template: %w", err)
+	}
+	if _, err := dailyAt(cfg.Reminders.DailyAt); err != nil {
+		return cfg, err
+	}
+	if cfg.CatalogFile != "" {
+		f, err := os.Open(cfg.CatalogFile)
+		if err != nil {
+			return cfg, fmt.Errorf("-whatsapp-catalog: %w", err)
+		}
+		defer f.Close()
+		if cfg.WhatsApp.Catalog, err = service.LoadCatalog(f); err != nil {
+			return cfg, fmt.Errorf("-whatsapp-catalog %s: %w", cfg.CatalogFile, err)
+		}
+	}
 	return cfg, nil
+}
+
+// dailyAt parses "HH:MM" into a time of day.
+func dailyAt(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("-reminder-daily-at %q: want HH:MM", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// reminderSender is the configured way reminders go out: the Cloud API, a
+// chatbot platform's webhook, or none (GET /reminders still works).
+func reminderSender(c reminderConfig) (service.Sender, error) {
+	switch {
+	case c.APIURL != "" || c.PhoneNumberID != "" || c.Token != "":
+		return sender.NewCloudAPI(sender.CloudAPI{BaseURL: c.APIURL, PhoneNumberID: c.PhoneNumberID, Token: c.Token, TemplateName: c.TplName})
+	case c.WebhookURL != "" || c.WebhookSecret != "":
+		return sender.NewWebhook(sender.Webhook{URL: c.WebhookURL, Secret: c.WebhookSecret})
+	}
+	return nil, nil
 }
 
 func envDuration(s string, def time.Duration) time.Duration {
@@ -238,7 +305,7 @@ type stack struct {
 type storeHandle struct {
 	service.Store
 	name     string
-	runQueue func(ctx context.Context, poster service.OrderPoster) error
+	runQueue func(ctx context.Context, poster service.OrderPoster, daily *service.DailyJob) error
 	close    func()
 }
 
@@ -261,8 +328,8 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 			return nil, err
 		}
 		return &storeHandle{Store: st, name: "PostgreSQL",
-			runQueue: func(ctx context.Context, p service.OrderPoster) error {
-				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog})
+			runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
+				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
 			close: pool.Close}, nil
 	}
@@ -272,8 +339,8 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
 	return &storeHandle{Store: st, name: path,
-		runQueue: func(ctx context.Context, p service.OrderPoster) error {
-			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog})
+		runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
+			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
 		},
 		close: func() { _ = st.Close() }}, nil
 }
@@ -292,6 +359,10 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 		return nil, err
 	}
 	st.client = client
+	snd, err := reminderSender(cfg.Reminders)
+	if err != nil {
+		return nil, err
+	}
 	if st.db, err = openStore(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
@@ -301,6 +372,9 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 		Store: st.db, Logger: logger.With("component", "orders"),
 		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts},
 		Idempotency: service.IdempotencyConfig{TTL: cfg.IdempotencyTTL},
+		Receipts:    service.ReceiptsConfig{BankLedger: cfg.BankLedger, CashLedger: cfg.CashLedger},
+		Reminders:   service.RemindersConfig{Template: cfg.Reminders.Template, Sender: snd},
+		WhatsApp:    cfg.WhatsApp,
 	})
 	srv, err := api.New(st.svc, api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
@@ -319,8 +393,20 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 // done; it logs, once, what it cannot return.
 func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
+	var daily *service.DailyJob
+	if at, _ := dailyAt(cfg.Reminders.DailyAt); cfg.Reminders.DailyAt != "" {
+		// Once a day across replicas: the queue runs it as a periodic job,
+		// unique per day.
+		daily = &service.DailyJob{At: at, Run: func(ctx context.Context) error {
+			res, err := st.svc.DispatchReminders(ctx, service.ReminderQuery{}, false)
+			if err == nil {
+				logger.Info("daily reminders", "parties", len(res.Parties))
+			}
+			return err
+		}}
+	}
 	wg.Go(func() {
-		if err := st.db.runQueue(ctx, st.svc); err != nil && ctx.Err() == nil {
+		if err := st.db.runQueue(ctx, st.svc, daily); err != nil && ctx.Err() == nil {
 			logger.Error("order queue stopped", "error", err)
 		}
 	})
@@ -444,6 +530,9 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	cfg.TallyURL = sim.URL()
 	cfg.Company = tallysim.DemoCompanyName
 	cfg.InsecureNoAuth = len(cfg.APIKeys) == 0
+	if cfg.BankLedger == "" {
+		cfg.BankLedger = "HDFC Bank" // the demo company's bank
+	}
 	if cfg.DatabaseURL == "" {
 		// The simulated books start afresh every run, so the demo's
 		// orders do too: a throw-away embedded store.

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
 
 // Queue names and keys. They are part of the database's contents (River's
@@ -91,6 +92,10 @@ type QueueConfig struct {
 	StopTimeout time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
+	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
+	// job (kind daily_reminders; see daily.go), once per day across
+	// replicas.
+	Daily *service.DailyJob
 }
 
 func (c QueueConfig) withDefaults(s *Store) QueueConfig {
@@ -140,7 +145,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, cfg: cfg}); err != nil {
 		return fmt.Errorf("pgstore: add worker: %w", err)
 	}
-	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
+	riverCfg := &river.Config{
 		Logger:     cfg.Logger,
 		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
 		Workers:    workers,
@@ -153,7 +158,11 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
 		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
-	})
+	}
+	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(s.pool), riverCfg)
 	if err != nil {
 		return fmt.Errorf("pgstore: river client: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
 
 // Queue names. They are part of the database's contents (River's river_job
@@ -77,6 +78,10 @@ type QueueConfig struct {
 	StopTimeout time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
+	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
+	// job (kind daily_reminders; see daily.go), once per day across
+	// replicas.
+	Daily *service.DailyJob
 }
 
 func (c QueueConfig) withDefaults(s *Store) QueueConfig {
@@ -118,7 +123,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster}); err != nil {
 		return fmt.Errorf("sqlitestore: add worker: %w", err)
 	}
-	client, err := river.NewClient(riversqlite.New(s.queueDB), &river.Config{
+	riverCfg := &river.Config{
 		Logger:     cfg.Logger,
 		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
 		Workers:    workers,
@@ -130,7 +135,11 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
 		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
-	})
+	}
+	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
+		return fmt.Errorf("sqlitestore: %w", err)
+	}
+	client, err := river.NewClient(riversqlite.New(s.queueDB), riverCfg)
 	if err != nil {
 		return fmt.Errorf("sqlitestore: river client: %w", err)
 	}

@@ -1,0 +1,285 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tallyfacade/tallyfacade/service"
+)
+
+// reminderRoutes registers the payment reminder routes (issue 5, Direction
+// A); routes calls it with the API-key middleware.
+func (s *Server) reminderRoutes(auth echo.MiddlewareFunc) {
+	s.e.GET("/reminders", s.listReminders, auth)
+	s.e.POST("/reminders/dispatch", s.dispatchReminders, auth)
+}
+
+// RemindersResponse lists the payment reminders due as of a date.
+type RemindersResponse struct {
+	// The date the bills are overdue on.
+	AsOf string `json:"as_of" format:"date" example:"2026-06-30"`
+	// One reminder per party, sorted by name.
+	Reminders []ReminderJSON `json:"reminders"`
+	// The number of reminders.
+	Count int `json:"count" example:"1"`
+	// What the reminders ask for in all.
+	Total service.Paise `json:"total" swaggertype:"string" example:"48500.00"`
+}
+
+// ReminderJSON is one party's payment reminder.
+type ReminderJSON struct {
+	// The ledger name.
+	Party string `json:"party" example:"Rajesh Enterprises"`
+	// The party's mobile in E.164; "" when it has no usable one (see mobile_problem).
+	Mobile string `json:"mobile" example:"+919820012345"`
+	// The mobile as typed in Tally.
+	MobileRaw string `json:"mobile_raw" example:"9820012345"`
+	// Why the mobile cannot receive WhatsApp; "" when it can.
+	MobileProblem string `json:"mobile_problem,omitempty" example:""`
+	// What the reminder asks for: the overdue bills less the party's credits.
+	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	// The overdue bills alone.
+	Overdue service.Paise `json:"overdue" swaggertype:"string" example:"48500.00"`
+	// The party's unadjusted credits (advances, credit notes), negative; "0.00" when none.
+	Credits service.Paise `json:"credits" swaggertype:"string" example:"0.00"`
+	// The oldest overdue due date.
+	DueSince string `json:"due_since" format:"date" example:"2026-06-10"`
+	// Days past due of the oldest bill.
+	OverdueDays int `json:"overdue_days" example:"20"`
+	// The overdue bills, oldest due first.
+	Bills []BillJSON `json:"bills"`
+	// The rendered message.
+	Message string `json:"message" example:"Dear Rajesh Enterprises, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. Kindly arrange payment. Reply here for any query."`
+}
+
+// DispatchRequest selects the reminders to send. Every field is optional;
+// the same names work as query parameters.
+type DispatchRequest struct {
+	// Bills overdue as of this date (YYYY-MM-DD); default today (Asia/Kolkata).
+	AsOf string `json:"as_of,omitempty" validate:"omitempty,datetime=2006-01-02" example:"2026-06-30"`
+	// Show what would be sent; claim and send nothing.
+	DryRun bool `json:"dry_run,omitempty" example:"true"`
+	// Only bills at least this many days past due; default the configured minimum (1).
+	MinOverdueDays int `json:"min_overdue_days,omitempty" validate:"min=0,max=3650" example:"7"`
+	// Only parties owing at least this much overdue.
+	MinAmount string `json:"min_amount,omitempty" example:"1000.00"`
+	// The party group; default the configured one (Sundry Debtors).
+	Group string `json:"group,omitempty" validate:"max=200,nocontrol" example:"Sundry Debtors"`
+	// Tally company; default the configured one.
+	Company string `json:"company,omitempty" validate:"max=200,nocontrol" example:"ABC Traders"`
+}
+
+// DispatchResponse says what a dispatch did, party by party.
+type DispatchResponse struct {
+	// The date the bills are overdue on.
+	AsOf string `json:"as_of" format:"date" example:"2026-06-30"`
+	// The day sends are counted on: each party and bill set gets one reminder a day.
+	Day string `json:"day" format:"date" example:"2026-06-30"`
+	// True when nothing was sent.
+	DryRun bool `json:"dry_run" example:"false"`
+	// One line per party with overdue bills.
+	Results []DispatchResultJSON `json:"results"`
+	// How many parties ended in each status.
+	Counts map[string]int `json:"counts" example:"sent:1"`
+}
+
+// DispatchResultJSON is one party's line of a dispatch.
+type DispatchResultJSON struct {
+	// The ledger name.
+	Party string `json:"party" example:"Rajesh Enterprises"`
+	// The E.164 number sent to; "" when there is none.
+	Mobile string `json:"mobile" example:"+919820012345"`
+	// sent, already_sent (earlier today, by any replica), no_mobile, failed or dry_run.
+	Status string `json:"status" enums:"sent,already_sent,no_mobile,failed,dry_run" example:"sent"`
+	// Why it failed, or why there is no mobile.
+	Error string `json:"error,omitempty" example:""`
+	// The provider's message id (a WhatsApp wamid).
+	MessageID string `json:"message_id,omitempty" example:"wamid.HBgMOTE5ODIwMDEyMzQ1FQIAERgSQ0E5"`
+	// How many times the provider was tried.
+	Attempts int `json:"attempts,omitempty" example:"1"`
+	// What the reminder asks for.
+	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	// The message sent (or, for dry_run, that would be sent).
+	Message string `json:"message" example:"Dear Rajesh Enterprises, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. Kindly arrange payment. Reply here for any query."`
+	// The dedupe key of the (party, bill set, day).
+	Key string `json:"key" example:"reminder:2026-06-30:3f2a…"`
+}
+
+// listReminders computes the payment reminders.
+//
+//	@Summary		Payment reminders due
+//	@Description	From Bills Receivable: each party of the group with bills overdue as of the date, its WhatsApp number (E.164, or why there is none), the amount (overdue bills less the party's credits), the bills, and the message rendered from the configured template (default: the WhatsApp guide's "Dear …, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. …", Indian digit grouping). Sends nothing. Two Tally requests.
+//	@Tags			reminders
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			as_of				query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-30)
+//	@Param			min_overdue_days	query		int		false	"Only bills at least this many days past due; default the configured minimum (1)"	example(7)
+//	@Param			min_amount			query		string	false	"Only parties owing at least this much overdue"	example(1000.00)
+//	@Param			group				query		string	false	"Party group; default the configured one (Sundry Debtors)"	example(Sundry Debtors)
+//	@Param			company				query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200					{object}	RemindersResponse
+//	@Failure		401					{object}	Problem	"unauthenticated"
+//	@Failure		404					{object}	Problem	"unknown_company"
+//	@Failure		422					{object}	Problem	"invalid_request"
+//	@Failure		503					{object}	Problem	"Tally unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/reminders [get]
+func (s *Server) listReminders(c echo.Context) error {
+	q := query{c: c}
+	rq := s.reminderQuery(&q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	rems, err := s.svc.Reminders(c.Request().Context(), rq)
+	if err != nil {
+		return err
+	}
+	asOf := rq.AsOf
+	if asOf.IsZero() {
+		asOf = s.svc.Today()
+	}
+	out := RemindersResponse{AsOf: dateString(asOf), Reminders: make([]ReminderJSON, 0, len(rems)), Count: len(rems)}
+	for _, r := range rems {
+		out.Reminders = append(out.Reminders, toReminderJSON(r))
+		out.Total += r.Amount
+	}
+	return writeJSON(c, http.StatusOK, "", out)
+}
+
+// reminderQuery reads the reminder filters from the query string.
+func (s *Server) reminderQuery(q *query) service.ReminderQuery {
+	return service.ReminderQuery{
+		Company:        q.company(),
+		AsOf:           q.date("as_of"),
+		MinOverdueDays: q.int("min_overdue_days", 0, 0, 3650),
+		MinAmount:      q.paise("min_amount"),
+		Group:          q.name("group"),
+	}
+}
+
+// dispatchReminders sends the payment reminders.
+//
+//	@Summary		Send payment reminders
+//	@Description	Sends each reminder of GET /reminders with a usable mobile through the configured sender (WhatsApp Cloud API template or text message, or a chatbot platform's webhook). Each (party, bill set, day in Asia/Kolkata) is sent at most once across replicas: a second dispatch the same day reports already_sent, while a part payment or a new overdue bill makes a new reminder. Retryable provider errors (5xx, 429, timeouts) are tried 3 times with backoff; every send and the provider's answer are recorded. The answer is 200 with one line per party even when some failed. dry_run claims and sends nothing and shows what would be sent. Filters come from the JSON body or the query string (as GET /reminders; dry_run too). Without a configured sender (WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID, or REMINDER_WEBHOOK_URL) a non-dry run is 503 reminder_sender_not_configured, whose hint names the settings. A daily schedule runs the same dispatch.
+//	@Tags			reminders
+//	@Accept			json
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			request				body		DispatchRequest	false	"Filters and dry_run (optional)"
+//	@Param			dry_run				query		bool			false	"Show what would be sent; send nothing"	default(false)
+//	@Param			as_of				query		string			false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-30)
+//	@Param			min_overdue_days	query		int				false	"Only bills at least this many days past due"	example(7)
+//	@Param			min_amount			query		string			false	"Only parties owing at least this much overdue"	example(1000.00)
+//	@Param			group				query		string			false	"Party group"	example(Sundry Debtors)
+//	@Param			company				query		string			false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Success		200					{object}	DispatchResponse
+//	@Failure		401					{object}	Problem	"unauthenticated"
+//	@Failure		404					{object}	Problem	"unknown_company"
+//	@Failure		422					{object}	Problem	"invalid_request"
+//	@Failure		503					{object}	Problem	"reminder_sender_not_configured, Tally or the database unavailable"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/reminders/dispatch [post]
+func (s *Server) dispatchReminders(c echo.Context) error {
+	q := query{c: c}
+	rq := s.reminderQuery(&q)
+	dryRun := q.bool("dry_run")
+	if err := q.err(); err != nil {
+		return err
+	}
+	req := c.Request()
+	if req.ContentLength != 0 && req.Body != nil && req.Body != http.NoBody {
+		var body DispatchRequest
+		if err := decodeBody(c, &body); err != nil {
+			var re *requestError
+			// An empty chunked body is no body: the filters are optional.
+			if !errors.As(err, &re) || re.code != "empty_body" {
+				return err
+			}
+		} else {
+			if err := s.check(&body); err != nil {
+				return err
+			}
+			if err := mergeDispatchBody(c, body, &rq, &dryRun); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := s.svc.DispatchReminders(req.Context(), rq, dryRun)
+	if err != nil {
+		return err
+	}
+	out := DispatchResponse{AsOf: dateString(res.AsOf), Day: dateString(res.Day), DryRun: res.DryRun,
+		Results: make([]DispatchResultJSON, 0, len(res.Parties)), Counts: map[string]int{}}
+	for _, p := range res.Parties {
+		out.Results = append(out.Results, DispatchResultJSON{Party: p.Reminder.Party, Mobile: p.Reminder.Mobile.E164,
+			Status: string(p.Status), Error: p.Error, MessageID: p.MessageID, Attempts: p.Attempts,
+			Amount: p.Reminder.Amount, Message: p.Reminder.Message, Key: p.Key})
+	}
+	for st, n := range res.Counts() {
+		out.Counts[string(st)] = n
+	}
+	return writeJSON(c, http.StatusOK, "", out)
+}
+
+// mergeDispatchBody lets the body's fields override the query's.
+func mergeDispatchBody(c echo.Context, b DispatchRequest, rq *service.ReminderQuery, dryRun *bool) error {
+	var fields []FieldError
+	if b.AsOf != "" {
+		d, err := time.Parse(time.DateOnly, b.AsOf)
+		if err != nil || d.Year() < 1900 || d.Year() > 2099 {
+			fields = append(fields, FieldError{Field: "as_of", Message: "must be a date as YYYY-MM-DD between 1900 and 2099"})
+		}
+		rq.AsOf = d
+	}
+	if b.DryRun {
+		*dryRun = true
+	}
+	if b.MinOverdueDays > 0 {
+		rq.MinOverdueDays = b.MinOverdueDays
+	}
+	if b.MinAmount != "" {
+		p, err := service.ParsePaise(b.MinAmount)
+		if err != nil {
+			fields = append(fields, FieldError{Field: "min_amount", Message: "must be an amount such as 1000 or 1000.50"})
+		}
+		rq.MinAmount = p
+	}
+	for _, f := range []struct {
+		name string
+		v    string
+		dst  *string
+	}{{"group", b.Group, &rq.Group}, {"company", b.Company, &rq.Company}} {
+		v := strings.TrimSpace(f.v)
+		if v == "" {
+			continue
+		}
+		if err := service.ValidateName(f.name, v); err != nil {
+			fields = append(fields, FieldError{Field: f.name, Message: nameProblem(err, f.name)})
+		}
+		*f.dst = v
+		if f.name == "company" {
+			c.Set(keyCompany, v)
+		}
+	}
+	if len(fields) > 0 {
+		return invalidFields(fields...)
+	}
+	return nil
+}
+
+func toReminderJSON(r service.Reminder) ReminderJSON {
+	out := ReminderJSON{Party: r.Party, Mobile: r.Mobile.E164, MobileRaw: r.Mobile.Raw, MobileProblem: r.Mobile.Reason,
+		Amount: r.Amount, Overdue: r.Overdue, Credits: r.Credits, DueSince: dateString(r.DueSince),
+		OverdueDays: r.Data.OverdueDays, Bills: make([]BillJSON, 0, len(r.Bills)), Message: r.Message}
+	for _, b := range r.Bills {
+		out.Bills = append(out.Bills, BillJSON{Ref: b.Ref, BillDate: dateString(b.Date), DueDate: dateString(b.Due),
+			Amount: b.Amount, OverdueDays: b.OverdueDays})
+	}
+	return out
+}
