@@ -274,9 +274,32 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 	}
 	res, err := s.executeOrder(ctx, p, hooks)
 	if err == nil {
-		return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
+		if err := s.finishOrder(ctx, rec, OrderPosted, &res, nil); err != nil {
+			return err
+		}
+		s.confirmOrder(ctx, rec, o, res)
+		return nil
 	}
 	return s.settleFailure(ctx, rec, q, err)
+}
+
+// confirmOrder tells a WhatsApp customer that their order is in Tally. It is
+// best effort and sent once: after the order is recorded as posted (a
+// redelivered job finds it posted and stops before this), and a failure is
+// logged, never retried into a second message.
+func (s *Service) confirmOrder(ctx context.Context, rec OrderRecord, o Order, res OrderResult) {
+	c := s.cfg.WhatsApp.Confirm
+	if c == nil || rec.Source != "whatsapp" {
+		return
+	}
+	to := WhatsAppID(o.Party.Mobile)
+	if to == "" {
+		return
+	}
+	text := fmt.Sprintf("Order %s received, invoice amount %s. Thank you!", res.Ref, res.Pricing.Total.Rupees())
+	if _, err := c.Send(ctx, ReminderMessage{Key: "confirm:" + rec.ID, Party: res.Party, Mobile: o.Party.Mobile, WhatsAppID: to, Text: text}); err != nil {
+		s.log.WarnContext(ctx, "order confirmation not sent", "order_id", rec.ID, "error", err)
+	}
 }
 
 // settleFailure decides what a failed attempt means for a stored order (or

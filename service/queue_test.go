@@ -329,3 +329,45 @@ func (m *memStore) RecordReminderSend(context.Context, service.ReminderOutcome) 
 func (m *memStore) ListReminderSends(context.Context, service.ReminderSendFilter) ([]service.ReminderSend, error) {
 	return nil, errors.New("memStore: no reminders")
 }
+
+// recordingSender keeps the messages it is asked to send.
+type recordingSender struct {
+	mu   sync.Mutex
+	sent []service.ReminderMessage
+}
+
+func (r *recordingSender) Send(ctx context.Context, m service.ReminderMessage) (service.SendResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, m)
+	return service.SendResult{MessageID: "wamid.test"}, nil
+}
+
+// TestWhatsAppOrderConfirmation: a posted WhatsApp order is confirmed to the
+// customer once; an API order and a redelivered job send nothing.
+func TestWhatsAppOrderConfirmation(t *testing.T) {
+	t.Parallel()
+	f, st := newFake(), newMemStore()
+	rs := &recordingSender{}
+	svc := service.New(f, service.Config{Company: "ABC Traders", Store: st, WhatsApp: service.WhatsAppConfig{Confirm: rs},
+		Now: func() time.Time { return today.Add(10 * time.Hour) }})
+	o := sampleOrder("WA-CONF", "Rajesh Enterprises")
+	o.Party.Mobile = "+919820012345"
+	rec, _, err := svc.SubmitOrder(t.Context(), o, "whatsapp", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second run is a redelivered job
+		if err := svc.PostOrder(t.Context(), rec.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	api, _, _ := svc.SubmitOrder(t.Context(), sampleOrder("API-1", "Rajesh Enterprises"), "api", "")
+	if err := svc.PostOrder(t.Context(), api.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.sent) != 1 || rs.sent[0].WhatsAppID != "919820012345" ||
+		!strings.Contains(rs.sent[0].Text, "Order WA-CONF received, invoice amount ₹2,950.00") {
+		t.Fatalf("confirmations %+v; want one, to 919820012345, naming the order and its amount", rs.sent)
+	}
+}

@@ -34,6 +34,11 @@ type WhatsAppConfig struct {
 	AppSecret string
 	// Catalog maps the catalog's product retailer ids to Tally items.
 	Catalog Catalog
+	// Confirm, when set, tells the customer once an order from WhatsApp is
+	// in Tally: "Order WA-… received, invoice amount ₹…". It must send
+	// plain text (the customer has just written, so the 24-hour service
+	// window is open and no template is needed).
+	Confirm Sender
 }
 
 // CatalogProduct is what one WhatsApp catalog product becomes on an order line.

@@ -138,6 +138,7 @@ type config struct {
 	Reminders      reminderConfig
 	WhatsApp       service.WhatsAppConfig
 	CatalogFile    string
+	ConfirmOrders  bool
 }
 
 // reminderConfig is how reminders are written, sent and scheduled.
@@ -193,6 +194,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	cfg.Reminders.WebhookSecret = env("REMINDER_WEBHOOK_SECRET", "") // a secret: environment only
 	cfg.WhatsApp.VerifyToken = env("WHATSAPP_VERIFY_TOKEN", "")      // secrets: environment only
 	cfg.WhatsApp.AppSecret = env("WHATSAPP_APP_SECRET", "")
+	fs.BoolVar(&cfg.ConfirmOrders, "whatsapp-confirm-orders", env("WHATSAPP_CONFIRM_ORDERS", "") == "true", "tell WhatsApp customers when their order is in Tally, through the Cloud API (WHATSAPP_CONFIRM_ORDERS=true)")
 	fs.StringVar(&cfg.CatalogFile, "whatsapp-catalog", env("TALLY_WHATSAPP_CATALOG", ""), "JSON file mapping WhatsApp product retailer ids to Tally items (TALLY_WHATSAPP_CATALOG)")
 	fs.IntVar(&cfg.MaxAttempts, "max-attempts", envInt(env("TALLYFACADE_MAX_ATTEMPTS", ""), 50), "attempts while Tally is unreachable before an order needs attention (TALLYFACADE_MAX_ATTEMPTS)")
 	if err := fs.Parse(args); err != nil {
@@ -362,6 +364,14 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	snd, err := reminderSender(cfg.Reminders)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ConfirmOrders {
+		// Plain text, no template: the customer has just written, so the
+		// 24-hour service window is open.
+		r := cfg.Reminders
+		if cfg.WhatsApp.Confirm, err = sender.NewCloudAPI(sender.CloudAPI{BaseURL: r.APIURL, PhoneNumberID: r.PhoneNumberID, Token: r.Token}); err != nil {
+			return nil, fmt.Errorf("-whatsapp-confirm-orders: %w", err)
+		}
 	}
 	if st.db, err = openStore(ctx, cfg, logger); err != nil {
 		return nil, err
