@@ -160,6 +160,16 @@ func TestRemindersMatchDemoBooks(t *testing.T) {
 		w.Refs = append(w.Refs, bill.Ref)
 		want[bill.Ledger] = w
 	}
+	// Never more than the ledger says the party owes: money received On
+	// Account (the demo has one) lowers the balance but no bill.
+	for name, w := range want {
+		bal, err := company.ClosingBalance(name, reminderDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Amount = min(w.Amount, service.Paise(-bal.Paise()))
+		want[name] = w
+	}
 	have := map[string]line{}
 	for _, rem := range got.Reminders {
 		var refs []string

@@ -438,9 +438,10 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h receiptHo
 // positive = owed). With named bills, each takes up to what it owes, in the
 // order named; a named bill that is not outstanding (unknown, settled, or a
 // credit) is an Invalid error, code bill_not_outstanding, listing what is
-// outstanding. Without, the bills are settled oldest first: by due date (the
-// bill date when there is none), then bill date, then reference. What is
-// left is returned as onAccount. Allocations of zero are left out, so a
+// outstanding; what the named bills leave settles the party's other bills
+// oldest first. Without names, all bills are settled oldest first: by due
+// date (the bill date when there is none), then bill date, then reference.
+// Only what exceeds everything owed is returned as onAccount. Allocations of zero are left out, so a
 // named bill the amount does not reach is not mentioned.
 func AllocateReceipt(amount Paise, named []string, outstanding []Receivable) (allocs []ReceiptAllocation, onAccount Paise, err error) {
 	owed := make([]Receivable, 0, len(outstanding))
@@ -449,6 +450,10 @@ func AllocateReceipt(amount Paise, named []string, outstanding []Receivable) (al
 			owed = append(owed, b)
 		}
 	}
+	oldestFirst := slices.Clone(owed)
+	slices.SortStableFunc(oldestFirst, func(a, b Receivable) int {
+		return cmp.Or(receiptDue(a).Compare(receiptDue(b)), a.Date.Compare(b.Date), strings.Compare(a.Ref, b.Ref))
+	})
 	var order []Receivable
 	if len(named) > 0 {
 		for _, n := range named {
@@ -467,11 +472,17 @@ func AllocateReceipt(amount Paise, named []string, outstanding []Receivable) (al
 			}
 			order = append(order, owed[i])
 		}
+		// What the named bills do not take settles the party's other
+		// bills, oldest first: an amount left On Account is not listed in
+		// Bills Receivable (tally-protocol.md §9.3 D), so reminders would
+		// go on asking for money already paid.
+		for _, b := range oldestFirst {
+			if !slices.ContainsFunc(order, func(o Receivable) bool { return o.Ref == b.Ref }) {
+				order = append(order, b)
+			}
+		}
 	} else {
-		order = slices.Clone(owed)
-		slices.SortStableFunc(order, func(a, b Receivable) int {
-			return cmp.Or(receiptDue(a).Compare(receiptDue(b)), a.Date.Compare(b.Date), strings.Compare(a.Ref, b.Ref))
-		})
+		order = oldestFirst
 	}
 	left := amount
 	for _, b := range order {

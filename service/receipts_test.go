@@ -78,8 +78,11 @@ func TestAllocateReceipt(t *testing.T) {
 			{BillRef: "B-3", Amount: 30000, Pending: 30000}, {BillRef: "B-1", Amount: 2000, Pending: 10000}}},
 		{name: "a named bill the amount does not reach is left out", amount: 100, named: []string{"B-1", "B-2"},
 			want: []service.ReceiptAllocation{{BillRef: "B-1", Amount: 100, Pending: 10000}}},
-		{name: "named bills overpaid go on account", amount: 12000, named: []string{"b-1"}, onAccount: 2000,
-			want: []service.ReceiptAllocation{{BillRef: "B-1", Amount: 10000, Pending: 10000}}},
+		{name: "what named bills leave settles the oldest others", amount: 12000, named: []string{"b-1"},
+			want: []service.ReceiptAllocation{{BillRef: "B-1", Amount: 10000, Pending: 10000}, {BillRef: "B-2", Amount: 2000, Pending: 20000}}},
+		{name: "named bills overpaid beyond everything go on account", amount: 65500, named: []string{"B-3"}, onAccount: 500,
+			want: []service.ReceiptAllocation{{BillRef: "B-3", Amount: 30000, Pending: 30000}, {BillRef: "B-2", Amount: 20000, Pending: 20000},
+				{BillRef: "B-1", Amount: 10000, Pending: 10000}, {BillRef: "B-0", Amount: 5000, Pending: 5000}}},
 		{name: "unknown bill", amount: 100, named: []string{"B-1", "B-9"}, errCode: "bill_not_outstanding"},
 		{name: "a credit is not outstanding", amount: 100, named: []string{"ADV"}, errCode: "bill_not_outstanding"},
 	}

@@ -238,6 +238,13 @@ func (s *Service) Reminders(ctx context.Context, q ReminderQuery) ([]Reminder, e
 			continue
 		}
 		r.Amount = r.Overdue + r.Credits
+		// Never ask for more than the ledger says the party owes: money
+		// received On Account reduces the balance without appearing in
+		// Bills Receivable (tally-protocol.md §9.3 D).
+		if party.ClosingKnown {
+			owes := -party.Closing.Signed // a debit balance is what the party owes
+			r.Amount = min(r.Amount, owes)
+		}
 		if r.Amount <= 0 || r.Amount < q.MinAmount {
 			continue
 		}
