@@ -93,8 +93,9 @@ type DispatchResultJSON struct {
 	Party string `json:"party" example:"Rajesh Enterprises"`
 	// The E.164 number sent to; "" when there is none.
 	Mobile string `json:"mobile" example:"+919820012345"`
-	// sent, already_sent (earlier today, by any replica), no_mobile, failed or dry_run.
-	Status string `json:"status" enums:"sent,already_sent,no_mobile,failed,dry_run" example:"sent"`
+	// sent, already_sent (earlier today, by any replica), no_mobile, failed (not delivered; the next dispatch
+	// tries again), unknown (the provider's answer was lost after sending: maybe delivered, never resent) or dry_run.
+	Status string `json:"status" enums:"sent,already_sent,no_mobile,failed,unknown,dry_run" example:"sent"`
 	// Why it failed, or why there is no mobile.
 	Error string `json:"error,omitempty" example:""`
 	// The provider's message id (a WhatsApp wamid).
@@ -165,7 +166,7 @@ func (s *Server) reminderQuery(q *query) service.ReminderQuery {
 // dispatchReminders sends the payment reminders.
 //
 //	@Summary		Send payment reminders
-//	@Description	Sends each reminder of GET /reminders with a usable mobile through the configured sender (WhatsApp Cloud API template or text message, or a chatbot platform's webhook). Each (party, bill set, day in Asia/Kolkata) is sent at most once across replicas: a second dispatch the same day reports already_sent, while a part payment or a new overdue bill makes a new reminder. Retryable provider errors (5xx, 429, timeouts) are tried 3 times with backoff; every send and the provider's answer are recorded. The answer is 200 with one line per party even when some failed. dry_run claims and sends nothing and shows what would be sent. Filters come from the JSON body or the query string (as GET /reminders; dry_run too). Without a configured sender (WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID, or REMINDER_WEBHOOK_URL) a non-dry run is 503 reminder_sender_not_configured, whose hint names the settings. A daily schedule runs the same dispatch.
+//	@Description	Sends each reminder of GET /reminders with a usable mobile through the configured sender (WhatsApp Cloud API template or text message, or a chatbot platform's webhook). Each (party, bill set, day in Asia/Kolkata) is sent at most once across replicas: a second dispatch the same day reports already_sent, while a part payment or a new overdue bill makes a new reminder. Provider refusals that prove nothing was delivered (429, 503, no connection) are tried 3 times with backoff; an answer lost after sending (a timeout, a 500) is reported unknown and never resent, so nobody gets a reminder twice; every send and the provider's answer are recorded. The answer is 200 with one line per party even when some failed. dry_run claims and sends nothing and shows what would be sent. Filters come from the JSON body or the query string (as GET /reminders; dry_run too). Without a configured sender (WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID, or REMINDER_WEBHOOK_URL) a non-dry run is 503 reminder_sender_not_configured, whose hint names the settings. A daily schedule runs the same dispatch.
 //	@Tags			reminders
 //	@Accept			json
 //	@Produce		json

@@ -288,15 +288,18 @@ func TestDispatchSendsOnce(t *testing.T) {
 	}
 }
 
-// TestDispatchRetriesAndReportsFailures: a 5xx is retried until it passes;
-// a 4xx fails that party only and is tried again by the next dispatch.
+// TestDispatchRetriesAndReportsFailures: a refusal before the work (429,
+// 503) is retried until it passes; a 4xx fails that party only and is tried
+// again by the next dispatch; a 500 (the message may have gone out) is
+// reported unknown and never sent again.
 func TestDispatchRetriesAndReportsFailures(t *testing.T) {
 	t.Parallel()
 	fake := newFakeCloudAPI(t)
 	b := setupReminders(t, "sqlite", fake.sender(t))
 	// Parties are dispatched by name: the first one (A & B <Traders>) meets
-	// two 500s and then succeeds; the second one meets a 400.
-	fake.fail = []int{500, 503, 0, 400}
+	// a 429 and a 503 and then succeeds; the second one meets a 400; the
+	// third a 500.
+	fake.fail = []int{429, 503, 0, 400, 500}
 	res := dispatch(t, b, `{"min_overdue_days": 1}`)
 	var withMobile []api.DispatchResultJSON
 	for _, p := range res.Results {
@@ -304,7 +307,7 @@ func TestDispatchRetriesAndReportsFailures(t *testing.T) {
 			withMobile = append(withMobile, p)
 		}
 	}
-	if len(withMobile) < 2 {
+	if len(withMobile) < 3 {
 		t.Fatalf("only %d parties with a mobile", len(withMobile))
 	}
 	if p := withMobile[0]; p.Status != "sent" || p.Attempts != 3 {
@@ -312,6 +315,9 @@ func TestDispatchRetriesAndReportsFailures(t *testing.T) {
 	}
 	if p := withMobile[1]; p.Status != "failed" || p.Attempts != 1 || !strings.Contains(p.Error, "fake failure 400") {
 		t.Errorf("%s: %s after %d attempts (%q), want failed after 1", p.Party, p.Status, p.Attempts, p.Error)
+	}
+	if p := withMobile[2]; p.Status != "unknown" || p.Attempts != 1 {
+		t.Errorf("%s: %s after %d attempts, want unknown after 1 (no retry after a 500)", p.Party, p.Status, p.Attempts)
 	}
 	again := dispatch(t, b, ``)
 	for _, p := range again.Results {

@@ -337,7 +337,10 @@ const (
 	ReminderAlreadySent ReminderStatus = "already_sent" // claimed earlier today by this or another replica
 	ReminderNoMobile    ReminderStatus = "no_mobile"
 	ReminderFailed      ReminderStatus = "failed"
-	ReminderDryRun      ReminderStatus = "dry_run"
+	// ReminderUnknown: the provider's answer was lost after the request went
+	// out; the reminder may have been delivered and is not sent again.
+	ReminderUnknown ReminderStatus = "unknown"
+	ReminderDryRun  ReminderStatus = "dry_run"
 )
 
 // ReminderDispatch is one party's line of a dispatch.
@@ -372,6 +375,9 @@ const (
 	ReminderSendClaimed = "claimed" // a dispatch owns it and is sending
 	ReminderSendSent    = "sent"
 	ReminderSendFailed  = "failed" // may be claimed again by a later dispatch the same day
+	// ReminderSendUnknown: the provider may have delivered it (a timeout
+	// after the request went out); never claimed again, so never sent twice.
+	ReminderSendUnknown = "unknown"
 )
 
 // ReminderClaim asks to own the sending of one reminder.
@@ -484,6 +490,13 @@ func (s *Service) DispatchReminders(ctx context.Context, q ReminderQuery, dryRun
 	return res, nil
 }
 
+// outcomeUnknown reports a send whose request went out but whose answer was
+// lost (sender_outcome_unknown).
+func outcomeUnknown(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Code == "sender_outcome_unknown"
+}
+
 // dispatchOne claims and sends one reminder. It returns an error only when
 // the store fails (then the dispatch stops: nothing can be promised).
 func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time, d *ReminderDispatch) error {
@@ -506,7 +519,10 @@ func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time
 	delay := cfg.RetryDelay
 	for d.Attempts = 1; ; d.Attempts++ {
 		sr, sendErr = cfg.Sender.Send(ctx, msg)
-		if sendErr == nil || KindOf(sendErr) != Unavailable || d.Attempts >= cfg.SendAttempts || ctx.Err() != nil {
+		// Retry only what surely did not go out: a retry after an answer
+		// lost in transit could deliver the reminder twice.
+		if sendErr == nil || KindOf(sendErr) != Unavailable || outcomeUnknown(sendErr) ||
+			d.Attempts >= cfg.SendAttempts || ctx.Err() != nil {
 			break
 		}
 		s.log.Warn("reminder send failed; retrying", "party", r.Party, "attempt", d.Attempts, "error", sendErr)
@@ -520,11 +536,16 @@ func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time
 	}
 	out := ReminderOutcome{Key: d.Key, Status: ReminderSendSent, MessageID: sr.MessageID, Response: sr.Response,
 		Attempts: d.Attempts, Now: s.cfg.Now()}
-	if sendErr != nil {
+	switch {
+	case sendErr != nil && outcomeUnknown(sendErr):
+		out.Status, out.Error = ReminderSendUnknown, sendErrorText(sendErr)
+		d.Status, d.Error = ReminderUnknown, out.Error
+		s.log.Warn("reminder may have been sent; not sending it again", "party", r.Party, "error", out.Error)
+	case sendErr != nil:
 		out.Status, out.Error = ReminderSendFailed, sendErrorText(sendErr)
 		d.Status, d.Error = ReminderFailed, out.Error
-		s.log.Error("reminder not sent", "party", r.Party, "attempts", d.Attempts, "error", sendErr)
-	} else {
+		s.log.Error("reminder not sent", "party", r.Party, "attempts", d.Attempts, "error", out.Error)
+	default:
 		d.Status, d.MessageID = ReminderSent, sr.MessageID
 	}
 	// Record even when the request's context has ended: the send happened.

@@ -18,7 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -49,23 +51,42 @@ func post(ctx context.Context, hc *http.Client, url string, body []byte, header 
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client(hc).Do(req)
 	if err != nil {
-		// The URL (with a token in it, perhaps) stays out of the message.
-		return service.SendResult{}, &service.Error{Kind: service.Unavailable, Code: "sender_unreachable",
-			Message: provider + " could not be reached", Err: err}
+		// The URL (a token may be in its query) stays out of the error,
+		// and so out of every log line.
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			// Never connected: nothing went out, a retry is safe.
+			return service.SendResult{}, &service.Error{Kind: service.Unavailable, Code: "sender_unreachable",
+				Message: provider + " could not be reached", Err: err}
+		}
+		// The request may have gone out (a timeout waiting for the answer,
+		// a connection broken after sending): the message may have been
+		// delivered, so it must not be sent again blindly.
+		return service.SendResult{}, &service.Error{Kind: service.Unavailable, Code: "sender_outcome_unknown",
+			Message: provider + " did not answer; the message may have been delivered", Err: err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	res := service.SendResult{Status: resp.StatusCode, Response: raw}
 	if err != nil {
-		return res, &service.Error{Kind: service.Unavailable, Code: "sender_unreachable",
-			Message: provider + " broke off its answer", Err: err}
+		return res, &service.Error{Kind: service.Unavailable, Code: "sender_outcome_unknown",
+			Message: provider + " broke off its answer; the message may have been delivered", Err: err}
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return res, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+		// Refused before doing the work: safe to retry.
 		return res, &service.Error{Kind: service.Unavailable, Code: "sender_unavailable",
 			Message: fmt.Sprintf("%s answered %d%s", provider, resp.StatusCode, providerText(raw))}
+	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+		// A 500, 502 or 504 can come after the message went out.
+		return res, &service.Error{Kind: service.Unavailable, Code: "sender_outcome_unknown",
+			Message: fmt.Sprintf("%s answered %d%s; the message may have been delivered", provider, resp.StatusCode, providerText(raw))}
 	}
 	return res, &service.Error{Kind: service.Upstream, Code: "sender_rejected",
 		Message: fmt.Sprintf("%s refused the message (%d%s)", provider, resp.StatusCode, providerText(raw))}

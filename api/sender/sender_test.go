@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,7 +101,8 @@ func TestClassification(t *testing.T) {
 			"the WhatsApp Cloud API refused the message (401: 190 Invalid OAuth access token.)"},
 		{"not allowed", 400, `{"error":{"message":"(#131030) Recipient phone number not in allowed list","code":131030}}`, service.Upstream,
 			"the WhatsApp Cloud API refused the message (400: 131030 (#131030) Recipient phone number not in allowed list)"},
-		{"server error", 500, `oops`, service.Unavailable, "the WhatsApp Cloud API answered 500"},
+		{"server error: may have been delivered", 500, `oops`, service.Unavailable, "the WhatsApp Cloud API answered 500; the message may have been delivered"},
+		{"unavailable: refused before the work", 503, `{}`, service.Unavailable, "the WhatsApp Cloud API answered 503"},
 		{"rate limited", 429, `{}`, service.Unavailable, "the WhatsApp Cloud API answered 429"},
 	}
 	for _, tc := range tests {
@@ -179,5 +181,34 @@ func TestConstructorsNameMissingSettings(t *testing.T) {
 	if _, err := sender.NewWebhook(sender.Webhook{}); err == nil ||
 		err.Error() != "sender: the reminder webhook needs REMINDER_WEBHOOK_URL, REMINDER_WEBHOOK_SECRET" {
 		t.Errorf("NewWebhook: %v", err)
+	}
+}
+
+// TestTimeoutIsUnknownAndKeepsTheURLOut: a provider that takes the message
+// and answers too late gives sender_outcome_unknown (never retried), and
+// the error carries no URL (a webhook URL may hold a token).
+func TestTimeoutIsUnknownAndKeepsTheURLOut(t *testing.T) {
+	t.Parallel()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+	}))
+	t.Cleanup(slow.Close)
+	wh, err := sender.NewWebhook(sender.Webhook{URL: slow.URL + "/hook?token=SUPERSECRET", Secret: "s",
+		HTTPClient: &http.Client{Timeout: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = wh.Send(t.Context(), service.ReminderMessage{Party: "P", Mobile: "+919820012345", WhatsAppID: "919820012345", Text: "x"})
+	e, ok := service.AsError(err)
+	if !ok || e.Code != "sender_outcome_unknown" {
+		t.Fatalf("err = %v; want sender_outcome_unknown", err)
+	}
+	if strings.Contains(err.Error(), "SUPERSECRET") {
+		t.Fatalf("the error leaks the URL: %v", err)
+	}
+	refused, _ := sender.NewWebhook(sender.Webhook{URL: "http://127.0.0.1:1/hook?token=SUPERSECRET", Secret: "s"})
+	_, err = refused.Send(t.Context(), service.ReminderMessage{Party: "P", Mobile: "+919820012345", WhatsAppID: "919820012345", Text: "x"})
+	if e, ok := service.AsError(err); !ok || e.Code != "sender_unreachable" || strings.Contains(err.Error(), "SUPERSECRET") {
+		t.Fatalf("refused: err = %v; want sender_unreachable without the URL", err)
 	}
 }

@@ -13,8 +13,10 @@ CREATE TABLE reminder_sends (
     day         DATE        NOT NULL,
     message     TEXT        NOT NULL DEFAULT '',
     -- claimed: a dispatch owns it (and may have sent it); sent; failed: a
-    -- later dispatch the same day may claim it again.
-    status      TEXT        NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+    -- later dispatch the same day may claim it again; unknown: the provider
+    -- may have delivered it (a timeout after sending), so it is never sent
+    -- again automatically.
+    status      TEXT        NOT NULL CHECK (status IN ('claimed', 'sent', 'failed', 'unknown')),
     message_id  TEXT        NOT NULL DEFAULT '',
     -- The provider's answer, byte for byte, truncated to service.MaxAuditBody.
     response    BYTEA,

@@ -10,7 +10,7 @@ CREATE TABLE reminder_sends (
     mobile      TEXT    NOT NULL DEFAULT '',
     day         TEXT    NOT NULL,
     message     TEXT    NOT NULL DEFAULT '',
-    status      TEXT    NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+    status      TEXT    NOT NULL CHECK (status IN ('claimed', 'sent', 'failed', 'unknown')),
     message_id  TEXT    NOT NULL DEFAULT '',
     response    BLOB,
     error       TEXT    NOT NULL DEFAULT '',
