@@ -276,8 +276,11 @@ func (s *Service) HandleWhatsAppWebhook(ctx context.Context, body []byte) (Webho
 
 func (s *Service) handleWhatsAppMessage(ctx context.Context, raw json.RawMessage, names map[string]string, res *WebhookResult) error {
 	var m waMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m.ID == "" {
-		// Without an id a message cannot be stored once; Meta always sends one.
+	if err := json.Unmarshal(raw, &m); err != nil || m.ID == "" || !storableField(m.ID) || !storableField(m.From) || !storableField(m.Type) {
+		// Without a usable id a message cannot be stored once; Meta always
+		// sends one. A NUL, invalid UTF-8 or an absurd length would make the
+		// database refuse the row, and a 5xx would have Meta redeliver the
+		// whole batch for days: such a message is ignored instead.
 		res.Ignored++
 		return nil
 	}
@@ -331,9 +334,16 @@ func (s *Service) handleWhatsAppMessage(ctx context.Context, raw json.RawMessage
 	return nil
 }
 
+// storableField reports whether a webhook identifier can be stored as a key:
+// present for ids, short, valid UTF-8 and without NUL (which PostgreSQL text
+// refuses). Meta's ids are a few dozen ASCII characters.
+func storableField(v string) bool {
+	return len(v) <= 512 && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
+}
+
 func (s *Service) handleWhatsAppStatus(ctx context.Context, raw json.RawMessage, res *WebhookResult) error {
 	var st waStatus
-	if err := json.Unmarshal(raw, &st); err != nil || st.ID == "" {
+	if err := json.Unmarshal(raw, &st); err != nil || st.ID == "" || !storableField(st.ID) || !storableField(st.Status) || !storableField(st.RecipientID) {
 		res.Ignored++
 		return nil
 	}
@@ -538,10 +548,21 @@ func (s *Service) resolvePartyByMobile(ctx context.Context, company string, p Ne
 		}
 	}
 	slices.SortFunc(all, func(a, b Party) int { return cmp.Compare(foldName(a.Name), foldName(b.Name)) })
+	var matches []string
 	for _, party := range all {
 		if party.Mobile.Valid && party.Mobile.E164 == p.Mobile {
-			return party.Name, nil, nil
+			matches = append(matches, party.Name)
 		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil, nil
+	case 0:
+	default:
+		// Two customers share the number: debiting either is a guess.
+		return "", nil, &Error{Kind: Invalid, Code: "ambiguous_party_mobile",
+			Message: fmt.Sprintf("the mobile %s belongs to several parties: %s", p.Mobile, strings.Join(matches, ", ")),
+			Hint:    "Keep the number on one ledger in Tally, then retry the order, or post it with POST /orders naming the party."}
 	}
 	digits := strings.TrimPrefix(p.Mobile, "+")
 	last4 := digits[max(0, len(digits)-4):]

@@ -407,3 +407,43 @@ func FuzzWhatsAppWebhook(f *testing.F) {
 		}
 	})
 }
+
+// TestWhatsAppSharedMobileIsNotGuessed: two ledgers carry the sender's number;
+// the order is rejected naming both instead of debiting the first by name.
+func TestWhatsAppSharedMobileIsNotGuessed(t *testing.T) {
+	t.Parallel()
+	f, st := newFake(), newWAStore()
+	f.ledgers["alpha agencies"] = service.Party{Name: "Alpha Agencies", Group: "Sundry Debtors", Mobile: service.NormalizeMobile("98200 12345")}
+	svc := newWAService(f, st)
+	body := waEnvelope(waContact("919820012345", "Rajesh Shah"),
+		waOrderMsg("wamid.SHARED", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":"100","currency":"INR"}`), "")
+	if _, err := svc.HandleWhatsAppWebhook(t.Context(), body); err != nil {
+		t.Fatal(err)
+	}
+	postAll(t, svc, st)
+	orders := st.ordersList(t)
+	if len(orders) != 1 || orders[0].State != service.OrderRejected || orders[0].LastErrorCode != "ambiguous_party_mobile" ||
+		!strings.Contains(orders[0].LastError, "Alpha Agencies") || !strings.Contains(orders[0].LastError, "Rajesh Enterprises") {
+		t.Fatalf("orders %+v; want one rejected as ambiguous_party_mobile naming both parties", orders)
+	}
+	if len(f.vouchers) != 0 {
+		t.Fatalf("posted %d vouchers; want none", len(f.vouchers))
+	}
+}
+
+// TestWhatsAppUnstorableIDsAreIgnored: ids the database would refuse (a NUL,
+// invalid UTF-8, 10,000 characters) are ignored, never a storage error that
+// would have Meta redeliver the batch for days.
+func TestWhatsAppUnstorableIDsAreIgnored(t *testing.T) {
+	t.Parallel()
+	f, st := newFake(), newWAStore()
+	svc := newWAService(f, st)
+	long := strings.Repeat("a", 10000)
+	body := waEnvelope("", `{"from":"919820012345","id":"wamid.A\u0000B","type":"text","text":{"body":"hi"}},
+		{"from":"919820012345","id":"`+long+`","type":"text","text":{"body":"hi"}},
+		{"from":"9198\u0000","id":"wamid.OK","type":"text","text":{"body":"hi"}}`, `{"id":"x\u0000","status":"sent","recipient_id":"1"}`)
+	res, err := svc.HandleWhatsAppWebhook(t.Context(), body)
+	if err != nil || res.Ignored != 4 || len(st.inbound) != 0 {
+		t.Fatalf("result %+v, %v, %d stored; want 4 ignored and nothing stored", res, err, len(st.inbound))
+	}
+}
