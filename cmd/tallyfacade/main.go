@@ -190,7 +190,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&cfg.Reminders.PhoneNumberID, "whatsapp-phone-number-id", env("WHATSAPP_PHONE_NUMBER_ID", ""), "Cloud API sender phone number id (WHATSAPP_PHONE_NUMBER_ID)")
 	cfg.Reminders.Token = env("WHATSAPP_TOKEN", "") // a secret: environment only, never a flag (flags show in ps)
 	fs.StringVar(&cfg.Reminders.TplName, "whatsapp-template", env("WHATSAPP_TEMPLATE", ""), "approved template name for reminders; empty sends text (WHATSAPP_TEMPLATE)")
-	cfg.Reminders.WebhookURL = env("REMINDER_WEBHOOK_URL", "") // may carry a token: environment only, never a flag
+	cfg.Reminders.WebhookURL = env("REMINDER_WEBHOOK_URL", "")       // may carry a token: environment only, never a flag
 	cfg.Reminders.WebhookSecret = env("REMINDER_WEBHOOK_SECRET", "") // a secret: environment only
 	cfg.WhatsApp.VerifyToken = env("WHATSAPP_VERIFY_TOKEN", "")      // secrets: environment only
 	cfg.WhatsApp.AppSecret = env("WHATSAPP_APP_SECRET", "")
