@@ -364,6 +364,12 @@ func (s *Service) finishOrder(ctx context.Context, rec OrderRecord, to OrderStat
 			return fmt.Errorf("encode order result: %w", err)
 		}
 		result = b
+		if r.Party != "" && r.Party != rec.Party {
+			// The ledger debited, as Tally spells it: a WhatsApp order is
+			// stored under the sender's profile name until it is posted.
+			rec.Party = r.Party
+			return s.finishRecordAs(ctx, rec, to, result, cause, &r.Party)
+		}
 	}
 	return s.finishRecord(ctx, rec, to, result, cause)
 }
@@ -371,7 +377,12 @@ func (s *Service) finishOrder(ctx context.Context, rec OrderRecord, to OrderStat
 // finishRecord moves a stored order or receipt to a final state; result,
 // when not nil, is what was posted, as JSON.
 func (s *Service) finishRecord(ctx context.Context, rec OrderRecord, to OrderState, result []byte, cause error) error {
-	t := OrderTransition{To: to, Now: s.cfg.Now()}
+	return s.finishRecordAs(ctx, rec, to, result, cause, nil)
+}
+
+// finishRecordAs is finishRecord that also sets the order's party.
+func (s *Service) finishRecordAs(ctx context.Context, rec OrderRecord, to OrderState, result []byte, cause error, party *string) error {
+	t := OrderTransition{To: to, Now: s.cfg.Now(), Party: party}
 	no := false
 	if result != nil {
 		t.Result = result

@@ -97,6 +97,9 @@ func (m *memStore) TransitionOrder(ctx context.Context, id string, from []servic
 	if t.PartyCreated != nil {
 		o.PartyCreated = *t.PartyCreated
 	}
+	if t.Party != nil {
+		o.Party = *t.Party
+	}
 	if t.LastError != nil {
 		o.LastError = *t.LastError
 	}

@@ -182,7 +182,8 @@ type OrderTransition struct {
 	PartyCreated  *bool
 	LastError     *string
 	LastErrorCode *string
-	Result        []byte // set when non-nil
+	Result        []byte  // set when non-nil
+	Party         *string // the ledger the order went to (a WhatsApp order is stored under the profile name)
 	NextAttemptAt *time.Time
 	Enqueue       bool // enqueue the posting job again, in the same transaction
 }

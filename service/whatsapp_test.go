@@ -203,7 +203,7 @@ func TestWhatsAppOrderFromAKnownMobile(t *testing.T) {
 	postAll(t, svc, st)
 	got, _ := st.GetOrder(t.Context(), orders[0].ID)
 	res2, ok := service.OrderResultOf(got)
-	if !ok || res2.Party != "Rajesh Enterprises" || res2.PartyCreated {
+	if !ok || res2.Party != "Rajesh Enterprises" || res2.PartyCreated || got.Party != "Rajesh Enterprises" {
 		t.Fatalf("order %+v; want posted to Rajesh Enterprises", got)
 	}
 	// 2 × 1,250.00 at 5% + 1 × 799.99 at 12%: 2,500.00 + 125.00 + 799.99 + 96.00 (95.9988 rounded).

@@ -178,6 +178,9 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		if t.PartyCreated != nil {
 			set, args = append(set, "party_created = ?"), append(args, boolInt(*t.PartyCreated))
 		}
+		if t.Party != nil {
+			set, args = append(set, "party = ?"), append(args, *t.Party)
+		}
 		if t.LastError != nil {
 			set, args = append(set, "last_error = ?"), append(args, *t.LastError)
 		}

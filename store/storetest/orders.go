@@ -239,11 +239,12 @@ func testTransition(t *testing.T, s service.Store) {
 			"posted",
 			posting,
 			service.OrderTransition{To: service.OrderPosted, Now: t0.Add(4 * time.Second),
-				Ambiguous: ptr(false), LastError: ptr(""), LastErrorCode: ptr(""),
+				Ambiguous: ptr(false), LastError: ptr(""), LastErrorCode: ptr(""), Party: ptr("Party Ledger (as Tally spells it)"),
 				Result: []byte(`{"voucher_id":7,"created":1}`), NextAttemptAt: &time.Time{}},
 			func(o *service.OrderRecord) {
 				o.State, o.UpdatedAt, o.PostedAt = service.OrderPosted, t0.Add(4*time.Second), t0.Add(4*time.Second)
 				o.Ambiguous, o.LastError, o.LastErrorCode = false, "", ""
+				o.Party = "Party Ledger (as Tally spells it)"
 				o.Result, o.NextAttemptAt = []byte(`{"voucher_id":7,"created":1}`), time.Time{}
 			},
 		},
