@@ -23,6 +23,8 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/openapi"
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/pgstore"
+	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
@@ -41,7 +43,11 @@ type waBundle struct {
 
 // waSetup is the real stack (simulator, Tally client, embedded store with
 // its queue, service, server) with the WhatsApp webhook configured.
-func waSetup(t testing.TB) *waBundle {
+func waSetup(t testing.TB) *waBundle { return waSetupOn(t, "sqlite") }
+
+// waSetupOn is waSetup on a given store: "sqlite" or "postgres"
+// (TEST_DATABASE_URL; skipped without, failed under CI=true).
+func waSetupOn(t testing.TB, store string) *waBundle {
 	t.Helper()
 	sim := tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, time.June, 23)})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
@@ -52,11 +58,25 @@ func waSetup(t testing.TB) *waBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
-	if err != nil {
-		t.Fatal(err)
+	var st interface {
+		service.Store
+		runQueue(ctx context.Context, p service.OrderPoster) error
 	}
-	t.Cleanup(func() { _ = st.Close() })
+	switch store {
+	case "postgres":
+		pg, err := pgstore.New(context.Background(), pgtest.New(t), pgstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = pgQueue{pg}
+	default:
+		lite, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = lite.Close() })
+		st = liteQueue{lite}
+	}
 	five, twelve := decimal.NewFromInt(5), decimal.NewFromInt(12)
 	now := time.Date(2026, time.June, 23, 10, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))
 	svc := service.New(tallyxml.NewGateway(client), service.Config{Company: tallysim.DemoCompanyName, Store: st,
@@ -70,7 +90,7 @@ func waSetup(t testing.TB) *waBundle {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = st.RunQueue(ctx, svc, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+		_ = st.runQueue(ctx, svc)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	// 4M: the server-wide limit must let Meta's 3 MB through to the
@@ -192,11 +212,35 @@ func partyAmount(v tallysim.Voucher) int64 {
 	return 0
 }
 
+// pgQueue and liteQueue give both stores one queue-running method for the
+// tests.
+type pgQueue struct{ *pgstore.Store }
+
+func (q pgQueue) runQueue(ctx context.Context, p service.OrderPoster) error {
+	return q.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond})
+}
+
+type liteQueue struct{ *sqlitestore.Store }
+
+func (q liteQueue) runQueue(ctx context.Context, p service.OrderPoster) error {
+	return q.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+}
+
 // TestWhatsAppWebhookOrder: a signed order from Rajesh Enterprises' mobile
 // posts one voucher to Rajesh Enterprises; Meta's redelivery posts nothing.
+// On both stores: the embedded one and PostgreSQL.
 func TestWhatsAppWebhookOrder(t *testing.T) {
 	t.Parallel()
-	b := waSetup(t)
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			testWhatsAppWebhookOrder(t, store)
+		})
+	}
+}
+
+func testWhatsAppWebhookOrder(t *testing.T, store string) {
+	b := waSetupOn(t, store)
 	body := waFixture(t, "order_rajesh.json")
 	if res := waResponse(t, b.deliver(body)); res.Orders != 1 || res.Duplicates != 0 {
 		t.Fatalf("first delivery: %+v", res)
@@ -346,7 +390,16 @@ func TestWhatsAppWebhookHandshake(t *testing.T) {
 // panic.
 func TestWhatsAppWebhookMalformed(t *testing.T) {
 	t.Parallel()
-	b := waSetup(t)
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			testWhatsAppWebhookMalformed(t, store)
+		})
+	}
+}
+
+func testWhatsAppWebhookMalformed(t *testing.T, store string) {
+	b := waSetupOn(t, store)
 	envelope := string(waFixture(t, "text_and_statuses.json"))
 	for _, tc := range []struct {
 		name   string
@@ -361,6 +414,10 @@ func TestWhatsAppWebhookMalformed(t *testing.T) {
 		{"entry not a list", `{"object":"whatsapp_business_account","entry":"x"}`, 400},
 		{"odd messages", `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[null,1,"a",{"id":7}],"statuses":[[]],"contacts":[5]}}]}]}`, 200},
 		{"no entries", `{"object":"whatsapp_business_account"}`, 200},
+		// PostgreSQL refuses a NUL in text and a key of 10,000 bytes: such
+		// messages are ignored, never a 5xx that Meta would redeliver.
+		{"NUL in ids", `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"id":"wamid.\u0000","from":"9\u0000","type":"te\u0000xt"}],"statuses":[{"id":"s\u0000","status":"sent"}]}}]}]}`, 200},
+		{"huge id", `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"id":"` + strings.Repeat("f", 10000) + `","from":"919820012345","type":"text"}]}}]}]}`, 200},
 		{"3 MB exactly", envelope + strings.Repeat(" ", maxWhatsAppBody-len(envelope)), 200},
 		{"over 3 MB", envelope + strings.Repeat(" ", maxWhatsAppBody-len(envelope)+1), 413},
 	} {
