@@ -72,32 +72,44 @@ func timestamp(t time.Time) string {
 
 // submitOrder stores an order and waits briefly for the queue to post it.
 func (s *Server) submitOrder(c echo.Context, o service.Order) error {
-	ctx := c.Request().Context()
 	dedupe, _ := c.Get(keyDedupe).(string)
-	rec, _, err := s.svc.SubmitOrder(ctx, o, "api", dedupe)
+	rec, _, err := s.svc.SubmitOrder(c.Request().Context(), o, "api", dedupe)
 	if err != nil {
 		return err
 	}
+	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
+		res, ok := service.OrderResultOf(rec)
+		return toOrderResponse(res), ok
+	}, func(location string) string {
+		return "The order is stored as rejected; fix the cause in Tally and POST " + location + "/retry."
+	})
+}
+
+// answerStored answers a request whose order (or receipt) is stored: it
+// waits briefly for the queue (unless Prefer: respond-async), then answers
+// 201 with what was posted, the stored rejection, or 202 with the order's
+// state. From the moment the record is stored the answer is at worst a 202,
+// never an error that would invite a blind resend.
+func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
+	posted func(service.OrderRecord) (any, bool), rejectedHint func(location string) string) error {
+	ctx := c.Request().Context()
 	location := "/orders/" + rec.ID
 	if !strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "respond-async") {
-		// The order is stored: from here on the answer is at worst a 202,
-		// never an error that would invite a blind resend.
 		if waited, err := s.svc.WaitOrder(ctx, rec.ID, s.orderWait, 50*time.Millisecond); err == nil {
 			rec = waited
 		} else {
-			s.log.WarnContext(ctx, "waiting for an order failed", "request_id", requestID(c), "order_id", rec.ID, "error", err)
+			s.log.WarnContext(ctx, "waiting for the queue failed", "request_id", requestID(c), "order_id", rec.ID, "error", err)
 		}
 	}
 	c.Response().Header().Set(echo.HeaderLocation, location)
 	switch rec.State {
 	case service.OrderPosted:
-		if res, ok := service.OrderResultOf(rec); ok {
-			return writeJSON(c, http.StatusCreated, "", toOrderResponse(res))
+		if body, ok := posted(rec); ok {
+			return writeJSON(c, http.StatusCreated, "", body)
 		}
 	case service.OrderRejected:
-		// A deterministic refusal: the order stays stored (GET /orders/{id}).
-		return &service.Error{Kind: service.Invalid, Code: rec.LastErrorCode, Message: rec.LastError,
-			Hint: "The order is stored as rejected; fix the cause in Tally and POST " + location + "/retry."}
+		// A deterministic refusal: the record stays stored (GET /orders/{id}).
+		return &service.Error{Kind: service.Invalid, Code: rec.LastErrorCode, Message: rec.LastError, Hint: rejectedHint(location)}
 	}
 	return writeJSON(c, http.StatusAccepted, "", s.toOrderStatus(rec))
 }

@@ -142,27 +142,10 @@ func (s *Server) postReceipt(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	location := "/orders/" + rec.ID
-	if !strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "respond-async") {
-		// Stored: from here on the answer is at worst a 202, never an
-		// error that would invite a blind resend.
-		if waited, err := s.svc.WaitOrder(ctx, rec.ID, s.orderWait, 50*time.Millisecond); err == nil {
-			rec = waited
-		} else {
-			s.log.WarnContext(ctx, "waiting for a receipt failed", "request_id", requestID(c), "order_id", rec.ID, "error", err)
-		}
-	}
-	c.Response().Header().Set(echo.HeaderLocation, location)
-	switch rec.State {
-	case service.OrderPosted:
-		if res, ok := service.ReceiptResultOf(rec); ok {
-			return writeJSON(c, http.StatusCreated, "", toReceiptResponse(res, rec.ID))
-		}
-	case service.OrderRejected:
-		return &service.Error{Kind: service.Invalid, Code: rec.LastErrorCode, Message: rec.LastError,
-			Hint: rejectedReceiptHint(rec, location)}
-	}
-	return writeJSON(c, http.StatusAccepted, "", s.toOrderStatus(rec))
+	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
+		res, ok := service.ReceiptResultOf(rec)
+		return toReceiptResponse(res, rec.ID), ok
+	}, func(location string) string { return rejectedReceiptHint(rec, location) })
 }
 
 // rejectedReceiptHint keeps the service's hint for a bill that is not
