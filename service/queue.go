@@ -145,10 +145,7 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 	if s.cfg.Store == nil {
 		return OrderRecord{}, false, errNoStore
 	}
-	id := newOrderID()
-	if dedupe != "" {
-		id = RemoteID(RemoteIDNamespace, "order-request\x00"+dedupe)
-	}
+	id := recordID("order-request", dedupe)
 	p, err := s.planOrder(o, id)
 	if err != nil {
 		return OrderRecord{}, false, err
@@ -158,10 +155,26 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 	if err != nil {
 		return OrderRecord{}, false, fmt.Errorf("encode order: %w", err)
 	}
+	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
+		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req})
+}
+
+// recordID is a new stored record's id: random, or derived from the
+// request's dedupe key (its Idempotency-Key and scope) when there is one.
+func recordID(kind, dedupe string) string {
+	if dedupe == "" {
+		return newOrderID()
+	}
+	return RemoteID(RemoteIDNamespace, kind+"\x00"+dedupe)
+}
+
+// storeNew stores a record (an order or a receipt) in state received, with
+// the job that posts it. A record whose REMOTEID is already stored is that
+// record: it is returned with created false, and nothing new is queued.
+func (s *Service) storeNew(ctx context.Context, rec OrderRecord) (OrderRecord, bool, error) {
 	now := s.cfg.Now()
-	rec, err = s.cfg.Store.CreateOrder(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
-		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req, State: OrderReceived,
-		CreatedAt: now, UpdatedAt: now})
+	rec.State, rec.CreatedAt, rec.UpdatedAt = OrderReceived, now, now
+	stored, err := s.cfg.Store.CreateOrder(ctx, rec)
 	if err != nil {
 		if e, ok := AsError(err); ok && e.Kind == Conflict {
 			if existing, ok := e.Subject.(OrderRecord); ok {
@@ -170,7 +183,7 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 		}
 		return OrderRecord{}, false, err
 	}
-	return rec, true, nil
+	return stored, true, nil
 }
 
 // GetOrder reads a stored order.

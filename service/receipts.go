@@ -174,10 +174,7 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 	if s.cfg.Store == nil {
 		return OrderRecord{}, false, errNoStore
 	}
-	id := newOrderID()
-	if dedupe != "" {
-		id = RemoteID(RemoteIDNamespace, "receipt-request\x00"+dedupe)
-	}
+	id := recordID("receipt-request", dedupe)
 	p, err := s.planReceipt(r, id)
 	if err != nil {
 		return OrderRecord{}, false, err
@@ -187,19 +184,8 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 	if err != nil {
 		return OrderRecord{}, false, fmt.Errorf("encode receipt: %w", err)
 	}
-	now := s.cfg.Now()
-	rec, err = s.cfg.Store.CreateOrder(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
-		RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req, State: OrderReceived,
-		CreatedAt: now, UpdatedAt: now})
-	if err != nil {
-		if e, ok := AsError(err); ok && e.Kind == Conflict {
-			if existing, ok := e.Subject.(OrderRecord); ok {
-				return existing, false, nil
-			}
-		}
-		return OrderRecord{}, false, err
-	}
-	return rec, true, nil
+	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
+		RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req})
 }
 
 // PlaceReceipt posts a receipt synchronously, for a service without a store.
