@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -288,10 +287,11 @@ func envInt(s string, def int) int {
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: redactAttr}
 	if cfg.LogJSON {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // stack is the service wired over one Tally and one store.
@@ -487,17 +487,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	wait := st.background(bg, cfg, logger)
 	defer func() { stop(); wait() }()
 	fmt.Fprintf(stdout, "tallyfacade listening on http://%s (Swagger UI at /swagger/index.html)\n", ln.Addr())
-	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", redact(cfg.TallyURL), "company", cfg.Company, "store", st.db.name)
+	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", cfg.TallyURL, "company", cfg.Company, "store", st.db.name)
 	return serveHTTP(ctx, ln, st.api.Handler(), logger)
-}
-
-// redact drops a password from a URL before it is logged.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
 }
 
 // serveHTTP serves until ctx is done, then drains for up to 10 seconds.
