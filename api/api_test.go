@@ -242,6 +242,30 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
+// Real Tally answers an object export for a ledger it does not have with a
+// bare `<ERRORMSG>Could not find …!</ERRORMSG>` (tally-protocol.md §9.3 (B)),
+// as the simulator does: the balance of an unknown party is 404, and creating
+// a new party (which reads first, to refuse an existing one) works.
+func TestMissingObjectIsNotFound(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	r := b.do(t, call{target: "/parties/Nobody/balance"})
+	if r.status != http.StatusNotFound || field(t, r.body, "code") != "party_not_found" {
+		t.Fatalf("balance of Nobody: %d %s, want 404 party_not_found", r.status, r.body)
+	}
+	recs := b.sim.Requests()
+	if last := recs[len(recs)-1]; last.Kind != "export:object:Ledger" || !strings.HasPrefix(last.Outcome, "error: Could not find Ledger:Nobody") {
+		t.Errorf("the simulator answered %+v, want the bare ERRORMSG of a missing object", last)
+	}
+	r = b.do(t, call{method: http.MethodPost, target: "/parties", body: `{"name": "Nobody", "state": "Maharashtra"}`})
+	if r.status != http.StatusCreated || field(t, r.body, "name") != "Nobody" {
+		t.Fatalf("create Nobody: %d %s, want 201", r.status, r.body)
+	}
+	if r = b.do(t, call{target: "/parties/Nobody/balance"}); r.status != http.StatusOK {
+		t.Errorf("balance after create: %d %s", r.status, r.body)
+	}
+}
+
 func TestMethodNotAllowed(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{})

@@ -493,6 +493,42 @@ func TestObjectExport(t *testing.T) {
 	}
 }
 
+// TestObjectExportMissing reads Tally's answer for a missing object, a bare
+// "Could not find" ERRORMSG (§9.3 (B)), as ErrNoObject, keeping Tally's text,
+// while the *Object decoders keep any other ERRORMSG an error.
+func TestObjectExportMissing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		body    []byte
+		decode  func(io.Reader) error
+		missing string // Tally's text; "" when the answer is not "no such object"
+	}{
+		{"voucher gone", sample(t, "object-export-missing-voucher-errormsg-01.xml"),
+			func(r io.Reader) error { _, err := VoucherObject(r); return err }, "Could not find Voucher:ID:295!"},
+		{"ledger name not read", sample(t, "object-export-missing-null-ledger-errormsg-01.xml"),
+			func(r io.Reader) error { _, err := LedgerObject(r); return err }, "Could not find (null):Ledger!"},
+		{"group", []byte("<ERRORMSG>Could not find Group:Pune Debtors!</ERRORMSG>"),
+			func(r io.Reader) error { _, err := GroupObject(r); return err }, "Could not find Group:Pune Debtors!"},
+		{"other errormsg", []byte("<ERRORMSG>Company is busy</ERRORMSG>"),
+			func(r io.Reader) error { _, err := LedgerObject(r); return err }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.decode(bytes.NewReader(tc.body))
+			nf, isNF := errors.AsType[*ObjectNotFoundError](err)
+			if tc.missing == "" {
+				if _, ok := errors.AsType[*ErrorMessage](err); !ok || isNF || errors.Is(err, ErrNoObject) {
+					t.Errorf("err = %#v, want an *ErrorMessage that is not ErrNoObject", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoObject) || !isNF || nf.Text != tc.missing {
+				t.Errorf("err = %#v, want an *ObjectNotFoundError %q matching ErrNoObject", err, tc.missing)
+			}
+		})
+	}
+}
+
 // TestDecodersFailureShapes checks that the streaming decoders recognise the
 // failure shapes themselves, so skipping CheckResponse cannot turn a failure
 // into an empty result.

@@ -137,10 +137,11 @@ func (g *Gateway) Parties(ctx context.Context, company, group string) ([]service
 // finds the ledger by name the way Tally does, and needs no TDL string
 // literal, so names with a double quote work too.
 //
-// Tally's answer for a missing name was never captured (§9.3 (B)). The
-// simulator answers STATUS 0 with "Ledger 'X' does not exist!"; an empty DATA
-// (ErrNoObject) and a ledger without a name are the other plausible shapes.
-// All three are NotFound with code "party_not_found".
+// Tally answers a missing object with a bare `<ERRORMSG>Could not find …!</ERRORMSG>`
+// (§9.3 (B), LIVE; the simulator answers so too), which Client.Do reads as
+// ErrNoObject. An envelope with empty DATA and a ledger without a name are
+// read as missing too. All are NotFound with code "party_not_found"; any
+// other ERRORMSG stays an error.
 func (g *Gateway) Party(ctx context.Context, company, name string) (service.Party, error) {
 	l, found, err := g.ledgerByName(ctx, company, name)
 	if err != nil {
@@ -169,30 +170,10 @@ func (g *Gateway) ledgerByName(ctx context.Context, company, name string) (l Led
 	switch {
 	case err == nil:
 		return l, l.Name != "", nil
-	case errors.Is(err, ErrNoObject), isMissingObject(err):
+	case errors.Is(err, ErrNoObject):
 		return Ledger{}, false, nil
 	}
 	return Ledger{}, false, err
-}
-
-// isMissingObject reports the STATUS 0 "… does not exist!" answer to an
-// object export (the simulator's choice for the uncaptured gap, §9.3 (B)). A
-// company that is not loaded also answers STATUS 0, but as a
-// *CompanyNotLoadedError, which is not a missing object.
-func isMissingObject(err error) bool {
-	if _, ok := errors.AsType[*CompanyNotLoadedError](err); ok {
-		return false
-	}
-	se, ok := errors.AsType[*StatusError](err)
-	if !ok {
-		return false
-	}
-	for _, l := range se.LineErrors {
-		if strings.Contains(l, "does not exist") {
-			return true
-		}
-	}
-	return false
 }
 
 // Ledgers reads the named ledgers with one inline TDL collection of TYPE

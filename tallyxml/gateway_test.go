@@ -813,6 +813,9 @@ func TestGatewayAnswerShapes(t *testing.T) {
 	}{
 		{"exception", 200, "<EXCEPTION>Memory Access Violation</EXCEPTION>", service.Upstream, "tally_error", "Memory Access Violation"},
 		{"errormsg", 200, "<ERRORMSG>Company is busy</ERRORMSG>", service.Upstream, "tally_error", "Company is busy"},
+		// Only an object export reads "Could not find" as not found.
+		{"could not find on a report", 200, "<ERRORMSG>Could not find Report:Trial Balance!</ERRORMSG>", service.Upstream, "tally_error",
+			"Could not find Report:Trial Balance!"},
 		{"status 0", 200, "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>0</STATUS></HEADER><BODY><DATA>DESC not found</DATA></BODY></ENVELOPE>",
 			service.Upstream, "tally_error", "DESC not found"},
 		{"unknown request", 200, "<RESPONSE>Unknown Request, cannot be processed</RESPONSE>", service.Upstream, "tally_unknown_request", ""},
@@ -838,10 +841,13 @@ func TestGatewayAnswerShapes(t *testing.T) {
 		})
 	}
 
-	// The shapes a missing object may take on real Tally (the answer was
-	// never captured, tally-protocol.md §9.3 (B)) are all NotFound.
+	// A missing object on real Tally is a bare "Could not find" ERRORMSG
+	// (tally-protocol.md §9.3 (B), LIVE); an envelope without the ledger is
+	// read as missing too. All are NotFound.
 	for name, body := range map[string]string{
-		"empty data": "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA></DATA></BODY></ENVELOPE>",
+		"could not find (null):Ledger": "<ERRORMSG>Could not find (null):Ledger!</ERRORMSG>\r\n",
+		"could not find Ledger:name":   "<ERRORMSG>Could not find Ledger:Rajesh Enterprises!</ERRORMSG>",
+		"empty data":                   "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA></DATA></BODY></ENVELOPE>",
 		"unnamed ledger": "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA><TALLYMESSAGE>" +
 			"<LEDGER NAME=\"\" RESERVEDNAME=\"\"><PARENT TYPE=\"String\"></PARENT></LEDGER></TALLYMESSAGE></DATA></BODY></ENVELOPE>",
 	} {

@@ -124,15 +124,17 @@ func TestVoucherCollection(t *testing.T) {
 
 func TestObjectExport(t *testing.T) {
 	s := startServer(t, Config{})
-	req := func(name, company string) string {
+	object := func(subtype, idType, name, company string) string {
 		sv := ""
 		if company != "" {
 			sv = "<SVCURRENTCOMPANY>" + company + "</SVCURRENTCOMPANY>"
 		}
-		return `<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>EXPORT</TALLYREQUEST><TYPE>OBJECT</TYPE><SUBTYPE>Ledger</SUBTYPE><ID TYPE="Name">` +
+		return `<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>EXPORT</TALLYREQUEST><TYPE>OBJECT</TYPE><SUBTYPE>` + subtype +
+			`</SUBTYPE><ID TYPE="` + idType + `">` +
 			xmlEscape(name) + `</ID></HEADER><BODY><DESC><STATICVARIABLES><SVEXPORTFORMAT>$$SysName:XML</SVEXPORTFORMAT>` + sv +
 			`</STATICVARIABLES><FETCHLIST><FETCH>Name</FETCH><FETCH>ClosingBalance</FETCH><FETCH>LedgerMobile</FETCH></FETCHLIST></DESC></BODY></ENVELOPE>`
 	}
+	req := func(name, company string) string { return object("Ledger", "Name", name, company) }
 	e := parse(t, post(t, s, req("Rajesh Enterprises", "")))
 	l := e.path("BODY", "DATA", "TALLYMESSAGE", "LEDGER")
 	got := map[string]string{"NAME": l.value("NAME"), "CLOSINGBALANCE": l.value("CLOSINGBALANCE"), "LEDGERMOBILE": l.value("LEDGERMOBILE"), "PARENT": l.value("PARENT")}
@@ -145,9 +147,16 @@ func TestObjectExport(t *testing.T) {
 	if v := parse(t, post(t, s, asOf)).path("BODY", "DATA", "TALLYMESSAGE", "LEDGER").value("CLOSINGBALANCE"); v != "0.00" {
 		t.Errorf("as-of balance %q", v)
 	}
-	miss := parse(t, post(t, s, req("Nobody", "ABC Traders")))
-	if miss.path("HEADER").value("STATUS") != "0" || miss.path("BODY", "DATA").value("LINEERROR") != "Ledger 'Nobody' does not exist!" {
-		t.Errorf("missing object: %+v", miss)
+	// A missing object is a bare ERRORMSG with no ENVELOPE (§9.3 (B)).
+	for _, tc := range []struct{ subtype, idType, id, want string }{
+		{"Ledger", "Name", "Nobody", "<ERRORMSG>Could not find Ledger:Nobody!</ERRORMSG>\r\n"},
+		{"Ledger", "Name", "A & B", "<ERRORMSG>Could not find Ledger:A &amp; B!</ERRORMSG>\r\n"},
+		{"Group", "Name", "Pune Debtors", "<ERRORMSG>Could not find Group:Pune Debtors!</ERRORMSG>\r\n"},
+		{"Voucher", "Name", "ID:9999", "<ERRORMSG>Could not find Voucher:ID:9999!</ERRORMSG>\r\n"},
+	} {
+		if got := post(t, s, object(tc.subtype, tc.idType, tc.id, "ABC Traders")); got != tc.want {
+			t.Errorf("missing %s %q: %q, want %q", tc.subtype, tc.id, got, tc.want)
+		}
 	}
 	if got := post(t, s, req("Rajesh Enterprises", "Nope")); !strings.Contains(got, "Could not set &apos;SVCurrentCompany&apos; to &apos;Nope&apos;") {
 		t.Errorf("unknown company object: %s", got)
