@@ -274,6 +274,15 @@ func TestTrialBalance(t *testing.T) {
 			{Name: "Cash", Debit: amt(t, "-5.00")},
 		},
 	}, {
+		// The live capture's shape (§9.3 (E), caos-platform): one group row
+		// with both columns; each column totals 163760.00.
+		name: "a group row with both columns",
+		in:   string(sample(t, "trial-balance-mixed-group-01.xml")),
+		want: []TrialBalanceRow{
+			{Name: "Current Liabilities", Debit: amt(t, "-16560.00"), Credit: amt(t, "163760.00")},
+			{Name: "Purchase Accounts", Debit: amt(t, "-147200.00")},
+		},
+	}, {
 		name: "detailed view with opening columns, a name with no amounts last",
 		in: `<ENVELOPE><DSPACCNAME><DSPDISPNAME>Sundry Debtors</DSPDISPNAME></DSPACCNAME>` +
 			`<DSPACCINFO><DSPOPDRAMT><DSPOPDRAMTA>-1,000.00</DSPOPDRAMTA></DSPOPDRAMT><DSPOPCRAMT><DSPOPCRAMTA></DSPOPCRAMTA></DSPOPCRAMT>` +

@@ -403,8 +403,9 @@ func (g *Gateway) Receivables(ctx context.Context, company string, asOf time.Tim
 // is the start of the year. A zero asOf sends neither date.
 //
 // Rows carry positive paise: Tally writes the debit column negative
-// (DSPCLDRAMTA) and the credit column positive. The two columns are netted,
-// so at most one side is non-zero even if Tally filled both.
+// (DSPCLDRAMTA) and the credit column positive. Both columns are kept as Tally
+// gives them: a group row can fill both (§9.3 (E), LIVE), and netting them
+// would change what the accountant sees.
 //
 // Unverified: whether real Tally's exploded XML lists ledgers only or ledgers
 // nested under their groups (§9.3 (E) says only "rows are groups unless
@@ -420,15 +421,10 @@ func (g *Gateway) TrialBalance(ctx context.Context, company string, asOf time.Ti
 			if err != nil {
 				return err
 			}
-			net := row.Debit.Paise() + row.Credit.Paise()
-			if row.Name == "" && net == 0 {
+			tb := service.TrialBalanceRow{Name: row.Name,
+				Debit: service.Paise(-row.Debit.Paise()), Credit: service.Paise(row.Credit.Paise())}
+			if row.Name == "" && tb.Debit == 0 && tb.Credit == 0 {
 				continue
-			}
-			tb := service.TrialBalanceRow{Name: row.Name}
-			if net < 0 {
-				tb.Debit = service.Paise(-net)
-			} else {
-				tb.Credit = service.Paise(net)
 			}
 			out = append(out, tb)
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -425,8 +427,10 @@ func TestGatewayTrialBalance(t *testing.T) {
 		var dr, cr service.Paise
 		names := map[string]service.TrialBalanceRow{}
 		for _, r := range rows {
-			if r.Debit < 0 || r.Credit < 0 || r.Debit != 0 && r.Credit != 0 {
-				t.Errorf("ledgerWise=%v: row %+v: want non-negative amounts on one side", tc.ledgerWise, r)
+			// A group can hold debit and credit ledgers and fill both
+			// columns (§9.3 (E)); a ledger has one side.
+			if r.Debit < 0 || r.Credit < 0 || tc.ledgerWise && r.Debit != 0 && r.Credit != 0 {
+				t.Errorf("ledgerWise=%v: row %+v: want non-negative amounts, on one side for a ledger", tc.ledgerWise, r)
 			}
 			dr += r.Debit
 			cr += r.Credit
@@ -442,12 +446,45 @@ func TestGatewayTrialBalance(t *testing.T) {
 		if _, ok := names[tc.hasNot]; ok {
 			t.Errorf("ledgerWise=%v: unexpected row %q", tc.ledgerWise, tc.hasNot)
 		}
+		// The demo's Current Liabilities hold a supplier paid in advance
+		// (Dr) beside creditors and output tax (Cr): both columns.
+		if cl := names["Current Liabilities"]; !tc.ledgerWise && (cl.Debit == 0 || cl.Credit == 0) {
+			t.Errorf("Current Liabilities %+v: want both columns", cl)
+		}
 		if tc.rajeshDebited {
 			want := gwClosing(t, demo, "Rajesh Enterprises", gwToday)
 			if got := names["Rajesh Enterprises"]; got.Debit != want.Amount || want.Side != service.Debit {
 				t.Errorf("Rajesh Enterprises row %+v; want debit %s", got, want.Amount)
 			}
 		}
+	}
+}
+
+// TestGatewayTrialBalanceKeepsBothColumns serves the live capture's shape
+// (tally-protocol.md §9.3 (E)): a group row with a debit and a credit amount
+// keeps both, as the accountant sees them in Tally, and each column still
+// totals 163760.00.
+func TestGatewayTrialBalanceKeepsBothColumns(t *testing.T) {
+	t.Parallel()
+	body, err := os.ReadFile(filepath.Join("testdata", "samples", "trial-balance-mixed-group-01.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	t.Cleanup(srv.Close)
+	rows, err := gwNew(t, srv.URL, tallyxml.ClientConfig{}).TrialBalance(t.Context(), gwCompany, gwToday.Time(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []service.TrialBalanceRow{
+		{Name: "Current Liabilities", Debit: 16_560_00, Credit: 1_63_760_00},
+		{Name: "Purchase Accounts", Debit: 1_47_200_00},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if net := rows[0].Net(); net != service.NewBalance(1_47_200_00) {
+		t.Errorf("Current Liabilities net %v, want 1,47,200.00 Cr", net)
 	}
 }
 

@@ -43,7 +43,8 @@
 //     GUID, REMOTEID, MASTERID or "ID: n"; FETCHLIST selects fields (none
 //     means all).
 //   - Export Data (and legacy Export Data/EXPORTDATA): Bills Receivable, Bills
-//     Payable, Trial Balance (EXPLODEFLAG Yes for ledger-wise), Balance Sheet,
+//     Payable, Trial Balance (EXPLODEFLAG Yes for ledger-wise; a group row
+//     holding debit and credit ledgers fills both columns, §9.3 (E)), Balance Sheet,
 //     Profit & Loss, Day Book (only the last voucher, like real Tally).
 //   - Import (version 1, ID All Masters / Vouchers) and legacy Import Data
 //     (REPORTNAME All Masters / Vouchers): LEDGER and GROUP Create / Alter /

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
@@ -385,5 +386,59 @@ func TestDataFileRoundTrip(t *testing.T) {
 	s := startServer(t, Config{}, ex...)
 	if got := post(t, s, exportData("", "Bills Receivable", "")); !strings.Contains(got, "<BILLPARTY>RK Builders Pvt Ltd</BILLPARTY>") {
 		t.Errorf("example books over HTTP:\n%s", got)
+	}
+}
+
+// TestTrialBalanceMixedGroup rebuilds the books of the live capture in
+// tally-protocol.md §9.3 (E) (caos-platform, TallyPrime Educational): one
+// purchase of ₹1,47,200 with ₹16,560 input GST from a creditor. Current
+// Liabilities then holds a debit ledger (the input tax) and a credit ledger
+// (the creditor), and the group-wise Trial Balance shows both columns, as Tally
+// does: Dr -16560.00 and Cr 163760.00, totals 163760.00 each side.
+func TestTrialBalanceMixedGroup(t *testing.T) {
+	c := NewCompany("Mixed Co", tallyxml.NewDate(2026, time.April, 1))
+	for _, l := range []Ledger{
+		{Name: "Purchase", Parent: "Purchase Accounts"},
+		{Name: "Input IGST", Parent: "Duties & Taxes"},
+		{Name: "Steel Supplier", Parent: "Sundry Creditors"},
+	} {
+		if err := c.AddLedger(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.AddVoucher(Voucher{Type: "Purchase", Date: tallyxml.NewDate(2026, time.May, 2), Entries: []Entry{
+		{Ledger: "Purchase", Amount: tallyxml.Paise(-14720000)},
+		{Ledger: "Input IGST", Amount: tallyxml.Paise(-1656000)},
+		{Ledger: "Steel Supplier", Amount: tallyxml.Paise(16376000)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, Config{}, c)
+	type row struct{ name, dr, cr string }
+	rows := func(body string) []row {
+		var out []row
+		for _, k := range parse(t, body).kids {
+			switch k.name {
+			case "DSPACCNAME":
+				out = append(out, row{name: k.value("DSPDISPNAME")})
+			case "DSPACCINFO":
+				out[len(out)-1].dr = k.path("DSPCLDRAMT").value("DSPCLDRAMTA")
+				out[len(out)-1].cr = k.path("DSPCLCRAMT").value("DSPCLCRAMTA")
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		explode string
+		want    []row
+	}{
+		{"", []row{{"Current Liabilities", "-16560.00", "163760.00"}, {"Purchase Accounts", "-147200.00", ""}}},
+		// Ledger rows keep one side each.
+		{"<EXPLODEFLAG>Yes</EXPLODEFLAG>", []row{{"Input IGST", "-16560.00", ""}, {"Steel Supplier", "", "163760.00"}, {"Purchase", "-147200.00", ""}}},
+	} {
+		got := rows(post(t, s, exportData("Mixed Co", "Trial Balance", tc.explode)))
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(row{})); diff != "" {
+			t.Errorf("explode=%q (-want +got):\n%s", tc.explode, diff)
+		}
 	}
 }
