@@ -242,6 +242,70 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
+// Real Tally answers an object export for a ledger it does not have with a
+// bare `<ERRORMSG>Could not find …!</ERRORMSG>` (tally-protocol.md §9.3 (B)),
+// as the simulator does: the balance of an unknown party is 404, and creating
+// a new party (which reads first, to refuse an existing one) works.
+func TestMissingObjectIsNotFound(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	r := b.do(t, call{target: "/parties/Nobody/balance"})
+	if r.status != http.StatusNotFound || field(t, r.body, "code") != "party_not_found" {
+		t.Fatalf("balance of Nobody: %d %s, want 404 party_not_found", r.status, r.body)
+	}
+	recs := b.sim.Requests()
+	if last := recs[len(recs)-1]; last.Kind != "export:object:Ledger" || !strings.HasPrefix(last.Outcome, "error: Could not find Ledger:Nobody") {
+		t.Errorf("the simulator answered %+v, want the bare ERRORMSG of a missing object", last)
+	}
+	r = b.do(t, call{method: http.MethodPost, target: "/parties", body: `{"name": "Nobody", "state": "Maharashtra"}`})
+	if r.status != http.StatusCreated || field(t, r.body, "name") != "Nobody" {
+		t.Fatalf("create Nobody: %d %s, want 201", r.status, r.body)
+	}
+	if r = b.do(t, call{target: "/parties/Nobody/balance"}); r.status != http.StatusOK {
+		t.Errorf("balance after create: %d %s", r.status, r.body)
+	}
+}
+
+// TestTrialBalanceKeepsTallysColumns: a group holding debit and credit
+// ledgers shows both columns, as Tally does (tally-protocol.md §9.3 (E)), with
+// the net and its side beside them, and the totals are the sums of Tally's
+// columns. In the demo books, Current Liabilities hold Shree Packaging's
+// ₹15,000 advance (Dr) beside creditors and output tax (Cr ₹60,410), and
+// Current Assets hold Nair Agencies' ₹10,000 advance (Cr).
+func TestTrialBalanceKeepsTallysColumns(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	r := b.do(t, call{target: "/reports/trial-balance?as_of=2026-06-23"})
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	var tb api.TrialBalanceResponse
+	if err := json.Unmarshal(r.body, &tb); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]api.TrialBalanceRowJSON{}
+	var dr, cr service.Paise
+	for _, row := range tb.Rows {
+		rows[row.Name] = row
+		dr += row.Debit
+		cr += row.Credit
+		if row.Net.Signed != row.Debit-row.Credit {
+			t.Errorf("%s: net signed %s, want debit %s - credit %s", row.Name, row.Net.Signed, row.Debit, row.Credit)
+		}
+	}
+	cl := rows["Current Liabilities"]
+	wantNet := api.BalanceJSON{Amount: 45_410_00, Side: "Cr", Signed: -45_410_00, Display: "₹45,410.00 Cr"}
+	if cl.Debit != 15_000_00 || cl.Credit != 60_410_00 || cl.Net != wantNet {
+		t.Errorf("Current Liabilities %+v: want debit 15000.00, credit 60410.00, net %+v", cl, wantNet)
+	}
+	if ca := rows["Current Assets"]; ca.Credit != 10_000_00 || ca.Debit == 0 || ca.Net.Side != "Dr" {
+		t.Errorf("Current Assets %+v: want both columns, credit 10000.00, net Dr", ca)
+	}
+	if tb.TotalDebit != dr || tb.TotalCredit != cr || dr != cr || !tb.Balanced {
+		t.Errorf("totals Dr %s Cr %s (balanced %v); the columns sum to Dr %s Cr %s", tb.TotalDebit, tb.TotalCredit, tb.Balanced, dr, cr)
+	}
+}
+
 func TestMethodNotAllowed(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{})

@@ -15,11 +15,12 @@ import (
 type BalanceJSON struct {
 	// The absolute balance, two decimals.
 	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
-	// Side is "Dr" when the party owes us (a debit balance), "Cr" when we
-	// owe the party or hold its advance, and "" for a zero balance.
+	// Side is "Dr" for a debit balance (for a party: the party owes us),
+	// "Cr" for a credit balance (we owe the party or hold its advance), and
+	// "" for a zero balance.
 	Side string `json:"side" enums:"Dr,Cr," example:"Dr"`
-	// Signed is positive when the party owes us (Dr) and negative for a Cr
-	// balance: the opposite of Tally's own XML sign, where a debit is negative.
+	// Signed is positive for a Dr balance (the party owes us) and negative
+	// for a Cr balance: the opposite of Tally's own XML sign, where a debit is negative.
 	Signed service.Paise `json:"signed" swaggertype:"string" example:"48500.00"`
 	// The balance for people, with Indian digit grouping.
 	Display string `json:"display" example:"₹48,500.00 Dr"`

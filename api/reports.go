@@ -59,22 +59,28 @@ type TrialBalanceResponse struct {
 	LedgerWise bool `json:"ledger_wise" example:"false"`
 	// Rows in Tally's order.
 	Rows []TrialBalanceRowJSON `json:"rows"`
-	// The sum of the debit column.
-	TotalDebit service.Paise `json:"total_debit" swaggertype:"string" example:"1250000.00"`
-	// The sum of the credit column.
-	TotalCredit service.Paise `json:"total_credit" swaggertype:"string" example:"1250000.00"`
+	// The sum of the debit column, the total Tally prints under it.
+	TotalDebit service.Paise `json:"total_debit" swaggertype:"string" example:"163760.00"`
+	// The sum of the credit column, the total Tally prints under it.
+	TotalCredit service.Paise `json:"total_credit" swaggertype:"string" example:"163760.00"`
 	// Tells whether the two totals agree.
 	Balanced bool `json:"balanced" example:"true"`
 }
 
-// TrialBalanceRowJSON is one group or ledger of the trial balance.
+// TrialBalanceRowJSON is one group or ledger of the trial balance, with
+// Tally's two columns as Tally shows them and their net.
 type TrialBalanceRowJSON struct {
 	// Name of the group or ledger.
-	Name string `json:"name" example:"Sundry Debtors"`
-	// Debit closing balance, "0.00" when the balance is a credit.
-	Debit service.Paise `json:"debit" swaggertype:"string" example:"48500.00"`
-	// Credit closing balance, "0.00" when the balance is a debit.
-	Credit service.Paise `json:"credit" swaggertype:"string" example:"0.00"`
+	Name string `json:"name" example:"Current Liabilities"`
+	// Tally's debit column, "0.00" when empty. A group holding ledgers with
+	// debit and with credit balances has both debit and credit set, as on
+	// Tally's screen; a ledger has one of the two.
+	Debit service.Paise `json:"debit" swaggertype:"string" example:"16560.00"`
+	// Tally's credit column, "0.00" when empty.
+	Credit service.Paise `json:"credit" swaggertype:"string" example:"163760.00"`
+	// The row's one balance: debit and credit netted, with its side
+	// (signed positive for Dr).
+	Net BalanceJSON `json:"net"`
 }
 
 // CompaniesResponse lists the companies loaded in Tally.
@@ -155,7 +161,7 @@ func (s *Server) receivables(c echo.Context) error {
 // trialBalance reads the trial balance.
 //
 //	@Summary		Trial balance
-//	@Description	The trial balance as of a date, group-wise (default) or ledger-wise, with its totals. One Tally request.
+//	@Description	The trial balance as of a date, group-wise (default) or ledger-wise, with its totals. Each row has Tally's debit and credit columns as Tally shows them (a group holding both debit and credit ledgers fills both) and their net with its side; total_debit and total_credit are the sums of the two columns. One Tally request.
 //	@Tags			reports
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -254,7 +260,7 @@ func toTrialBalanceResponse(tb service.TrialBalance) TrialBalanceResponse {
 	out := TrialBalanceResponse{AsOf: dateString(tb.AsOf), LedgerWise: tb.LedgerWise, Rows: make([]TrialBalanceRowJSON, 0, len(tb.Rows)),
 		TotalDebit: tb.TotalDebit, TotalCredit: tb.TotalCredit, Balanced: tb.TotalDebit == tb.TotalCredit}
 	for _, r := range tb.Rows {
-		out.Rows = append(out.Rows, TrialBalanceRowJSON{Name: r.Name, Debit: r.Debit, Credit: r.Credit})
+		out.Rows = append(out.Rows, TrialBalanceRowJSON{Name: r.Name, Debit: r.Debit, Credit: r.Credit, Net: toBalanceJSON(r.Net())})
 	}
 	return out
 }

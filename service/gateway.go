@@ -133,12 +133,19 @@ type Bill struct {
 	Pending Balance
 }
 
-// TrialBalanceRow is a group or ledger with its closing debit and credit.
+// TrialBalanceRow is a group or ledger with its closing debit and credit
+// columns as Tally shows them, positive. A group holding debit and credit
+// ledgers has both (tally-protocol.md §9.3 (E): Current Liabilities Dr
+// 16,560.00 and Cr 1,63,760.00); they are kept, not netted, so the figures
+// match the accountant's screen. Net gives the one balance.
 type TrialBalanceRow struct {
 	Name   string
-	Debit  Paise // positive amounts; at most one of the two is non-zero
+	Debit  Paise
 	Credit Paise
 }
+
+// Net is the row's balance, credit column minus debit column, with its side.
+func (r TrialBalanceRow) Net() Balance { return NewBalance(r.Credit - r.Debit) }
 
 // Voucher is an accounting voucher to post.
 type Voucher struct {

@@ -410,7 +410,9 @@ func (s *Service) Receivables(ctx context.Context, q ReceivablesQuery) (Receivab
 	return out, nil
 }
 
-// TrialBalance is the trial balance with its totals.
+// TrialBalance is the trial balance with its totals: TotalDebit and
+// TotalCredit are the sums of Tally's debit and credit columns, the totals
+// Tally prints under them.
 type TrialBalance struct {
 	AsOf        time.Time
 	LedgerWise  bool

@@ -160,14 +160,20 @@ func (c *Client) Status(ctx context.Context) (Product, error) {
 // the decoded (UTF-8, sanitised) body to decode while the request still holds
 // the gateway; decode must consume what it needs before returning. Tally's
 // failure answers come back as the typed errors of outcome.go; transport
-// failures as *GatewayError.
+// failures as *GatewayError. For an object export (TYPE Object), Tally's bare
+// "Could not find …" ERRORMSG comes back as an *ObjectNotFoundError, which
+// matches ErrNoObject.
 func (c *Client) Do(ctx context.Context, req *Request, decode func(io.Reader) error) error {
 	body, err := c.encode(req)
 	if err != nil {
 		return err
 	}
+	object := strings.EqualFold(req.Type, TypeObject)
 	return c.send(ctx, req, body, func(br *bufio.Reader) error {
 		if err := CheckResponse(br); err != nil {
+			if object {
+				return objectExportErr(err)
+			}
 			return err
 		}
 		if decode == nil {

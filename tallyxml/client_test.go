@@ -131,6 +131,31 @@ func TestClientRoundTripsAwkwardNames(t *testing.T) {
 	}
 }
 
+// TestClientObjectNotFound: Do reads a "Could not find" ERRORMSG as "no such
+// object" only when it answers an object export (§9.3 (B)); the same body
+// answering a report stays Tally's error.
+func TestClientObjectNotFound(t *testing.T) {
+	t.Parallel()
+	const body = "<ERRORMSG>Could not find Ledger:Nobody!</ERRORMSG>"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
+	t.Cleanup(srv.Close)
+	c := newClient(t, tallyxml.ClientConfig{URL: srv.URL})
+	vars := tallyxml.Vars{Company: tallysim.DemoCompanyName}
+	decoded := false
+	err := c.Do(t.Context(), tallyxml.ExportObject("Ledger", "Nobody", []string{"Name"}, vars), func(io.Reader) error {
+		decoded = true
+		return nil
+	})
+	nf, ok := errors.AsType[*tallyxml.ObjectNotFoundError](err)
+	if !ok || !errors.Is(err, tallyxml.ErrNoObject) || nf.Text != "Could not find Ledger:Nobody!" || decoded {
+		t.Errorf("object export: err = %#v (decoded %v), want an *ObjectNotFoundError matching ErrNoObject", err, decoded)
+	}
+	err = c.Do(t.Context(), tallyxml.ExportReport("Trial Balance", vars), nil)
+	if em, ok := errors.AsType[*tallyxml.ErrorMessage](err); !ok || em.Text != "Could not find Ledger:Nobody!" || errors.Is(err, tallyxml.ErrNoObject) {
+		t.Errorf("report: err = %#v, want Tally's *ErrorMessage", err)
+	}
+}
+
 func TestClientTallyOutcomes(t *testing.T) {
 	t.Parallel()
 	sim := startSim(t, tallysim.Config{})

@@ -178,9 +178,10 @@ func Companies(r io.Reader) iter.Seq2[Company, error] { return rows(r, "COMPANY"
 func Vouchers(r io.Reader) iter.Seq2[Voucher, error] { return rows(r, "VOUCHER", decodeVoucher) }
 
 // LedgerObject decodes the ledger of an object export (TYPE Object, SUBTYPE
-// Ledger). It returns ErrNoObject when the response holds none; Tally's answer
-// for an unknown name was never captured (§9.3 (B)), and empty DATA is one of
-// the plausible shapes.
+// Ledger). It returns an error matching ErrNoObject when the response holds
+// none: Tally's own answer for a missing object, a bare "Could not find …"
+// ERRORMSG (an *ObjectNotFoundError, §9.3 (B)), or an envelope without the
+// object.
 func LedgerObject(r io.Reader) (Ledger, error) { return first(Ledgers(r)) }
 
 // GroupObject is LedgerObject for a group.
@@ -192,9 +193,10 @@ func CompanyObject(r io.Reader) (Company, error) { return first(Companies(r)) }
 // VoucherObject is LedgerObject for a voucher.
 func VoucherObject(r io.Reader) (Voucher, error) { return first(Vouchers(r)) }
 
+// first is the one object of an object export.
 func first[T any](seq iter.Seq2[T, error]) (T, error) {
 	for v, err := range seq {
-		return v, err
+		return v, objectExportErr(err)
 	}
 	var zero T
 	return zero, ErrNoObject

@@ -274,6 +274,15 @@ func TestTrialBalance(t *testing.T) {
 			{Name: "Cash", Debit: amt(t, "-5.00")},
 		},
 	}, {
+		// The live capture's shape (§9.3 (E), caos-platform): one group row
+		// with both columns; each column totals 163760.00.
+		name: "a group row with both columns",
+		in:   string(sample(t, "trial-balance-mixed-group-01.xml")),
+		want: []TrialBalanceRow{
+			{Name: "Current Liabilities", Debit: amt(t, "-16560.00"), Credit: amt(t, "163760.00")},
+			{Name: "Purchase Accounts", Debit: amt(t, "-147200.00")},
+		},
+	}, {
 		name: "detailed view with opening columns, a name with no amounts last",
 		in: `<ENVELOPE><DSPACCNAME><DSPDISPNAME>Sundry Debtors</DSPDISPNAME></DSPACCNAME>` +
 			`<DSPACCINFO><DSPOPDRAMT><DSPOPDRAMTA>-1,000.00</DSPOPDRAMTA></DSPOPDRAMT><DSPOPCRAMT><DSPOPCRAMTA></DSPOPCRAMTA></DSPOPCRAMT>` +
@@ -490,6 +499,42 @@ func TestObjectExport(t *testing.T) {
 	}
 	if _, err := GroupObject(strings.NewReader(obj)); !errors.Is(err, ErrNoObject) {
 		t.Errorf("GroupObject on a ledger export: err = %v, want ErrNoObject", err)
+	}
+}
+
+// TestObjectExportMissing reads Tally's answer for a missing object, a bare
+// "Could not find" ERRORMSG (§9.3 (B)), as ErrNoObject, keeping Tally's text,
+// while the *Object decoders keep any other ERRORMSG an error.
+func TestObjectExportMissing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		body    []byte
+		decode  func(io.Reader) error
+		missing string // Tally's text; "" when the answer is not "no such object"
+	}{
+		{"voucher gone", sample(t, "object-export-missing-voucher-errormsg-01.xml"),
+			func(r io.Reader) error { _, err := VoucherObject(r); return err }, "Could not find Voucher:ID:295!"},
+		{"ledger name not read", sample(t, "object-export-missing-null-ledger-errormsg-01.xml"),
+			func(r io.Reader) error { _, err := LedgerObject(r); return err }, "Could not find (null):Ledger!"},
+		{"group", []byte("<ERRORMSG>Could not find Group:Pune Debtors!</ERRORMSG>"),
+			func(r io.Reader) error { _, err := GroupObject(r); return err }, "Could not find Group:Pune Debtors!"},
+		{"other errormsg", []byte("<ERRORMSG>Company is busy</ERRORMSG>"),
+			func(r io.Reader) error { _, err := LedgerObject(r); return err }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.decode(bytes.NewReader(tc.body))
+			nf, isNF := errors.AsType[*ObjectNotFoundError](err)
+			if tc.missing == "" {
+				if _, ok := errors.AsType[*ErrorMessage](err); !ok || isNF || errors.Is(err, ErrNoObject) {
+					t.Errorf("err = %#v, want an *ErrorMessage that is not ErrNoObject", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoObject) || !isNF || nf.Text != tc.missing {
+				t.Errorf("err = %#v, want an *ObjectNotFoundError %q matching ErrNoObject", err, tc.missing)
+			}
+		})
 	}
 }
 

@@ -137,10 +137,11 @@ func (g *Gateway) Parties(ctx context.Context, company, group string) ([]service
 // finds the ledger by name the way Tally does, and needs no TDL string
 // literal, so names with a double quote work too.
 //
-// Tally's answer for a missing name was never captured (§9.3 (B)). The
-// simulator answers STATUS 0 with "Ledger 'X' does not exist!"; an empty DATA
-// (ErrNoObject) and a ledger without a name are the other plausible shapes.
-// All three are NotFound with code "party_not_found".
+// Tally answers a missing object with a bare `<ERRORMSG>Could not find …!</ERRORMSG>`
+// (§9.3 (B), LIVE; the simulator answers so too), which Client.Do reads as
+// ErrNoObject. An envelope with empty DATA and a ledger without a name are
+// read as missing too. All are NotFound with code "party_not_found"; any
+// other ERRORMSG stays an error.
 func (g *Gateway) Party(ctx context.Context, company, name string) (service.Party, error) {
 	l, found, err := g.ledgerByName(ctx, company, name)
 	if err != nil {
@@ -169,30 +170,10 @@ func (g *Gateway) ledgerByName(ctx context.Context, company, name string) (l Led
 	switch {
 	case err == nil:
 		return l, l.Name != "", nil
-	case errors.Is(err, ErrNoObject), isMissingObject(err):
+	case errors.Is(err, ErrNoObject):
 		return Ledger{}, false, nil
 	}
 	return Ledger{}, false, err
-}
-
-// isMissingObject reports the STATUS 0 "… does not exist!" answer to an
-// object export (the simulator's choice for the uncaptured gap, §9.3 (B)). A
-// company that is not loaded also answers STATUS 0, but as a
-// *CompanyNotLoadedError, which is not a missing object.
-func isMissingObject(err error) bool {
-	if _, ok := errors.AsType[*CompanyNotLoadedError](err); ok {
-		return false
-	}
-	se, ok := errors.AsType[*StatusError](err)
-	if !ok {
-		return false
-	}
-	for _, l := range se.LineErrors {
-		if strings.Contains(l, "does not exist") {
-			return true
-		}
-	}
-	return false
 }
 
 // Ledgers reads the named ledgers with one inline TDL collection of TYPE
@@ -422,8 +403,9 @@ func (g *Gateway) Receivables(ctx context.Context, company string, asOf time.Tim
 // is the start of the year. A zero asOf sends neither date.
 //
 // Rows carry positive paise: Tally writes the debit column negative
-// (DSPCLDRAMTA) and the credit column positive. The two columns are netted,
-// so at most one side is non-zero even if Tally filled both.
+// (DSPCLDRAMTA) and the credit column positive. Both columns are kept as Tally
+// gives them: a group row can fill both (§9.3 (E), LIVE), and netting them
+// would change what the accountant sees.
 //
 // Unverified: whether real Tally's exploded XML lists ledgers only or ledgers
 // nested under their groups (§9.3 (E) says only "rows are groups unless
@@ -439,15 +421,10 @@ func (g *Gateway) TrialBalance(ctx context.Context, company string, asOf time.Ti
 			if err != nil {
 				return err
 			}
-			net := row.Debit.Paise() + row.Credit.Paise()
-			if row.Name == "" && net == 0 {
+			tb := service.TrialBalanceRow{Name: row.Name,
+				Debit: service.Paise(-row.Debit.Paise()), Credit: service.Paise(row.Credit.Paise())}
+			if row.Name == "" && tb.Debit == 0 && tb.Credit == 0 {
 				continue
-			}
-			tb := service.TrialBalanceRow{Name: row.Name}
-			if net < 0 {
-				tb.Debit = service.Paise(-net)
-			} else {
-				tb.Credit = service.Paise(net)
 			}
 			out = append(out, tb)
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -425,8 +427,10 @@ func TestGatewayTrialBalance(t *testing.T) {
 		var dr, cr service.Paise
 		names := map[string]service.TrialBalanceRow{}
 		for _, r := range rows {
-			if r.Debit < 0 || r.Credit < 0 || r.Debit != 0 && r.Credit != 0 {
-				t.Errorf("ledgerWise=%v: row %+v: want non-negative amounts on one side", tc.ledgerWise, r)
+			// A group can hold debit and credit ledgers and fill both
+			// columns (§9.3 (E)); a ledger has one side.
+			if r.Debit < 0 || r.Credit < 0 || tc.ledgerWise && r.Debit != 0 && r.Credit != 0 {
+				t.Errorf("ledgerWise=%v: row %+v: want non-negative amounts, on one side for a ledger", tc.ledgerWise, r)
 			}
 			dr += r.Debit
 			cr += r.Credit
@@ -442,12 +446,45 @@ func TestGatewayTrialBalance(t *testing.T) {
 		if _, ok := names[tc.hasNot]; ok {
 			t.Errorf("ledgerWise=%v: unexpected row %q", tc.ledgerWise, tc.hasNot)
 		}
+		// The demo's Current Liabilities hold a supplier paid in advance
+		// (Dr) beside creditors and output tax (Cr): both columns.
+		if cl := names["Current Liabilities"]; !tc.ledgerWise && (cl.Debit == 0 || cl.Credit == 0) {
+			t.Errorf("Current Liabilities %+v: want both columns", cl)
+		}
 		if tc.rajeshDebited {
 			want := gwClosing(t, demo, "Rajesh Enterprises", gwToday)
 			if got := names["Rajesh Enterprises"]; got.Debit != want.Amount || want.Side != service.Debit {
 				t.Errorf("Rajesh Enterprises row %+v; want debit %s", got, want.Amount)
 			}
 		}
+	}
+}
+
+// TestGatewayTrialBalanceKeepsBothColumns serves the live capture's shape
+// (tally-protocol.md §9.3 (E)): a group row with a debit and a credit amount
+// keeps both, as the accountant sees them in Tally, and each column still
+// totals 163760.00.
+func TestGatewayTrialBalanceKeepsBothColumns(t *testing.T) {
+	t.Parallel()
+	body, err := os.ReadFile(filepath.Join("testdata", "samples", "trial-balance-mixed-group-01.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	t.Cleanup(srv.Close)
+	rows, err := gwNew(t, srv.URL, tallyxml.ClientConfig{}).TrialBalance(t.Context(), gwCompany, gwToday.Time(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []service.TrialBalanceRow{
+		{Name: "Current Liabilities", Debit: 16_560_00, Credit: 1_63_760_00},
+		{Name: "Purchase Accounts", Debit: 1_47_200_00},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if net := rows[0].Net(); net != service.NewBalance(1_47_200_00) {
+		t.Errorf("Current Liabilities net %v, want 1,47,200.00 Cr", net)
 	}
 }
 
@@ -813,6 +850,9 @@ func TestGatewayAnswerShapes(t *testing.T) {
 	}{
 		{"exception", 200, "<EXCEPTION>Memory Access Violation</EXCEPTION>", service.Upstream, "tally_error", "Memory Access Violation"},
 		{"errormsg", 200, "<ERRORMSG>Company is busy</ERRORMSG>", service.Upstream, "tally_error", "Company is busy"},
+		// Only an object export reads "Could not find" as not found.
+		{"could not find on a report", 200, "<ERRORMSG>Could not find Report:Trial Balance!</ERRORMSG>", service.Upstream, "tally_error",
+			"Could not find Report:Trial Balance!"},
 		{"status 0", 200, "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>0</STATUS></HEADER><BODY><DATA>DESC not found</DATA></BODY></ENVELOPE>",
 			service.Upstream, "tally_error", "DESC not found"},
 		{"unknown request", 200, "<RESPONSE>Unknown Request, cannot be processed</RESPONSE>", service.Upstream, "tally_unknown_request", ""},
@@ -838,10 +878,13 @@ func TestGatewayAnswerShapes(t *testing.T) {
 		})
 	}
 
-	// The shapes a missing object may take on real Tally (the answer was
-	// never captured, tally-protocol.md §9.3 (B)) are all NotFound.
+	// A missing object on real Tally is a bare "Could not find" ERRORMSG
+	// (tally-protocol.md §9.3 (B), LIVE); an envelope without the ledger is
+	// read as missing too. All are NotFound.
 	for name, body := range map[string]string{
-		"empty data": "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA></DATA></BODY></ENVELOPE>",
+		"could not find (null):Ledger": "<ERRORMSG>Could not find (null):Ledger!</ERRORMSG>\r\n",
+		"could not find Ledger:name":   "<ERRORMSG>Could not find Ledger:Rajesh Enterprises!</ERRORMSG>",
+		"empty data":                   "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA></DATA></BODY></ENVELOPE>",
 		"unnamed ledger": "<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY><DATA><TALLYMESSAGE>" +
 			"<LEDGER NAME=\"\" RESERVEDNAME=\"\"><PARENT TYPE=\"String\"></PARENT></LEDGER></TALLYMESSAGE></DATA></BODY></ENVELOPE>",
 	} {

@@ -42,7 +42,8 @@ var ErrUnknownRequest error = &hintedError{
 }
 
 // ErrNoObject is returned by the single-object decoders when the response
-// holds no object of the requested kind.
+// holds no object of the requested kind; an *ObjectNotFoundError (Tally's own
+// "Could not find" answer) matches it too.
 var ErrNoObject = errors.New("tallyxml: the response holds no such object")
 
 // Hint returns the first Hint() found in err's chain, or "".
@@ -115,6 +116,30 @@ func (e *CompanyNotLoadedError) Unwrap() error { return &StatusError{LineErrors:
 type ErrorMessage struct{ Text string }
 
 func (e *ErrorMessage) Error() string { return "tallyxml: Tally error: " + e.Text }
+
+// ObjectNotFoundError is Tally's answer to an Object export (TYPE Object) for
+// an object the company does not have: a bare
+// `<ERRORMSG>Could not find …!</ERRORMSG>` with no ENVELOPE
+// (tally-protocol.md §9.3 (B), LIVE: `Could not find Voucher:ID:<n>!` for a
+// MasterID that is gone, on releases 3.0 to 7.1, and `Could not find
+// (null):Ledger!`). errors.Is(err, ErrNoObject) holds for it. Only an object
+// export is read so (Client.Do, the *Object decoders): an ERRORMSG answering a
+// report or a function stays an *ErrorMessage.
+type ObjectNotFoundError struct{ Text string }
+
+func (e *ObjectNotFoundError) Error() string { return "tallyxml: Tally has no such object: " + e.Text }
+
+// Is makes errors.Is(err, ErrNoObject) true.
+func (e *ObjectNotFoundError) Is(target error) bool { return target == ErrNoObject }
+
+// objectExportErr reads the failure of an object export: a "Could not find"
+// ERRORMSG becomes an *ObjectNotFoundError; anything else is returned as is.
+func objectExportErr(err error) error {
+	if em, ok := errors.AsType[*ErrorMessage](err); ok && strings.HasPrefix(em.Text, "Could not find") {
+		return &ObjectNotFoundError{Text: em.Text}
+	}
+	return err
+}
 
 // ExceptionError is a body that is `<EXCEPTION>…</EXCEPTION>` (tally-mcp-server
 // handles it; tally-protocol.md §9.4).

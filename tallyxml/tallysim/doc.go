@@ -43,7 +43,8 @@
 //     GUID, REMOTEID, MASTERID or "ID: n"; FETCHLIST selects fields (none
 //     means all).
 //   - Export Data (and legacy Export Data/EXPORTDATA): Bills Receivable, Bills
-//     Payable, Trial Balance (EXPLODEFLAG Yes for ledger-wise), Balance Sheet,
+//     Payable, Trial Balance (EXPLODEFLAG Yes for ledger-wise; a group row
+//     holding debit and credit ledgers fills both columns, §9.3 (E)), Balance Sheet,
 //     Profit & Loss, Day Book (only the last voucher, like real Tally).
 //   - Import (version 1, ID All Masters / Vouchers) and legacy Import Data
 //     (REPORTNAME All Masters / Vouchers): LEDGER and GROUP Create / Alter /
@@ -78,8 +79,10 @@
 //   - An unknown collection name (no built-in, no matching inline COLLECTION)
 //     answers Unknown Request, as an unknown report does (§9.3 (D)).
 //   - An unknown collection TYPE answers STATUS 0 + LINEERROR.
-//   - Object export of a missing object answers STATUS 0 + LINEERROR
-//     "Ledger 'X' does not exist!" (never captured, §9.3 (B)).
+//   - Object export of a missing object answers a bare
+//     `<ERRORMSG>Could not find Ledger:X!</ERRORMSG>` (the bare ERRORMSG is
+//     LIVE, §9.3 (B); the `<Type>:<id>` wording after "Could not find" is
+//     captured for a voucher only).
 //   - A collection read naming a company that is not loaded answers 0 rows
 //     with STATUS 1 (LIVE); writes, reports and object exports answer STATUS 0
 //     with "Could not set 'SVCurrentCompany' to 'X'" (LIVE for writes and

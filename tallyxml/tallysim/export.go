@@ -378,13 +378,17 @@ func (s *Server) exportObject(subtype, idType, id string, desc *elem, sv statics
 		el("BODY", el("DESC", cmpInfo(nil)), el("DATA", el("TALLYMESSAGE", row)))), indentedClose)
 }
 
-// objectMissing answers an Object export for a name that does not exist.
-// Real Tally's answer was never captured (§9.3 (B), §14.4: a documented gap);
-// the simulator answers STATUS 0 with a LINEERROR in Tally's "does not exist!"
-// wording.
+// objectMissing answers an Object export for an object the company does not
+// have the way real gateways do: a bare `<ERRORMSG>Could not find …!</ERRORMSG>`
+// with no ENVELOPE (tally-protocol.md §9.3 (B), LIVE: the ComplyEaze bridge's
+// `Could not find Voucher:ID:<n>!` for a gone MasterID on releases 3.0–7.1,
+// caos-platform's `Could not find (null):Ledger!`). The text after "Could not
+// find" for a missing ledger or group name is not captured; the simulator
+// follows the voucher capture's `<Type>:<id>` form, e.g. `Could not find
+// Ledger:Nobody!`.
 func (s *Server) objectMissing(rep *reply, subtype, id string) {
-	msg := fmt.Sprintf("%s '%s' does not exist!", titleWord(subtype), id)
-	rep.body, rep.outcome = lineErrorEnvelope(msg), "error: "+msg
+	msg := fmt.Sprintf("Could not find %s:%s!", titleWord(subtype), id)
+	rep.body, rep.outcome = render(leaf("ERRORMSG", msg), indentedClose), "error: "+msg
 }
 
 func titleWord(s string) string {

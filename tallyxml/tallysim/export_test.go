@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
@@ -124,15 +125,17 @@ func TestVoucherCollection(t *testing.T) {
 
 func TestObjectExport(t *testing.T) {
 	s := startServer(t, Config{})
-	req := func(name, company string) string {
+	object := func(subtype, idType, name, company string) string {
 		sv := ""
 		if company != "" {
 			sv = "<SVCURRENTCOMPANY>" + company + "</SVCURRENTCOMPANY>"
 		}
-		return `<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>EXPORT</TALLYREQUEST><TYPE>OBJECT</TYPE><SUBTYPE>Ledger</SUBTYPE><ID TYPE="Name">` +
+		return `<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>EXPORT</TALLYREQUEST><TYPE>OBJECT</TYPE><SUBTYPE>` + subtype +
+			`</SUBTYPE><ID TYPE="` + idType + `">` +
 			xmlEscape(name) + `</ID></HEADER><BODY><DESC><STATICVARIABLES><SVEXPORTFORMAT>$$SysName:XML</SVEXPORTFORMAT>` + sv +
 			`</STATICVARIABLES><FETCHLIST><FETCH>Name</FETCH><FETCH>ClosingBalance</FETCH><FETCH>LedgerMobile</FETCH></FETCHLIST></DESC></BODY></ENVELOPE>`
 	}
+	req := func(name, company string) string { return object("Ledger", "Name", name, company) }
 	e := parse(t, post(t, s, req("Rajesh Enterprises", "")))
 	l := e.path("BODY", "DATA", "TALLYMESSAGE", "LEDGER")
 	got := map[string]string{"NAME": l.value("NAME"), "CLOSINGBALANCE": l.value("CLOSINGBALANCE"), "LEDGERMOBILE": l.value("LEDGERMOBILE"), "PARENT": l.value("PARENT")}
@@ -145,9 +148,16 @@ func TestObjectExport(t *testing.T) {
 	if v := parse(t, post(t, s, asOf)).path("BODY", "DATA", "TALLYMESSAGE", "LEDGER").value("CLOSINGBALANCE"); v != "0.00" {
 		t.Errorf("as-of balance %q", v)
 	}
-	miss := parse(t, post(t, s, req("Nobody", "ABC Traders")))
-	if miss.path("HEADER").value("STATUS") != "0" || miss.path("BODY", "DATA").value("LINEERROR") != "Ledger 'Nobody' does not exist!" {
-		t.Errorf("missing object: %+v", miss)
+	// A missing object is a bare ERRORMSG with no ENVELOPE (§9.3 (B)).
+	for _, tc := range []struct{ subtype, idType, id, want string }{
+		{"Ledger", "Name", "Nobody", "<ERRORMSG>Could not find Ledger:Nobody!</ERRORMSG>\r\n"},
+		{"Ledger", "Name", "A & B", "<ERRORMSG>Could not find Ledger:A &amp; B!</ERRORMSG>\r\n"},
+		{"Group", "Name", "Pune Debtors", "<ERRORMSG>Could not find Group:Pune Debtors!</ERRORMSG>\r\n"},
+		{"Voucher", "Name", "ID:9999", "<ERRORMSG>Could not find Voucher:ID:9999!</ERRORMSG>\r\n"},
+	} {
+		if got := post(t, s, object(tc.subtype, tc.idType, tc.id, "ABC Traders")); got != tc.want {
+			t.Errorf("missing %s %q: %q, want %q", tc.subtype, tc.id, got, tc.want)
+		}
 	}
 	if got := post(t, s, req("Rajesh Enterprises", "Nope")); !strings.Contains(got, "Could not set &apos;SVCurrentCompany&apos; to &apos;Nope&apos;") {
 		t.Errorf("unknown company object: %s", got)
@@ -376,5 +386,59 @@ func TestDataFileRoundTrip(t *testing.T) {
 	s := startServer(t, Config{}, ex...)
 	if got := post(t, s, exportData("", "Bills Receivable", "")); !strings.Contains(got, "<BILLPARTY>RK Builders Pvt Ltd</BILLPARTY>") {
 		t.Errorf("example books over HTTP:\n%s", got)
+	}
+}
+
+// TestTrialBalanceMixedGroup rebuilds the books of the live capture in
+// tally-protocol.md §9.3 (E) (caos-platform, TallyPrime Educational): one
+// purchase of ₹1,47,200 with ₹16,560 input GST from a creditor. Current
+// Liabilities then holds a debit ledger (the input tax) and a credit ledger
+// (the creditor), and the group-wise Trial Balance shows both columns, as Tally
+// does: Dr -16560.00 and Cr 163760.00, totals 163760.00 each side.
+func TestTrialBalanceMixedGroup(t *testing.T) {
+	c := NewCompany("Mixed Co", tallyxml.NewDate(2026, time.April, 1))
+	for _, l := range []Ledger{
+		{Name: "Purchase", Parent: "Purchase Accounts"},
+		{Name: "Input IGST", Parent: "Duties & Taxes"},
+		{Name: "Steel Supplier", Parent: "Sundry Creditors"},
+	} {
+		if err := c.AddLedger(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.AddVoucher(Voucher{Type: "Purchase", Date: tallyxml.NewDate(2026, time.May, 2), Entries: []Entry{
+		{Ledger: "Purchase", Amount: tallyxml.Paise(-14720000)},
+		{Ledger: "Input IGST", Amount: tallyxml.Paise(-1656000)},
+		{Ledger: "Steel Supplier", Amount: tallyxml.Paise(16376000)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, Config{}, c)
+	type row struct{ name, dr, cr string }
+	rows := func(body string) []row {
+		var out []row
+		for _, k := range parse(t, body).kids {
+			switch k.name {
+			case "DSPACCNAME":
+				out = append(out, row{name: k.value("DSPDISPNAME")})
+			case "DSPACCINFO":
+				out[len(out)-1].dr = k.path("DSPCLDRAMT").value("DSPCLDRAMTA")
+				out[len(out)-1].cr = k.path("DSPCLCRAMT").value("DSPCLCRAMTA")
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		explode string
+		want    []row
+	}{
+		{"", []row{{"Current Liabilities", "-16560.00", "163760.00"}, {"Purchase Accounts", "-147200.00", ""}}},
+		// Ledger rows keep one side each.
+		{"<EXPLODEFLAG>Yes</EXPLODEFLAG>", []row{{"Input IGST", "-16560.00", ""}, {"Steel Supplier", "", "163760.00"}, {"Purchase", "-147200.00", ""}}},
+	} {
+		got := rows(post(t, s, exportData("Mixed Co", "Trial Balance", tc.explode)))
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(row{})); diff != "" {
+			t.Errorf("explode=%q (-want +got):\n%s", tc.explode, diff)
+		}
 	}
 }

@@ -89,19 +89,44 @@ func emptyZero(p int64) string {
 	return tallyxml.Paise(p).String()
 }
 
-func tbRow(name string, bal int64) []*node {
-	dr, cr := "", ""
-	if bal < 0 {
-		dr = emptyZero(bal)
-	} else {
-		cr = emptyZero(bal)
-	}
+// tbRow is one Trial Balance row with its closing debit (negative) and credit
+// (positive) columns.
+func tbRow(name string, dr, cr int64) []*node {
 	return []*node{
 		el("DSPACCNAME", leaf("DSPDISPNAME", name)),
 		el("DSPACCINFO",
-			el("DSPCLDRAMT", leaf("DSPCLDRAMTA", dr)),
-			el("DSPCLCRAMT", leaf("DSPCLCRAMTA", cr))),
+			el("DSPCLDRAMT", leaf("DSPCLDRAMTA", emptyZero(dr))),
+			el("DSPCLCRAMT", leaf("DSPCLCRAMTA", emptyZero(cr)))),
 	}
+}
+
+// tbLedgerRow is the row of one balance: on one side only.
+func tbLedgerRow(name string, bal int64) []*node {
+	if bal < 0 {
+		return tbRow(name, bal, 0)
+	}
+	return tbRow(name, 0, bal)
+}
+
+// groupColumns splits the closing balances of the ledgers at or below g into
+// the debit ones (negative sum) and the credit ones (positive sum). A group
+// row of Tally's Trial Balance carries both columns when it holds ledgers of
+// both sides (tally-protocol.md §9.3 (E), LIVE caos-platform: Current
+// Liabilities Dr -16560.00 and Cr 163760.00). Whether real Tally splits by
+// ledger or by sub-group is not captured (there each sub-group held ledgers of
+// one side); the simulator splits by ledger.
+func (c *Company) groupColumns(g *Group, asOf tallyxml.Date) (dr, cr int64) {
+	for _, l := range c.ledgers {
+		if l.Parent == "" || !c.under(l.Parent, g) {
+			continue
+		}
+		if b := c.ledgerBalance(l, asOf); b < 0 {
+			dr += b
+		} else {
+			cr += b
+		}
+	}
+	return dr, cr
 }
 
 // primaryOrder is the order Tally lists primary groups in its reports.
@@ -127,7 +152,8 @@ func (c *Company) primaries() []*Group {
 }
 
 // trialBalance lists closing balances as of SVTODATE: one row per primary
-// group with a balance, or one row per ledger with EXPLODEFLAG Yes, plus
+// group with a balance (both columns when it holds debit and credit ledgers,
+// see groupColumns), or one row per ledger with EXPLODEFLAG Yes, plus
 // ledgers that sit directly under Primary (Profit & Loss A/c) and a
 // "Difference in opening balances" row when openings do not balance, so the
 // debit and credit totals are always equal. Income and expense accumulate
@@ -141,28 +167,28 @@ func trialBalance(x *xctx, explode bool) *node {
 			for _, l := range c.sortedLedgers() {
 				if l.Parent != "" && c.primaryGroup(c.group(l.Parent)) == g {
 					if b := c.ledgerBalance(l, x.asOf); b != 0 {
-						env.add(tbRow(l.Name, b)...)
+						env.add(tbLedgerRow(l.Name, b)...)
 						total += b
 					}
 				}
 			}
 			continue
 		}
-		if b := c.groupBalance(g, x.asOf); b != 0 {
-			env.add(tbRow(g.Name, b)...)
-			total += b
+		if dr, cr := c.groupColumns(g, x.asOf); dr != 0 || cr != 0 {
+			env.add(tbRow(g.Name, dr, cr)...)
+			total += dr + cr
 		}
 	}
 	for _, l := range c.sortedLedgers() {
 		if l.Parent == "" {
 			if b := c.ledgerBalance(l, x.asOf); b != 0 {
-				env.add(tbRow(l.Name, b)...)
+				env.add(tbLedgerRow(l.Name, b)...)
 				total += b
 			}
 		}
 	}
 	if total != 0 {
-		env.add(tbRow("Difference in opening balances", -total)...)
+		env.add(tbLedgerRow("Difference in opening balances", -total)...)
 	}
 	return env
 }
