@@ -187,6 +187,12 @@ func TestBadRequest(t *testing.T) {
 		{name: "empty body", call: call{method: http.MethodPost, target: "/parties", headers: map[string]string{"Content-Type": "application/json"}}, check: wantField("code", "empty_body")},
 		{name: "array instead of object", call: call{method: http.MethodPost, target: "/parties", body: `[]`}, check: wantField("code", "malformed_json")},
 		{name: "invalid UTF-8", call: call{method: http.MethodPost, target: "/parties", body: "{\"name\": \"R\xff\"}"}, check: wantField("detail", "The body is not valid UTF-8.")},
+		// Go's URL.Query drops a pair it cannot unescape, which answered
+		// for every party instead of refusing (issue 8 item 13).
+		{name: "bad percent-encoding", call: call{target: "/receivables?party=%zz"}, check: wantField("code", "malformed_query")},
+		{name: "bad escape beside a good pair", call: call{target: "/parties?limit=5&search=Raj%2"}, check: wantField("code", "malformed_query")},
+		{name: "raw semicolon", call: call{target: "/receivables?party=A;B"}, check: wantField("code", "malformed_query")},
+		{name: "unescaped name not UTF-8", call: call{target: "/parties?search=R%ff"}, check: wantField("code", "malformed_query")},
 	})
 }
 

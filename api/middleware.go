@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -112,6 +114,35 @@ func (s *Server) bodyLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if req.Body != nil {
 			req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+		}
+		return next(c)
+	}
+}
+
+// queryMiddleware refuses a query string that does not decode. Go's
+// URL.Query (which echo's QueryParam uses) silently drops a pair it cannot
+// unescape, so GET /receivables?party=%zz would answer for every party
+// instead of the one asked; a name that is not valid UTF-8 once unescaped
+// (%ff) could never match a Tally ledger either. Either is the caller's
+// mistake, said once here for every route.
+func (s *Server) queryMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := c.Request().URL.RawQuery
+		if raw == "" {
+			return next(c)
+		}
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return &requestError{status: http.StatusBadRequest, code: "malformed_query",
+				detail: "The query string is not valid percent-encoding: " + err.Error() + ". Percent-encode names (a space as %20, & as %26, ; as %3B)."}
+		}
+		for k, vs := range q {
+			for _, v := range vs {
+				if !utf8.ValidString(k) || !utf8.ValidString(v) {
+					return &requestError{status: http.StatusBadRequest, code: "malformed_query",
+						detail: "The query string is not valid UTF-8 once unescaped; percent-encode the UTF-8 bytes of each name."}
+				}
+			}
 		}
 		return next(c)
 	}

@@ -11,7 +11,7 @@ import (
 func (s *Server) routes() {
 	e := s.e
 	e.Pre(rawPathRouting)
-	e.Use(s.requestIDMiddleware, s.metricsMiddleware, s.recoverMiddleware, s.timeoutMiddleware, s.bodyLimitMiddleware)
+	e.Use(s.requestIDMiddleware, s.metricsMiddleware, s.recoverMiddleware, s.timeoutMiddleware, s.bodyLimitMiddleware, s.queryMiddleware)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
