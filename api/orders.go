@@ -202,12 +202,7 @@ func toServiceOrder(r OrderRequest) (service.Order, error) {
 	o := service.Order{
 		Ref: r.OrderRef, SalesLedger: r.SalesLedger, Narration: r.Narration, CreditDays: r.CreditDays,
 		Party: service.NewParty{Name: r.Party.Name, Mobile: r.Party.Mobile, Email: r.Party.Email, State: r.Party.State,
-			Country: r.Party.Country, GSTIN: r.Party.GSTIN, Address: r.Party.Address, Pincode: r.Party.Pincode, BillWise: true},
-	}
-	if o.Party.GSTIN != "" {
-		o.Party.GSTRegistrationType = "Regular"
-	} else {
-		o.Party.GSTRegistrationType = "Unregistered/Consumer"
+			Country: r.Party.Country, GSTIN: r.Party.GSTIN, Address: r.Party.Address, Pincode: r.Party.Pincode},
 	}
 	if r.Date != "" {
 		// The validator's datetime tag reports a malformed date.

@@ -238,10 +238,7 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 			Message: fmt.Sprintf("party %s was created for this order but no longer exists in %s", quote(o.Party.Name), quote(company)),
 			Hint:    "Restore or recreate the party in Tally, then retry the order."}
 	default:
-		o.Party.Group = s.cfg.PartyGroup
-		if o.Party.ApplicableFrom.IsZero() {
-			o.Party.ApplicableFrom = o.Date
-		}
+		o.Party = s.newCustomer(o.Party, p.Credit, o.Date)
 		start := time.Now()
 		out, err := s.gw.CreateParty(ctx, company, o.Party)
 		if h.onImport != nil {
@@ -292,6 +289,28 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 	}
 	res.Replaced = out.Created == 0 && out.Altered > 0
 	return res, nil
+}
+
+// newCustomer is the ledger an order creates for a customer Tally does not
+// have, whichever way the order came (POST /orders, WhatsApp): under the
+// party group, bill-wise with the order's credit period, so the order's New
+// Ref bill is kept (Tally silently drops bill allocations on a ledger that
+// is not bill-wise, tally-protocol.md §9.4) and the order shows in
+// receivables and reminders, and a later receipt can settle it.
+func (s *Service) newCustomer(p NewParty, creditDays int, date time.Time) NewParty {
+	p.Group = s.cfg.PartyGroup
+	p.BillWise = true
+	p.CreditDays = creditDays
+	if p.ApplicableFrom.IsZero() {
+		p.ApplicableFrom = date
+	}
+	if p.GSTRegistrationType == "" {
+		p.GSTRegistrationType = "Unregistered/Consumer"
+		if p.GSTIN != "" {
+			p.GSTRegistrationType = "Regular"
+		}
+	}
+	return p
 }
 
 // lockParty serialises work on one party of one company in this process.
