@@ -75,6 +75,9 @@ func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) 
 	if err != nil {
 		return OrderResult{}, err
 	}
+	if err := s.checkWriteCompany(ctx, o.Company); err != nil {
+		return OrderResult{}, err
+	}
 	return s.executeOrder(ctx, p, orderHooks{})
 }
 

@@ -150,6 +150,9 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 	if err != nil {
 		return OrderRecord{}, false, err
 	}
+	if err := s.checkWriteCompany(ctx, o.Company); err != nil {
+		return OrderRecord{}, false, err
+	}
 	p.Order.Company = p.Company
 	req, err := encodeOrder(p.Order)
 	if err != nil {
@@ -157,6 +160,23 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 	}
 	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
 		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req})
+}
+
+// checkWriteCompany refuses a write for a company the caller named, other
+// than the configured one, that Tally does not have loaded, before anything
+// is stored: such an order could never post, and reads answer the same
+// (checkLoaded). The configured company is not checked, and neither is any
+// company while Tally cannot be asked: storing the write so the queue posts
+// it once Tally is back is the point of the store.
+func (s *Service) checkWriteCompany(ctx context.Context, requested string) error {
+	if strings.TrimSpace(requested) == "" || foldName(requested) == foldName(s.cfg.Company) {
+		return nil
+	}
+	err := s.checkLoaded(ctx, s.company(requested))
+	if e, ok := AsError(err); ok && e.Code != "company_not_loaded" && e.Kind == Unavailable {
+		return nil
+	}
+	return err
 }
 
 // recordID is a new stored record's id: random, or derived from the

@@ -179,6 +179,9 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 	if err != nil {
 		return OrderRecord{}, false, err
 	}
+	if err := s.checkWriteCompany(ctx, r.Company); err != nil {
+		return OrderRecord{}, false, err
+	}
 	p.Receipt.Company = p.Company
 	req, err := encodeReceipt(p.Receipt)
 	if err != nil {
@@ -194,6 +197,9 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 func (s *Service) PlaceReceipt(ctx context.Context, r Receipt) (ReceiptResult, error) {
 	p, err := s.planReceipt(r, "")
 	if err != nil {
+		return ReceiptResult{}, err
+	}
+	if err := s.checkWriteCompany(ctx, r.Company); err != nil {
 		return ReceiptResult{}, err
 	}
 	return s.executeReceipt(ctx, p, receiptHooks{})
