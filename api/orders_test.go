@@ -40,4 +40,3 @@ func TestWriteToUnknownCompany(t *testing.T) {
 		}
 	})
 }
-
