@@ -14,9 +14,11 @@ import (
 // OrderRequest is a sales order to post to Tally as a Sales voucher.
 type OrderRequest struct {
 	// OrderRef is the order's own reference (e.g. a WhatsApp order id). It
-	// becomes the bill reference, and sending the same reference again
-	// replaces the voucher instead of duplicating it. Default: derived from
-	// the order's content.
+	// becomes the bill reference and identifies the order for this party:
+	// sending it again with the same content answers with the stored order,
+	// with other content is 409 order_ref_conflict unless amend is true.
+	// Without order_ref (and without Idempotency-Key) every request is a new
+	// order.
 	OrderRef string `json:"order_ref,omitempty" validate:"max=60,nocontrol" example:"WA-1001"`
 	// The voucher date, YYYY-MM-DD. Default: today in Asia/Kolkata.
 	Date string `json:"date,omitempty" validate:"omitempty,datetime=2006-01-02" format:"date" example:"2026-06-23"`
@@ -191,7 +193,18 @@ func (s *Server) placeOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, "", toOrderResponse(res))
+	return writeJSON(c, http.StatusCreated, "", unkeyedNote(c, o, toOrderResponse(res)))
+}
+
+// unkeyedNote tells the caller of an order sent with neither order_ref nor
+// Idempotency-Key that it was taken as a new order (the service's rule: such
+// an order is identified by nothing but its own id), so a resend of it
+// posts another.
+func unkeyedNote(c echo.Context, o service.Order, res OrderResponse) OrderResponse {
+	if dedupe, _ := c.Get(keyDedupe).(string); dedupe == "" && strings.TrimSpace(o.Ref) == "" {
+		res.Message += " Sent without order_ref or Idempotency-Key, so it is a new order: sending it again posts another."
+	}
+	return res
 }
 
 // toServiceOrder converts an order request, parsing the decimals exactly and

@@ -3,7 +3,10 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/tallyfacade/tallyfacade/api"
 )
 
 // storedOrders lists GET /orders.
@@ -37,6 +40,35 @@ func TestWriteToUnknownCompany(t *testing.T) {
 		}
 		if got := storedOrders(t, b); len(got) != 0 {
 			t.Fatalf("stored %d records for an unknown company: %v", len(got), got)
+		}
+	})
+}
+
+// TestOrderWithoutRefOrKeyIsNew: with neither order_ref nor Idempotency-Key,
+// each request is a new order (a customer may order the same twice a day):
+// two identical requests make two orders and two vouchers, and the answer
+// says so.
+func TestOrderWithoutRefOrKeyIsNew(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, store string) {
+		b := setup(t, setupOpts{durable: store})
+		const order = `{"party": {"name": "Priya Textiles"},
+			"lines": [{"item": "Cotton saree", "quantity": "2", "rate": "1250.00", "gst_rate": "5"}]}`
+		var ids []string
+		for range 2 {
+			r := b.do(t, call{method: http.MethodPost, target: "/orders", body: order})
+			var res api.OrderResponse
+			_ = json.Unmarshal(r.body, &res)
+			if r.status != http.StatusCreated || r.header.Get("Idempotency") != "none" || !strings.Contains(res.Message, "new order") {
+				t.Fatalf("POST /orders: %d %v %s; want 201 saying it is a new order", r.status, r.header, r.body)
+			}
+			if n := countVouchers(t, b, res.RemoteID); n != 1 {
+				t.Fatalf("%d vouchers with REMOTEID %s; want 1", n, res.RemoteID)
+			}
+			ids = append(ids, res.RemoteID)
+		}
+		if ids[0] == ids[1] || len(storedOrders(t, b)) != 2 {
+			t.Fatalf("REMOTEIDs %v, %d orders; want two orders", ids, len(storedOrders(t, b)))
 		}
 	})
 }

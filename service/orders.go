@@ -3,8 +3,6 @@ package service
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,7 +16,7 @@ type Order struct {
 	Company string
 	// Ref is the order's own reference (e.g. a WhatsApp order id). It names
 	// the bill in Bills Receivable and keys the voucher's REMOTEID; without
-	// one, both derive from the order's content.
+	// one, both derive from the order's id, so each such order is new.
 	Ref         string
 	Date        time.Time // default today
 	Party       NewParty  // Name required; the rest is used only to create a missing party
@@ -67,11 +65,11 @@ const maxRefLen = 60
 // Tally requests: one to read the party and the sales and tax ledgers
 // together, one to create the party only when it is missing, one to post the
 // voucher (plus, once per company when CompanyState is not configured, one to
-// learn the company's state). The voucher's REMOTEID derives from the order,
-// so posting the same order again replaces the voucher instead of duplicating
-// it (tally-protocol.md §9.4).
+// learn the company's state). The voucher's REMOTEID derives from the
+// order_ref, so posting the same order_ref again replaces the voucher instead
+// of duplicating it (tally-protocol.md §9.4); an order without one is new.
 func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) {
-	p, err := s.planOrder(o, "")
+	p, err := s.planOrder(o, newOrderID())
 	if err != nil {
 		return OrderResult{}, err
 	}
@@ -90,10 +88,12 @@ type orderPlan struct {
 	Credit   int
 }
 
-// planOrder validates an order and fixes its REMOTEID and bill reference.
-// With an order id (a stored order) the REMOTEID derives from the order_ref
-// when there is one, else from the id; without (a synchronous order) from
-// the order_ref or, failing that, the order's content.
+// planOrder validates an order and fixes its REMOTEID and bill reference:
+// from the order_ref (and party) when there is one, else from the order's
+// id. An order without order_ref is identified only by its id, which is
+// random unless the request had an Idempotency-Key (recordID): each such
+// request is a new order, because one customer can truly order the same
+// thing twice a day, so its content identifies nothing.
 func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 	company := s.company(o.Company)
 	if err := s.normalizeOrder(&o); err != nil {
@@ -122,10 +122,8 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 			partyKey = "mobile:" + o.Party.Mobile
 		}
 		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+partyKey+"\x00"+o.Ref)
-	case orderID != "":
-		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	default:
-		p.RemoteID = s.contentRemoteID(company, o)
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	}
 	if p.Ref == "" {
 		p.Ref = "ORD-" + strings.ToUpper(strings.ReplaceAll(p.RemoteID, "-", "")[:8])
@@ -419,27 +417,3 @@ func (s *Service) normalizeOrder(o *Order) error {
 	return s.validateNewParty(&o.Party)
 }
 
-// contentRemoteID derives a synchronous order's REMOTEID from its content,
-// so the same order sent twice maps to the same voucher. The content is
-// hashed as JSON (so no field can run into the next) with each line's GST
-// rate resolved, so "18" and "the default, 18" are the same order.
-func (s *Service) contentRemoteID(company string, o Order) string {
-	type line struct {
-		Item, Quantity, Unit, Rate string
-		Paise                      Paise
-	}
-	c := struct {
-		Company, Date, Party, SalesLedger string
-		Lines                             []line
-	}{foldName(company), o.Date.Format(time.DateOnly), foldName(o.Party.Name), o.SalesLedger, nil}
-	for _, l := range o.Lines {
-		rate := s.cfg.DefaultGSTRate.Decimal
-		if l.GSTRate != nil {
-			rate = *l.GSTRate
-		}
-		c.Lines = append(c.Lines, line{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, Rate: rate.String(), Paise: l.Rate})
-	}
-	b, _ := json.Marshal(c) // plain strings and integers cannot fail to encode
-	sum := sha256.Sum256(b)
-	return RemoteID(RemoteIDNamespace, "order-content\x00"+hex.EncodeToString(sum[:]))
-}
