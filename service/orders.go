@@ -416,4 +416,3 @@ func (s *Service) normalizeOrder(o *Order) error {
 	o.Party.Group = ""
 	return s.validateNewParty(&o.Party)
 }
-
