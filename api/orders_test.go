@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyfacade/tallyfacade/api"
+	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
 
 // storedOrders lists GET /orders.
@@ -69,6 +71,45 @@ func TestOrderWithoutRefOrKeyIsNew(t *testing.T) {
 		}
 		if ids[0] == ids[1] || len(storedOrders(t, b)) != 2 {
 			t.Fatalf("REMOTEIDs %v, %d orders; want two orders", ids, len(storedOrders(t, b)))
+		}
+	})
+}
+
+// TestOrderConfirmedByReadBack: Tally applies the voucher but its answer is
+// lost, so the queue reads Tally back and finds it. The order then shows
+// what was posted, as a directly answered one does: its real amounts and
+// the voucher's id in Tally, and one voucher.
+func TestOrderConfirmedByReadBack(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, store string) {
+		b := setup(t, setupOpts{durable: store, orderWait: 100 * time.Millisecond})
+		b.sim.SetFault(tallysim.LostWrite)
+		r := b.do(t, call{method: http.MethodPost, target: "/orders", body: durableOrder})
+		location := r.header.Get("Location")
+		if location == "" {
+			t.Fatalf("POST /orders: %d %s", r.status, r.body)
+		}
+		var st api.OrderStatusResponse
+		deadline := time.Now().Add(10 * time.Second)
+		for st.State != "posted" && time.Now().Before(deadline) {
+			time.Sleep(30 * time.Millisecond)
+			_ = json.Unmarshal(b.do(t, call{target: location}).body, &st)
+		}
+		if st.State != "posted" || st.Result == nil || st.Attempts < 2 {
+			t.Fatalf("order %+v; want posted after a read-back", st)
+		}
+		demo, _ := b.sim.Company(tallysim.DemoCompanyName)
+		var vs []tallysim.Voucher
+		for _, v := range demo.Vouchers() {
+			if v.RemoteID == st.RemoteID {
+				vs = append(vs, v)
+			}
+		}
+		res := st.Result
+		if len(vs) != 1 || res.Amounts.Total.String() != "2625.00" || res.Amounts.Taxable.String() != "2500.00" ||
+			len(res.Lines) != 1 || res.LastVoucherID == 0 || int64(res.LastVoucherID) != vs[0].MasterID ||
+			!strings.Contains(res.Message, "₹2,625.00") || res.Party != "Priya Textiles" {
+			t.Fatalf("%d vouchers, result %+v; want the order's 2,625.00 and the voucher's id", len(vs), res)
 		}
 	})
 }

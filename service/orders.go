@@ -189,17 +189,12 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 		}
 		o.Party.Name = candidates[free]
 	}
-	companyState, err := s.companyState(ctx, company)
-	if err != nil {
-		return OrderResult{}, err
-	}
 	party, exists := ledgers[o.Party.Name]
 	partyState := o.Party.State
 	if exists {
 		partyState = party.State
 	}
-	pricing, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: partyState, CompanyState: companyState,
-		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger})
+	pricing, err := s.priceFor(ctx, company, o, partyState)
 	if err != nil {
 		return OrderResult{}, err
 	}
@@ -290,6 +285,17 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 	}
 	res.Replaced = out.Created == 0 && out.Altered > 0
 	return res, nil
+}
+
+// priceFor prices an order for a party in partyState: intra- or
+// inter-state against the company's state.
+func (s *Service) priceFor(ctx context.Context, company string, o Order, partyState string) (Pricing, error) {
+	companyState, err := s.companyState(ctx, company)
+	if err != nil {
+		return Pricing{}, err
+	}
+	return PriceOrder(PricingInput{Lines: o.Lines, PartyState: partyState, CompanyState: companyState,
+		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger})
 }
 
 // newCustomer is the ledger an order creates for a customer Tally does not

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -282,14 +283,15 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 	p.RemoteID, p.Ref = rec.RemoteID, rec.Ref
 
 	if rec.Ambiguous {
-		found, err := s.readBack(ctx, p)
+		v, found, err := s.readBack(ctx, p)
+		if err == nil && found {
+			var res OrderResult
+			if res, err = s.readBackResult(ctx, rec, p, v); err == nil {
+				return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
+			}
+		}
 		if err != nil {
 			return s.retryOrder(ctx, rec, q, err)
-		}
-		if found {
-			res := OrderResult{Company: p.Company, Party: rec.Party, VoucherType: "Sales", Ref: rec.Ref,
-				RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit)}
-			return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
 		}
 	}
 
@@ -348,19 +350,44 @@ func (s *Service) settleFailure(ctx context.Context, rec OrderRecord, q QueueCon
 	return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, err)
 }
 
-// readBack reports whether Tally already holds the order's voucher.
-func (s *Service) readBack(ctx context.Context, p orderPlan) (bool, error) {
+// readBack returns the order's voucher when Tally already holds it.
+func (s *Service) readBack(ctx context.Context, p orderPlan) (VoucherSummary, bool, error) {
 	vs, err := s.gw.Vouchers(ctx, p.Company, p.Order.Date, p.Order.Date)
 	if err != nil {
-		return false, err
+		return VoucherSummary{}, false, err
 	}
 	marker := narrationMarker(p.RemoteID)
 	for _, v := range vs {
 		if !v.Cancelled && (v.RemoteID == p.RemoteID || strings.Contains(v.Narration, marker)) {
-			return true, nil
+			return v, true, nil
 		}
 	}
-	return false, nil
+	return VoucherSummary{}, false, nil
+}
+
+// readBackResult is what a voucher found by reading Tally back posted: the
+// order priced as executeOrder priced it (for the party Tally debited, in
+// its state), with the voucher's id in Tally, so the order shows the
+// amounts the customer owes, never zero, and which voucher holds them.
+// Pricing needs the party's state, hence one more read.
+func (s *Service) readBackResult(ctx context.Context, rec OrderRecord, p orderPlan, v VoucherSummary) (OrderResult, error) {
+	o := p.Order
+	party := cmp.Or(v.Party, rec.Party)
+	ledgers, err := s.gw.Ledgers(ctx, p.Company, []string{party})
+	if err != nil {
+		return OrderResult{}, err
+	}
+	partyState := o.Party.State
+	if l, ok := ledgers[party]; ok {
+		party, partyState = l.Name, l.State
+	}
+	pricing, err := s.priceFor(ctx, p.Company, o, partyState)
+	if err != nil {
+		return OrderResult{}, err
+	}
+	return OrderResult{Company: p.Company, Party: party, PartyCreated: rec.PartyCreated, VoucherType: cmp.Or(v.Type, "Sales"),
+		Ref: rec.Ref, RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit), Pricing: pricing,
+		Outcome: ImportOutcome{LastVoucherID: v.MasterID}}, nil
 }
 
 // retryOrder schedules another attempt, or parks the order when it has had

@@ -546,7 +546,7 @@ func (s *Service) postReceipt(ctx context.Context, rec OrderRecord, q QueueConfi
 	asOrder := orderPlan{Company: p.Company, Order: Order{Date: p.Receipt.Date}, RemoteID: p.RemoteID, Ref: p.Ref}
 
 	if rec.Ambiguous {
-		found, err := s.readBack(ctx, asOrder)
+		v, found, err := s.readBack(ctx, asOrder)
 		if err != nil {
 			return s.retryOrder(ctx, rec, q, err)
 		}
@@ -557,6 +557,7 @@ func (s *Service) postReceipt(ctx context.Context, rec OrderRecord, q QueueConfi
 				res = ReceiptResult{Company: p.Company, Party: rec.Party, VoucherType: "Receipt", Ref: rec.Ref,
 					RemoteID: rec.RemoteID, Date: r.Date, Mode: r.Mode, Ledger: p.Ledger, Amount: r.Amount, Reference: r.Reference}
 			}
+			res.Outcome.LastVoucherID = v.MasterID // the voucher found, as Tally numbers it
 			return s.finishReceipt(ctx, rec, OrderPosted, &res, nil)
 		}
 	}
