@@ -113,3 +113,76 @@ func TestOrderConfirmedByReadBack(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderAmendment: the same order_ref with other content is never a 2xx
+// with the stored figures. Without amend it is 409 order_ref_conflict with
+// the stored order; with "amend": true the same voucher is replaced in
+// Tally and the answer has the new amounts. An identical resend answers with
+// the stored order.
+func TestOrderAmendment(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, store string) {
+		b := setup(t, setupOpts{durable: store})
+		const first = `{"order_ref": "WA-4001", "party": {"name": "Priya Textiles"},
+			"lines": [{"item": "Cotton saree", "quantity": "2", "rate": "1250.00", "gst_rate": "5"}]}`
+		changed := strings.Replace(first, `"quantity": "2"`, `"quantity": "3"`, 1)
+		amended := strings.Replace(changed, `{"order_ref"`, `{"amend": true, "order_ref"`, 1)
+		post := func(body string, headers map[string]string) (reply, api.OrderResponse) {
+			r := b.do(t, call{method: http.MethodPost, target: "/orders", body: body, headers: headers})
+			var res api.OrderResponse
+			_ = json.Unmarshal(r.body, &res)
+			return r, res
+		}
+		partyDebit := func(remoteID string) []int64 {
+			demo, _ := b.sim.Company(tallysim.DemoCompanyName)
+			var out []int64
+			for _, v := range demo.Vouchers() {
+				if v.RemoteID == remoteID {
+					for _, e := range v.Entries {
+						if e.Ledger == v.Party {
+							out = append(out, e.Amount.Paise())
+						}
+					}
+				}
+			}
+			return out
+		}
+
+		r, res := post(first, nil)
+		if r.status != http.StatusCreated || res.Amounts.Total.String() != "2625.00" {
+			t.Fatalf("first: %d %s", r.status, r.body)
+		}
+		remoteID := res.RemoteID
+		if r, again := post(first, nil); r.status != http.StatusCreated || again.Amounts.Total.String() != "2625.00" || again.RemoteID != remoteID {
+			t.Fatalf("identical resend: %d %s; want the stored order", r.status, r.body)
+		}
+		for _, h := range []map[string]string{nil, {"Idempotency-Key": "new-key-1"}} {
+			r, _ := post(changed, h)
+			var p struct {
+				Code  string                   `json:"code"`
+				Order *api.OrderStatusResponse `json:"order"`
+			}
+			_ = json.Unmarshal(r.body, &p)
+			if r.status != http.StatusConflict || p.Code != "order_ref_conflict" || p.Order == nil || p.Order.Result == nil ||
+				p.Order.Result.Amounts.Total.String() != "2625.00" || p.Order.RemoteID != remoteID {
+				t.Fatalf("changed resend (headers %v): %d %s; want 409 order_ref_conflict with the stored order", h, r.status, r.body)
+			}
+		}
+		if got := partyDebit(remoteID); len(got) != 1 || got[0] != -262500 {
+			t.Fatalf("vouchers debit %v after a refused change; want one for 2,625.00", got)
+		}
+		r, res = post(amended, nil)
+		if r.status != http.StatusCreated || !res.Replaced || res.Amounts.Total.String() != "3937.50" || res.RemoteID != remoteID {
+			t.Fatalf("amend: %d %s; want 201 replaced with 3,937.50", r.status, r.body)
+		}
+		if got := partyDebit(remoteID); len(got) != 1 || got[0] != -393750 {
+			t.Fatalf("vouchers debit %v after the amendment; want one for 3,937.50", got)
+		}
+		if r, again := post(changed, nil); r.status != http.StatusCreated || again.Amounts.Total.String() != "3937.50" {
+			t.Fatalf("resend of the amended order: %d %s; want the stored, amended order", r.status, r.body)
+		}
+		if n := len(storedOrders(t, b)); n != 1 {
+			t.Fatalf("%d orders stored; want 1", n)
+		}
+	})
+}

@@ -35,6 +35,10 @@ type Order struct {
 	// so it is visible in GET /orders?state=rejected instead of lost.
 	Reject     string
 	RejectCode string
+	// Amend says an order whose order_ref is stored with other content
+	// replaces it (the same voucher, REMOTEID, in Tally); without it such
+	// an order is an order_ref_conflict (SubmitOrder).
+	Amend bool
 }
 
 // OrderResult is what Tally created for an order.

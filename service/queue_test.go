@@ -109,6 +109,9 @@ func (m *memStore) TransitionOrder(ctx context.Context, id string, from []servic
 	if t.Result != nil {
 		o.Result = t.Result
 	}
+	if t.Request != nil {
+		o.Request = t.Request
+	}
 	if t.NextAttemptAt != nil {
 		o.NextAttemptAt = *t.NextAttemptAt
 	}
