@@ -39,6 +39,8 @@ type Problem struct {
 	LineErrors []string `json:"line_errors,omitempty" example:"Ledger 'Sales' does not exist!"`
 	// The existing party on a party_exists conflict.
 	Party *PartyResponse `json:"party,omitempty"`
+	// The stored order on an order_ref_conflict.
+	Order *OrderStatusResponse `json:"order,omitempty"`
 }
 
 // FieldError names one invalid input and why.
@@ -239,7 +241,7 @@ func (s *Server) problemFor(err error, c echo.Context) (Problem, map[string]stri
 		if p.Code == "tally_error" && p.Detail != "" {
 			// Tally's own words (a STATUS 0 LINEERROR, an ERRORMSG): not
 			// our internals, and what a person needs to fix the books.
-			p.Errors, p.LineErrors, p.Party = nil, nil, nil
+			p.Errors, p.LineErrors, p.Party, p.Order = nil, nil, nil, nil
 			return p, hdr, err
 		}
 		if d, ok := genericDetail[p.Code]; ok {
@@ -247,7 +249,7 @@ func (s *Server) problemFor(err error, c echo.Context) (Problem, map[string]stri
 		} else {
 			p.Detail = genericDetail["internal"]
 		}
-		p.Errors, p.LineErrors, p.Party = nil, nil, nil
+		p.Errors, p.LineErrors, p.Party, p.Order = nil, nil, nil, nil
 	}
 	return p, hdr, err
 }
@@ -289,6 +291,10 @@ func (s *Server) serviceProblem(err error, c echo.Context, p *Problem) {
 	if party, ok := se.Subject.(service.Party); ok && code == "party_exists" {
 		pr := toPartyResponse(party)
 		p.Party = &pr
+	}
+	if rec, ok := se.Subject.(service.OrderRecord); ok && code == "order_ref_conflict" {
+		or := s.toOrderStatus(rec)
+		p.Order = &or
 	}
 }
 

@@ -14,9 +14,11 @@ import (
 // OrderRequest is a sales order to post to Tally as a Sales voucher.
 type OrderRequest struct {
 	// OrderRef is the order's own reference (e.g. a WhatsApp order id). It
-	// becomes the bill reference, and sending the same reference again
-	// replaces the voucher instead of duplicating it. Default: derived from
-	// the order's content.
+	// becomes the bill reference and identifies the order for this party:
+	// sending it again with the same content answers with the stored order,
+	// with other content is 409 order_ref_conflict unless amend is true.
+	// Without order_ref (and without Idempotency-Key) every request is a new
+	// order.
 	OrderRef string `json:"order_ref,omitempty" validate:"max=60,nocontrol" example:"WA-1001"`
 	// The voucher date, YYYY-MM-DD. Default: today in Asia/Kolkata.
 	Date string `json:"date,omitempty" validate:"omitempty,datetime=2006-01-02" format:"date" example:"2026-06-23"`
@@ -30,6 +32,11 @@ type OrderRequest struct {
 	Narration string `json:"narration,omitempty" validate:"max=1000,nocontroltext" example:"WhatsApp order WA-1001"`
 	// The credit period; the bill falls due this many days after the date. Default 30.
 	CreditDays *int `json:"credit_days,omitempty" validate:"omitempty,min=0,max=3650" example:"30"`
+	// Amend replaces the stored order with this order_ref (same party) when
+	// its content differs: the same voucher is replaced in Tally and the
+	// answer has replaced true and the new amounts. Without it such a
+	// change is 409 order_ref_conflict.
+	Amend bool `json:"amend,omitempty" example:"false"`
 }
 
 // OrderPartyRequest names the customer of an order. Only Name is needed for
@@ -146,7 +153,7 @@ type OrderLineResponse struct {
 // placeOrder posts a sales order.
 //
 //	@Summary		Post a sales order
-//	@Description	Posts an order as one Sales voucher: the party is debited the total with a bill due after the credit period (so it shows in receivables), the sales ledger credited the taxable value, the GST ledgers their tax, balanced to the paisa. A missing party is created first. Sending the same order_ref again replaces the voucher instead of duplicating it. Quantities and rates are exact decimals (strings or numbers), never floats.
+//	@Description	Posts an order as one Sales voucher: the party is debited the total with a bill due after the credit period (so it shows in receivables), the sales ledger credited the taxable value, the GST ledgers their tax, balanced to the paisa. A missing party is created first (bill-wise, with the credit period). The same order_ref (for the same party) sent again with the same content answers with the stored order; with other content it is 409 order_ref_conflict carrying the stored order, unless amend is true, which replaces the same voucher. Without order_ref and Idempotency-Key every request is a new order. Quantities and rates are exact decimals (strings or numbers), never floats.
 //	@Tags			orders
 //	@Accept			json
 //	@Produce		json
@@ -158,7 +165,7 @@ type OrderLineResponse struct {
 //	@Success		201		{object}	OrderResponse	"posted (with a store, also order_id and a Location)"
 //	@Success		202		{object}	OrderStatusResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location"
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
-//	@Failure		409		{object}	Problem	"idempotency_key_in_flight"
+//	@Failure		409		{object}	Problem	"idempotency_key_in_flight; order_ref_conflict (order: the stored order); order_posting (an amendment while the order is being posted)"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		413		{object}	Problem	"body_too_large"
@@ -191,7 +198,18 @@ func (s *Server) placeOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, "", toOrderResponse(res))
+	return writeJSON(c, http.StatusCreated, "", unkeyedNote(c, o, toOrderResponse(res)))
+}
+
+// unkeyedNote tells the caller of an order sent with neither order_ref nor
+// Idempotency-Key that it was taken as a new order (the service's rule: such
+// an order is identified by nothing but its own id), so a resend of it
+// posts another.
+func unkeyedNote(c echo.Context, o service.Order, res OrderResponse) OrderResponse {
+	if dedupe, _ := c.Get(keyDedupe).(string); dedupe == "" && strings.TrimSpace(o.Ref) == "" {
+		res.Message += " Sent without order_ref or Idempotency-Key, so it is a new order: sending it again posts another."
+	}
+	return res
 }
 
 // toServiceOrder converts an order request, parsing the decimals exactly and
@@ -200,14 +218,9 @@ func toServiceOrder(r OrderRequest) (service.Order, error) {
 	var fields []FieldError
 	fail := func(field, msg string) { fields = append(fields, FieldError{Field: field, Message: msg}) }
 	o := service.Order{
-		Ref: r.OrderRef, SalesLedger: r.SalesLedger, Narration: r.Narration, CreditDays: r.CreditDays,
+		Ref: r.OrderRef, SalesLedger: r.SalesLedger, Narration: r.Narration, CreditDays: r.CreditDays, Amend: r.Amend,
 		Party: service.NewParty{Name: r.Party.Name, Mobile: r.Party.Mobile, Email: r.Party.Email, State: r.Party.State,
-			Country: r.Party.Country, GSTIN: r.Party.GSTIN, Address: r.Party.Address, Pincode: r.Party.Pincode, BillWise: true},
-	}
-	if o.Party.GSTIN != "" {
-		o.Party.GSTRegistrationType = "Regular"
-	} else {
-		o.Party.GSTRegistrationType = "Unregistered/Consumer"
+			Country: r.Party.Country, GSTIN: r.Party.GSTIN, Address: r.Party.Address, Pincode: r.Party.Pincode},
 	}
 	if r.Date != "" {
 		// The validator's datetime tag reports a malformed date.

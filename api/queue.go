@@ -79,7 +79,7 @@ func (s *Server) submitOrder(c echo.Context, o service.Order) error {
 	}
 	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
 		res, ok := service.OrderResultOf(rec)
-		return toOrderResponse(res), ok
+		return unkeyedNote(c, o, toOrderResponse(res)), ok
 	}, func(location string) string {
 		return "The order is stored as rejected; fix the cause in Tally and POST " + location + "/retry."
 	})

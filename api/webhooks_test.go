@@ -275,10 +275,21 @@ func testWhatsAppWebhookOrder(t *testing.T, store string) {
 }
 
 // TestWhatsAppWebhookNewParty: an unknown number creates a party named from
-// the profile, with the number as its mobile, under Sundry Debtors.
+// the profile, with the number as its mobile, under Sundry Debtors, bill-wise
+// with the credit period, so the order's bill is receivable (Tally drops a
+// bill allocation on a ledger that is not bill-wise, tally-protocol.md §9.4).
 func TestWhatsAppWebhookNewParty(t *testing.T) {
 	t.Parallel()
-	b := waSetup(t)
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			testWhatsAppWebhookNewParty(t, store)
+		})
+	}
+}
+
+func testWhatsAppWebhookNewParty(t *testing.T, store string) {
+	b := waSetupOn(t, store)
 	waResponse(t, b.deliver(waFixture(t, "order_new_party.json")))
 	o := b.waitFinal(t, 1)[0]
 	if o.State != "posted" || o.Result == nil || o.Result.Party != "Sheena Nelson" || !o.Result.PartyCreated {
@@ -292,6 +303,13 @@ func TestWhatsAppWebhookNewParty(t *testing.T) {
 	// 999.50 at 5% (49.98) + 3 × 450.00 at 12% (162.00).
 	if vs := b.vouchers(o.RemoteID); len(vs) != 1 || partyAmount(vs[0]) != -256148 {
 		t.Fatalf("vouchers %+v; want one for 2,561.48", vs)
+	}
+	if !l.BillWise || l.CreditPeriodDays != 30 {
+		t.Errorf("ledger bill-wise %v, credit %d days; want bill-wise with 30 days", l.BillWise, l.CreditPeriodDays)
+	}
+	r := b.do(http.MethodGet, "/receivables?party=Sheena%20Nelson", nil, map[string]string{"X-API-Key": waTestAPIKey})
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), o.BillRef) || !strings.Contains(string(r.body), "2561.48") {
+		t.Fatalf("GET /receivables: %d %s; want the order's bill %s for 2561.48", r.status, r.body, o.BillRef)
 	}
 }
 

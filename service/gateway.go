@@ -63,8 +63,11 @@ type VoucherSummary struct {
 	// RemoteID is as Tally shows it; some builds rewrite a client's
 	// REMOTEID on read-back (tally-protocol.md §9.4), so match the
 	// narration marker too.
-	RemoteID  string
-	GUID      string
+	RemoteID string
+	GUID     string
+	// MasterID is the voucher's id in Tally: what an import's LASTVCHID
+	// names.
+	MasterID  int
 	Cancelled bool
 }
 

@@ -3,8 +3,6 @@ package service
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,7 +16,7 @@ type Order struct {
 	Company string
 	// Ref is the order's own reference (e.g. a WhatsApp order id). It names
 	// the bill in Bills Receivable and keys the voucher's REMOTEID; without
-	// one, both derive from the order's content.
+	// one, both derive from the order's id, so each such order is new.
 	Ref         string
 	Date        time.Time // default today
 	Party       NewParty  // Name required; the rest is used only to create a missing party
@@ -37,6 +35,10 @@ type Order struct {
 	// so it is visible in GET /orders?state=rejected instead of lost.
 	Reject     string
 	RejectCode string
+	// Amend says an order whose order_ref is stored with other content
+	// replaces it (the same voucher, REMOTEID, in Tally); without it such
+	// an order is an order_ref_conflict (SubmitOrder).
+	Amend bool
 }
 
 // OrderResult is what Tally created for an order.
@@ -67,12 +69,15 @@ const maxRefLen = 60
 // Tally requests: one to read the party and the sales and tax ledgers
 // together, one to create the party only when it is missing, one to post the
 // voucher (plus, once per company when CompanyState is not configured, one to
-// learn the company's state). The voucher's REMOTEID derives from the order,
-// so posting the same order again replaces the voucher instead of duplicating
-// it (tally-protocol.md §9.4).
+// learn the company's state). The voucher's REMOTEID derives from the
+// order_ref, so posting the same order_ref again replaces the voucher instead
+// of duplicating it (tally-protocol.md §9.4); an order without one is new.
 func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) {
-	p, err := s.planOrder(o, "")
+	p, err := s.planOrder(o, newOrderID())
 	if err != nil {
+		return OrderResult{}, err
+	}
+	if err := s.checkWriteCompany(ctx, o.Company); err != nil {
 		return OrderResult{}, err
 	}
 	return s.executeOrder(ctx, p, orderHooks{})
@@ -87,10 +92,12 @@ type orderPlan struct {
 	Credit   int
 }
 
-// planOrder validates an order and fixes its REMOTEID and bill reference.
-// With an order id (a stored order) the REMOTEID derives from the order_ref
-// when there is one, else from the id; without (a synchronous order) from
-// the order_ref or, failing that, the order's content.
+// planOrder validates an order and fixes its REMOTEID and bill reference:
+// from the order_ref (and party) when there is one, else from the order's
+// id. An order without order_ref is identified only by its id, which is
+// random unless the request had an Idempotency-Key (recordID): each such
+// request is a new order, because one customer can truly order the same
+// thing twice a day, so its content identifies nothing.
 func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 	company := s.company(o.Company)
 	if err := s.normalizeOrder(&o); err != nil {
@@ -119,10 +126,8 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 			partyKey = "mobile:" + o.Party.Mobile
 		}
 		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+partyKey+"\x00"+o.Ref)
-	case orderID != "":
-		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	default:
-		p.RemoteID = s.contentRemoteID(company, o)
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	}
 	if p.Ref == "" {
 		p.Ref = "ORD-" + strings.ToUpper(strings.ReplaceAll(p.RemoteID, "-", "")[:8])
@@ -188,17 +193,12 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 		}
 		o.Party.Name = candidates[free]
 	}
-	companyState, err := s.companyState(ctx, company)
-	if err != nil {
-		return OrderResult{}, err
-	}
 	party, exists := ledgers[o.Party.Name]
 	partyState := o.Party.State
 	if exists {
 		partyState = party.State
 	}
-	pricing, err := PriceOrder(PricingInput{Lines: o.Lines, PartyState: partyState, CompanyState: companyState,
-		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger})
+	pricing, err := s.priceFor(ctx, company, o, partyState)
 	if err != nil {
 		return OrderResult{}, err
 	}
@@ -238,10 +238,7 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 			Message: fmt.Sprintf("party %s was created for this order but no longer exists in %s", quote(o.Party.Name), quote(company)),
 			Hint:    "Restore or recreate the party in Tally, then retry the order."}
 	default:
-		o.Party.Group = s.cfg.PartyGroup
-		if o.Party.ApplicableFrom.IsZero() {
-			o.Party.ApplicableFrom = o.Date
-		}
+		o.Party = s.newCustomer(o.Party, p.Credit, o.Date)
 		start := time.Now()
 		out, err := s.gw.CreateParty(ctx, company, o.Party)
 		if h.onImport != nil {
@@ -292,6 +289,39 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 	}
 	res.Replaced = out.Created == 0 && out.Altered > 0
 	return res, nil
+}
+
+// priceFor prices an order for a party in partyState: intra- or
+// inter-state against the company's state.
+func (s *Service) priceFor(ctx context.Context, company string, o Order, partyState string) (Pricing, error) {
+	companyState, err := s.companyState(ctx, company)
+	if err != nil {
+		return Pricing{}, err
+	}
+	return PriceOrder(PricingInput{Lines: o.Lines, PartyState: partyState, CompanyState: companyState,
+		DefaultGSTRate: s.cfg.DefaultGSTRate.Decimal, Tax: s.cfg.Tax, SalesLedger: o.SalesLedger})
+}
+
+// newCustomer is the ledger an order creates for a customer Tally does not
+// have, whichever way the order came (POST /orders, WhatsApp): under the
+// party group, bill-wise with the order's credit period, so the order's New
+// Ref bill is kept (Tally silently drops bill allocations on a ledger that
+// is not bill-wise, tally-protocol.md §9.4) and the order shows in
+// receivables and reminders, and a later receipt can settle it.
+func (s *Service) newCustomer(p NewParty, creditDays int, date time.Time) NewParty {
+	p.Group = s.cfg.PartyGroup
+	p.BillWise = true
+	p.CreditDays = creditDays
+	if p.ApplicableFrom.IsZero() {
+		p.ApplicableFrom = date
+	}
+	if p.GSTRegistrationType == "" {
+		p.GSTRegistrationType = "Unregistered/Consumer"
+		if p.GSTIN != "" {
+			p.GSTRegistrationType = "Regular"
+		}
+	}
+	return p
 }
 
 // lockParty serialises work on one party of one company in this process.
@@ -395,29 +425,4 @@ func (s *Service) normalizeOrder(o *Order) error {
 	}
 	o.Party.Group = ""
 	return s.validateNewParty(&o.Party)
-}
-
-// contentRemoteID derives a synchronous order's REMOTEID from its content,
-// so the same order sent twice maps to the same voucher. The content is
-// hashed as JSON (so no field can run into the next) with each line's GST
-// rate resolved, so "18" and "the default, 18" are the same order.
-func (s *Service) contentRemoteID(company string, o Order) string {
-	type line struct {
-		Item, Quantity, Unit, Rate string
-		Paise                      Paise
-	}
-	c := struct {
-		Company, Date, Party, SalesLedger string
-		Lines                             []line
-	}{foldName(company), o.Date.Format(time.DateOnly), foldName(o.Party.Name), o.SalesLedger, nil}
-	for _, l := range o.Lines {
-		rate := s.cfg.DefaultGSTRate.Decimal
-		if l.GSTRate != nil {
-			rate = *l.GSTRate
-		}
-		c.Lines = append(c.Lines, line{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, Rate: rate.String(), Paise: l.Rate})
-	}
-	b, _ := json.Marshal(c) // plain strings and integers cannot fail to encode
-	sum := sha256.Sum256(b)
-	return RemoteID(RemoteIDNamespace, "order-content\x00"+hex.EncodeToString(sum[:]))
 }

@@ -1,8 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +70,12 @@ type storedOrder struct {
 	PartyByMobile bool   `json:"party_by_mobile,omitempty"`
 	Reject        string `json:"reject,omitempty"`
 	RejectCode    string `json:"reject_code,omitempty"`
+	// Content is what tells a resend of the order_ref from a change
+	// (orderContent); empty on orders stored before it existed. Amended
+	// says the order replaced earlier content, so a read-back cannot tell
+	// which content Tally holds (PostOrder).
+	Content string `json:"content,omitempty"`
+	Amended bool   `json:"amended,omitempty"`
 }
 
 type storedLine struct {
@@ -95,10 +104,10 @@ func requestKind(b []byte) string {
 	return kindSales
 }
 
-func encodeOrder(o Order) ([]byte, error) {
+func encodeOrder(o Order, content string, amended bool) ([]byte, error) {
 	so := storedOrder{Company: o.Company, Ref: o.Ref, Date: o.Date.Format(time.DateOnly), Party: o.Party,
 		SalesLedger: o.SalesLedger, Narration: o.Narration, CreditDays: o.CreditDays,
-		PartyByMobile: o.PartyByMobile, Reject: o.Reject, RejectCode: o.RejectCode}
+		PartyByMobile: o.PartyByMobile, Reject: o.Reject, RejectCode: o.RejectCode, Content: content, Amended: amended}
 	for _, l := range o.Lines {
 		so.Lines = append(so.Lines, storedLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
 	}
@@ -106,13 +115,19 @@ func encodeOrder(o Order) ([]byte, error) {
 }
 
 func decodeOrder(b []byte) (Order, error) {
+	o, _, err := decodeStoredOrder(b)
+	return o, err
+}
+
+// decodeStoredOrder decodes a stored order with what was stored about it.
+func decodeStoredOrder(b []byte) (Order, storedOrder, error) {
 	var so storedOrder
 	if err := json.Unmarshal(b, &so); err != nil {
-		return Order{}, err
+		return Order{}, so, err
 	}
 	d, err := time.Parse(time.DateOnly, so.Date)
 	if err != nil {
-		return Order{}, err
+		return Order{}, so, err
 	}
 	o := Order{Company: so.Company, Ref: so.Ref, Date: d, Party: so.Party, SalesLedger: so.SalesLedger,
 		Narration: so.Narration, CreditDays: so.CreditDays,
@@ -120,7 +135,7 @@ func decodeOrder(b []byte) (Order, error) {
 	for _, l := range so.Lines {
 		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
 	}
-	return o, nil
+	return o, so, nil
 }
 
 // newOrderID returns a random UUID (version 4).
@@ -134,8 +149,13 @@ func newOrderID() string {
 
 // SubmitOrder validates an order and stores it, with the job that posts it,
 // before Tally is touched. An order whose REMOTEID is already stored (the
-// same order_ref sent again) is that order: it is returned with created
-// false, and nothing new is queued.
+// same order_ref, for the same company and party, sent again) is that order:
+// with the same content (orderContent) it is returned with created false and
+// nothing new is queued; with other content it is a Conflict,
+// order_ref_conflict, whose Subject is the stored OrderRecord, unless
+// o.Amend, when the stored order takes the new content and is posted again
+// through the queue, replacing the same voucher (amendOrder). So an answer
+// never carries figures the caller did not send.
 //
 // dedupe, when not empty, identifies the request (its Idempotency-Key and
 // scope): the order's id derives from it, so running the same request again
@@ -146,17 +166,129 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 		return OrderRecord{}, false, errNoStore
 	}
 	id := recordID("order-request", dedupe)
+	dateGiven := !o.Date.IsZero()
 	p, err := s.planOrder(o, id)
 	if err != nil {
 		return OrderRecord{}, false, err
 	}
+	if err := s.checkWriteCompany(ctx, o.Company); err != nil {
+		return OrderRecord{}, false, err
+	}
 	p.Order.Company = p.Company
-	req, err := encodeOrder(p.Order)
+	content := orderContent(p, dateGiven)
+	req, err := encodeOrder(p.Order, content, false)
 	if err != nil {
 		return OrderRecord{}, false, fmt.Errorf("encode order: %w", err)
 	}
-	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
+	rec, created, err = s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
 		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req})
+	if err != nil || created || IsReceipt(rec) || s.storedContent(rec) == content {
+		return rec, created, err
+	}
+	if !o.Amend {
+		return OrderRecord{}, false, &Error{Kind: Conflict, Code: "order_ref_conflict", Subject: rec,
+			Message: fmt.Sprintf("order %s of %s is stored with other content", quote(rec.Ref), quote(rec.Party)),
+			Hint:    `Send "amend": true to replace the order (the same voucher in Tally), or use another order_ref for a new order.`}
+	}
+	if req, err = encodeOrder(p.Order, content, true); err != nil {
+		return OrderRecord{}, false, fmt.Errorf("encode order: %w", err)
+	}
+	rec, err = s.amendOrder(ctx, rec, req)
+	return rec, false, err
+}
+
+// orderContent is a canonical digest of what an order asks for, after
+// defaults are applied (a line at the default GST rate and one that names
+// that rate are the same order; "2" and "2.0" the same quantity), so that a
+// resend can be told from a change. A date the caller left to default is not
+// part of it: a retry after midnight is not a change.
+func orderContent(p orderPlan, dateGiven bool) string {
+	o := p.Order
+	type line struct {
+		Item, Quantity, Unit, GSTRate string
+		Rate                          Paise
+	}
+	c := struct {
+		Company, Ref, Date, SalesLedger, Narration string
+		Party                                      NewParty
+		Credit                                     int
+		Lines                                      []line
+		ByMobile                                   bool
+		Reject                                     string
+	}{Company: foldName(p.Company), Ref: o.Ref, SalesLedger: foldName(o.SalesLedger), Narration: o.Narration,
+		Party: o.Party, Credit: p.Credit, ByMobile: o.PartyByMobile, Reject: o.RejectCode + "\x00" + o.Reject}
+	c.Party.Name, c.Party.ApplicableFrom = foldName(o.Party.Name), time.Time{}
+	if dateGiven {
+		c.Date = o.Date.Format(time.DateOnly)
+	}
+	for _, l := range o.Lines {
+		rate := "default"
+		if l.GSTRate != nil {
+			rate = l.GSTRate.String()
+		}
+		c.Lines = append(c.Lines, line{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, GSTRate: rate, Rate: l.Rate})
+	}
+	b, _ := json.Marshal(c) // strings, numbers and a NewParty cannot fail to encode
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// storedContent is orderContent of a stored order: as stored, or, for an
+// order stored before the digest was kept, worked out from its request with
+// its date as given.
+func (s *Service) storedContent(rec OrderRecord) string {
+	o, so, err := decodeStoredOrder(rec.Request)
+	if err != nil {
+		return ""
+	}
+	if so.Content != "" {
+		return so.Content
+	}
+	p, err := s.planOrder(o, rec.ID)
+	if err != nil {
+		return ""
+	}
+	return orderContent(p, true)
+}
+
+// amendOrder gives a stored order new content (req) and puts it through the
+// queue again, so the same voucher (same REMOTEID) is replaced in Tally as
+// durably as any order is posted. An order still waiting for its first
+// post simply takes the new content (its job is queued already); a posted,
+// rejected or parked one is queued again. One being posted right now is a
+// Conflict: what Tally will hold is not known until that attempt ends.
+func (s *Service) amendOrder(ctx context.Context, rec OrderRecord, req []byte) (OrderRecord, error) {
+	now, empty, no := s.cfg.Now(), "", false
+	t := OrderTransition{To: OrderReceived, Now: now, Request: req, Ambiguous: &no,
+		LastError: &empty, LastErrorCode: &empty, NextAttemptAt: &now}
+	from := []OrderState{OrderReceived}
+	if rec.State.Final() {
+		from, t.Enqueue = []OrderState{OrderPosted, OrderRejected, OrderNeedsAttention}, true
+	}
+	amended, err := s.cfg.Store.TransitionOrder(ctx, rec.ID, from, t)
+	if KindOf(err) == Conflict {
+		return OrderRecord{}, &Error{Kind: Conflict, Code: "order_posting", Err: err,
+			Message: fmt.Sprintf("order %s is being posted to Tally right now", quote(rec.Ref)),
+			Hint:    "Send the amendment again in a few seconds."}
+	}
+	return amended, err
+}
+
+// checkWriteCompany refuses a write for a company the caller named, other
+// than the configured one, that Tally does not have loaded, before anything
+// is stored: such an order could never post, and reads answer the same
+// (checkLoaded). The configured company is not checked, and neither is any
+// company while Tally cannot be asked: storing the write so the queue posts
+// it once Tally is back is the point of the store.
+func (s *Service) checkWriteCompany(ctx context.Context, requested string) error {
+	if strings.TrimSpace(requested) == "" || foldName(requested) == foldName(s.cfg.Company) {
+		return nil
+	}
+	err := s.checkLoaded(ctx, s.company(requested))
+	if e, ok := AsError(err); ok && e.Code != "company_not_loaded" && e.Kind == Unavailable {
+		return nil
+	}
+	return err
 }
 
 // recordID is a new stored record's id: random, or derived from the
@@ -250,7 +382,7 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 	if requestKind(rec.Request) == kindReceipt {
 		return s.postReceipt(ctx, rec, q)
 	}
-	o, err := decodeOrder(rec.Request)
+	o, so, err := decodeStoredOrder(rec.Request)
 	if err != nil {
 		return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, &Error{Kind: Internal, Code: "order_unreadable",
 			Message: "the stored order cannot be read", Err: err})
@@ -261,15 +393,19 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 	}
 	p.RemoteID, p.Ref = rec.RemoteID, rec.Ref
 
-	if rec.Ambiguous {
-		found, err := s.readBack(ctx, p)
+	// An amended order's voucher is in Tally with its old content or its
+	// new one, and the read-back cannot tell which: post again, which
+	// replaces the voucher of this REMOTEID either way (§9.4).
+	if rec.Ambiguous && !so.Amended {
+		v, found, err := s.readBack(ctx, p)
+		if err == nil && found {
+			var res OrderResult
+			if res, err = s.readBackResult(ctx, rec, p, v); err == nil {
+				return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
+			}
+		}
 		if err != nil {
 			return s.retryOrder(ctx, rec, q, err)
-		}
-		if found {
-			res := OrderResult{Company: p.Company, Party: rec.Party, VoucherType: "Sales", Ref: rec.Ref,
-				RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit)}
-			return s.finishOrder(ctx, rec, OrderPosted, &res, nil)
 		}
 	}
 
@@ -328,19 +464,44 @@ func (s *Service) settleFailure(ctx context.Context, rec OrderRecord, q QueueCon
 	return s.finishOrder(ctx, rec, OrderNeedsAttention, nil, err)
 }
 
-// readBack reports whether Tally already holds the order's voucher.
-func (s *Service) readBack(ctx context.Context, p orderPlan) (bool, error) {
+// readBack returns the order's voucher when Tally already holds it.
+func (s *Service) readBack(ctx context.Context, p orderPlan) (VoucherSummary, bool, error) {
 	vs, err := s.gw.Vouchers(ctx, p.Company, p.Order.Date, p.Order.Date)
 	if err != nil {
-		return false, err
+		return VoucherSummary{}, false, err
 	}
 	marker := narrationMarker(p.RemoteID)
 	for _, v := range vs {
 		if !v.Cancelled && (v.RemoteID == p.RemoteID || strings.Contains(v.Narration, marker)) {
-			return true, nil
+			return v, true, nil
 		}
 	}
-	return false, nil
+	return VoucherSummary{}, false, nil
+}
+
+// readBackResult is what a voucher found by reading Tally back posted: the
+// order priced as executeOrder priced it (for the party Tally debited, in
+// its state), with the voucher's id in Tally, so the order shows the
+// amounts the customer owes, never zero, and which voucher holds them.
+// Pricing needs the party's state, hence one more read.
+func (s *Service) readBackResult(ctx context.Context, rec OrderRecord, p orderPlan, v VoucherSummary) (OrderResult, error) {
+	o := p.Order
+	party := cmp.Or(v.Party, rec.Party)
+	ledgers, err := s.gw.Ledgers(ctx, p.Company, []string{party})
+	if err != nil {
+		return OrderResult{}, err
+	}
+	partyState := o.Party.State
+	if l, ok := ledgers[party]; ok {
+		party, partyState = l.Name, l.State
+	}
+	pricing, err := s.priceFor(ctx, p.Company, o, partyState)
+	if err != nil {
+		return OrderResult{}, err
+	}
+	return OrderResult{Company: p.Company, Party: party, PartyCreated: rec.PartyCreated, VoucherType: cmp.Or(v.Type, "Sales"),
+		Ref: rec.Ref, RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit), Pricing: pricing,
+		Outcome: ImportOutcome{LastVoucherID: v.MasterID}}, nil
 }
 
 // retryOrder schedules another attempt, or parks the order when it has had
@@ -488,8 +649,9 @@ func (s *Service) WaitOrder(ctx context.Context, id string, wait, every time.Dur
 			return rec, err
 		}
 		// Not posted yet, and Tally is failing: waiting longer only delays
-		// the 202 the caller will get anyway.
-		if rec.Attempts > 0 && rec.State == OrderReceived {
+		// the 202 the caller will get anyway. (An amended order is back in
+		// received after its attempts, but with no error.)
+		if rec.Attempts > 0 && rec.State == OrderReceived && rec.LastErrorCode != "" {
 			return rec, nil
 		}
 		select {

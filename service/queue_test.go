@@ -109,6 +109,9 @@ func (m *memStore) TransitionOrder(ctx context.Context, id string, from []servic
 	if t.Result != nil {
 		o.Result = t.Result
 	}
+	if t.Request != nil {
+		o.Request = t.Request
+	}
 	if t.NextAttemptAt != nil {
 		o.NextAttemptAt = *t.NextAttemptAt
 	}
@@ -372,5 +375,45 @@ func TestWhatsAppOrderConfirmation(t *testing.T) {
 	if len(rs.sent) != 1 || rs.sent[0].WhatsAppID != "919820012345" ||
 		!strings.Contains(rs.sent[0].Text, "Order WA-CONF received, invoice amount ₹2,950.00") {
 		t.Fatalf("confirmations %+v; want one, to 919820012345, naming the order and its amount", rs.sent)
+	}
+}
+
+// TestAmendedOrderAfterAmbiguousWrite: an amendment whose post ends with an
+// unknown outcome is posted again rather than confirmed by a read-back,
+// which would find the voucher with its old content and call the new one
+// posted.
+func TestAmendedOrderAfterAmbiguousWrite(t *testing.T) {
+	t.Parallel()
+	f, st := newFake(), newMemStore()
+	svc := newQueueService(f, st)
+	rec, _, err := svc.SubmitOrder(t.Context(), sampleOrder("WA-20", "Rajesh Enterprises"), "api", "")
+	if err != nil || svc.PostOrder(t.Context(), rec.ID) != nil {
+		t.Fatalf("first post: %v", err)
+	}
+	changed := sampleOrder("WA-20", "Rajesh Enterprises")
+	changed.Lines[0].Quantity = dec("3")
+	if _, _, err := svc.SubmitOrder(t.Context(), changed, "api", ""); service.KindOf(err) != service.Conflict {
+		t.Fatalf("changed without amend: %v; want order_ref_conflict", err)
+	}
+	changed.Amend = true
+	if _, _, err := svc.SubmitOrder(t.Context(), changed, "api", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.postErr = func(service.Voucher) (error, bool) {
+		return service.Errorf(service.Unavailable, "tally_outcome_unknown", "unknown"), false
+	}
+	var rl *service.RetryLater
+	if err := svc.PostOrder(t.Context(), rec.ID); !errors.As(err, &rl) {
+		t.Fatalf("err %v; want RetryLater", err)
+	}
+	f.postErr = nil
+	if err := svc.PostOrder(t.Context(), rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.GetOrder(t.Context(), rec.ID)
+	res, ok := service.OrderResultOf(got)
+	if v := f.vouchers[rec.RemoteID]; !ok || len(res.Pricing.Lines) != 1 || !res.Pricing.Lines[0].Quantity.Equal(dec("3")) ||
+		v.Entries[0].Amount != -res.Pricing.Total || v.Entries[0].Bills[0].Amount != -res.Pricing.Total {
+		t.Fatalf("order %+v, voucher %+v; want the amended 3 sarees posted", res, v.Entries)
 	}
 }

@@ -179,6 +179,9 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 	if err != nil {
 		return OrderRecord{}, false, err
 	}
+	if err := s.checkWriteCompany(ctx, r.Company); err != nil {
+		return OrderRecord{}, false, err
+	}
 	p.Receipt.Company = p.Company
 	req, err := encodeReceipt(p.Receipt)
 	if err != nil {
@@ -194,6 +197,9 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 func (s *Service) PlaceReceipt(ctx context.Context, r Receipt) (ReceiptResult, error) {
 	p, err := s.planReceipt(r, "")
 	if err != nil {
+		return ReceiptResult{}, err
+	}
+	if err := s.checkWriteCompany(ctx, r.Company); err != nil {
 		return ReceiptResult{}, err
 	}
 	return s.executeReceipt(ctx, p, receiptHooks{})
@@ -540,7 +546,7 @@ func (s *Service) postReceipt(ctx context.Context, rec OrderRecord, q QueueConfi
 	asOrder := orderPlan{Company: p.Company, Order: Order{Date: p.Receipt.Date}, RemoteID: p.RemoteID, Ref: p.Ref}
 
 	if rec.Ambiguous {
-		found, err := s.readBack(ctx, asOrder)
+		v, found, err := s.readBack(ctx, asOrder)
 		if err != nil {
 			return s.retryOrder(ctx, rec, q, err)
 		}
@@ -551,6 +557,7 @@ func (s *Service) postReceipt(ctx context.Context, rec OrderRecord, q QueueConfi
 				res = ReceiptResult{Company: p.Company, Party: rec.Party, VoucherType: "Receipt", Ref: rec.Ref,
 					RemoteID: rec.RemoteID, Date: r.Date, Mode: r.Mode, Ledger: p.Ledger, Amount: r.Amount, Reference: r.Reference}
 			}
+			res.Outcome.LastVoucherID = v.MasterID // the voucher found, as Tally numbers it
 			return s.finishReceipt(ctx, rec, OrderPosted, &res, nil)
 		}
 	}

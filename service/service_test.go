@@ -267,21 +267,17 @@ func TestPlaceOrderCreatesMissingInterStateParty(t *testing.T) {
 	if !strings.HasPrefix(res.Ref, "ORD-") {
 		t.Errorf("ref %q; want a derived ORD- reference", res.Ref)
 	}
-	// Without an order_ref the REMOTEID derives from the content: the same
-	// order maps to the same voucher, a different one does not.
+	if !f.created[0].BillWise || f.created[0].CreditDays != 15 {
+		t.Errorf("created %+v; want a bill-wise party with the order's 15 days", f.created[0])
+	}
+	// Without an order_ref each order is a new one, even with the same
+	// content; the party is not created again.
 	again, err := svc.PlaceOrder(t.Context(), service.Order{
 		Party: service.NewParty{Name: "Nair Agencies"}, CreditDays: &days,
 		Lines: []service.OrderLine{{Item: "Paint", Quantity: dec("3"), Rate: 33333}},
 	})
-	if err != nil || again.RemoteID != res.RemoteID || again.PartyCreated {
-		t.Fatalf("resend = %+v, %v; want the same REMOTEID and no second create", again, err)
-	}
-	other, err := svc.PlaceOrder(t.Context(), service.Order{
-		Party: service.NewParty{Name: "Nair Agencies"},
-		Lines: []service.OrderLine{{Item: "Paint", Quantity: dec("4"), Rate: 33333}},
-	})
-	if err != nil || other.RemoteID == res.RemoteID {
-		t.Fatalf("different order = %+v, %v; want a different REMOTEID", other, err)
+	if err != nil || again.RemoteID == res.RemoteID || again.PartyCreated || len(f.vouchers) != 2 {
+		t.Fatalf("resend = %+v, %v; want a second voucher and no second create", again, err)
 	}
 }
 
@@ -468,23 +464,15 @@ func TestOrderIdentityAndGuards(t *testing.T) {
 			t.Errorf("posted %d vouchers; want none", len(f.vouchers))
 		}
 	})
-	t.Run("content ids: explicit and default rate are one order; separators cannot collide", func(t *testing.T) {
+	t.Run("without order_ref each order is a new voucher", func(t *testing.T) {
 		t.Parallel()
 		f := newFake()
 		svc := newService(f)
-		rate := dec("18")
-		x, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
-		y, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"},
-			Lines: []service.OrderLine{{Item: "Widget", Quantity: dec("1"), Rate: 10000, GSTRate: &rate}}})
-		if x.RemoteID == "" || x.RemoteID != y.RemoteID {
-			t.Errorf("default rate %s, explicit 18 %s; want the same order", x.RemoteID, y.RemoteID)
-		}
-		one, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"},
-			Lines: []service.OrderLine{{Item: "x y", Quantity: dec("1"), Rate: 100}}})
-		two, _ := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"},
-			Lines: []service.OrderLine{{Item: "x", Quantity: dec("1"), Rate: 100}, {Item: "y", Quantity: dec("1"), Rate: 100}}})
-		if one.RemoteID == two.RemoteID {
-			t.Errorf("different orders share REMOTEID %s", one.RemoteID)
+		o := service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line}
+		x, errX := svc.PlaceOrder(t.Context(), o)
+		y, errY := svc.PlaceOrder(t.Context(), o)
+		if errX != nil || errY != nil || x.RemoteID == y.RemoteID || y.Replaced || len(f.vouchers) != 2 {
+			t.Errorf("%s (%v), %s replaced %v (%v), %d vouchers; want two orders", x.RemoteID, errX, y.RemoteID, y.Replaced, errY, len(f.vouchers))
 		}
 	})
 	t.Run("zero GST and zero credit days are honoured", func(t *testing.T) {

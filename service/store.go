@@ -183,6 +183,7 @@ type OrderTransition struct {
 	LastError     *string
 	LastErrorCode *string
 	Result        []byte  // set when non-nil
+	Request       []byte  // set when non-nil: an amended order's new content
 	Party         *string // the ledger the order went to (a WhatsApp order is stored under the profile name)
 	NextAttemptAt *time.Time
 	Enqueue       bool // enqueue the posting job again, in the same transaction

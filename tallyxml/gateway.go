@@ -302,7 +302,7 @@ const collVouchers = "TallyFacade Vouchers"
 // is what bounds the rows. One request.
 func (g *Gateway) Vouchers(ctx context.Context, company string, from, to time.Time) ([]service.VoucherSummary, error) {
 	coll := NewCollection(collVouchers, "Voucher")
-	coll.Fetch = []string{"Date", "VoucherTypeName", "VoucherNumber", "PartyLedgerName", "Narration", "GUID", "IsCancelled"}
+	coll.Fetch = []string{"Date", "VoucherTypeName", "VoucherNumber", "PartyLedgerName", "Narration", "GUID", "MasterID", "IsCancelled"}
 	coll.Filters = []string{"TallyFacadePeriod"}
 	req := ExportCollectionTDL(coll, Vars{Company: company, From: dateFromTime(from), To: dateFromTime(to)},
 		Formula{Name: "TallyFacadePeriod", Expr: PeriodFilter})
@@ -314,7 +314,7 @@ func (g *Gateway) Vouchers(ctx context.Context, company string, from, to time.Ti
 			}
 			out = append(out, service.VoucherSummary{Type: v.VoucherTypeName, Number: v.VoucherNumber,
 				Date: timeFromDate(v.Date), Party: v.PartyLedgerName, Narration: v.Narration,
-				RemoteID: v.RemoteID, GUID: v.GUID, Cancelled: bool(v.IsCancelled)})
+				RemoteID: v.RemoteID, GUID: v.GUID, MasterID: int(v.MasterID), Cancelled: bool(v.IsCancelled)})
 		}
 		return nil
 	})

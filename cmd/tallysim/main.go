@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address HOST:PORT")
 	data := fs.String("data", "", "load companies from this JSON data file instead of the demo company")
 	latency := fs.Duration("latency", 0, "delay added to every request")
-	faultName := fs.String("fault", "", "inject a fault: refuse|hang|slow|reset|garbage")
+	faultName := fs.String("fault", "", "inject a fault: refuse|hang|slow|reset|garbage|lost-write")
 	todayStr := fs.String("today", "", "the simulator's today, YYYYMMDD (default: today in Asia/Kolkata)")
 	product := fs.String("product", "prime", "liveness identity: prime|erp9")
 	dumpDemo := fs.Bool("dump-demo", false, "print the demo company in the data-file JSON format and exit")

@@ -145,7 +145,8 @@ UPDATE orders SET
 	result          = CASE WHEN $10::boolean THEN $11::bytea ELSE result END,
 	next_attempt_at = CASE WHEN $12::boolean THEN $13::timestamptz ELSE next_attempt_at END,
 	posted_at       = CASE WHEN $3 = 'posted' THEN $4 ELSE posted_at END,
-	party           = COALESCE($14::text, party)
+	party           = COALESCE($14::text, party),
+	request         = CASE WHEN $15::boolean THEN $16::bytea ELSE request END
 WHERE id = $1 AND state = ANY($2::text[])
 RETURNING ` + orderCols
 
@@ -178,7 +179,7 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		var err error
 		rec, err = scanOrder(tx.QueryRow(ctx, transitionSQL, id, states, string(t.To), now, addAttempt,
 			t.Ambiguous, t.PartyCreated, t.LastError, t.LastErrorCode,
-			t.Result != nil, t.Result, t.NextAttemptAt != nil, next, t.Party))
+			t.Result != nil, t.Result, t.NextAttemptAt != nil, next, t.Party, t.Request != nil, t.Request))
 		if err != nil {
 			return err
 		}

@@ -190,6 +190,9 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		if t.Result != nil {
 			set, args = append(set, "result = ?"), append(args, t.Result)
 		}
+		if t.Request != nil {
+			set, args = append(set, "request = ?"), append(args, t.Request)
+		}
 		if t.NextAttemptAt != nil {
 			set, args = append(set, "next_attempt_at = ?"), append(args, toDBNull(*t.NextAttemptAt))
 		}

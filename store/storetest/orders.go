@@ -248,6 +248,16 @@ func testTransition(t *testing.T, s service.Store) {
 				o.Result, o.NextAttemptAt = []byte(`{"voucher_id":7,"created":1}`), time.Time{}
 			},
 		},
+		{
+			"amended: the request is replaced",
+			[]service.OrderState{service.OrderPosted},
+			service.OrderTransition{To: service.OrderReceived, Now: t0.Add(5 * time.Second),
+				Request: []byte(`{"party":"x","lines":[{"quantity":"3"}]}`)},
+			func(o *service.OrderRecord) {
+				o.State, o.UpdatedAt = service.OrderReceived, t0.Add(5*time.Second)
+				o.Request = []byte(`{"party":"x","lines":[{"quantity":"3"}]}`)
+			},
+		},
 	}
 	want := o
 	for _, st := range steps {

@@ -123,8 +123,9 @@
 // open connections drop; clearing reopens it on the same address), Hang (the
 // request never answers until the fault is cleared or the server closes, and
 // every later request queues behind it), Slow (Config.SlowDelay extra per
-// request), Reset (part of a response, then a TCP reset) and Garbage (HTTP
-// 200 with non-XML bytes). When the server is used only through ServeHTTP
+// request), Reset (part of a response, then a TCP reset), Garbage (HTTP
+// 200 with non-XML bytes) and LostWrite (an import is applied, then the
+// connection is reset without an answer; reads answer normally). When the server is used only through ServeHTTP
 // (httptest), Refuse resets each connection instead.
 //
 // # Data file (-data, -dump-demo)

@@ -54,9 +54,15 @@ const (
 	Reset
 	// Garbage answers HTTP 200 with bytes that are not XML.
 	Garbage
+	// LostWrite applies every import as Tally would and then resets the
+	// connection instead of answering it; reads answer normally. The
+	// client cannot know its write landed: Tally goes on with work its
+	// client gave up on (tally-protocol.md §9.1.4), and a request that
+	// breaks Tally's answer gives none (§9.1.2).
+	LostWrite
 )
 
-var faultNames = []string{"none", "refuse", "hang", "slow", "reset", "garbage"}
+var faultNames = []string{"none", "refuse", "hang", "slow", "reset", "garbage", "lost-write"}
 
 // String returns the fault's flag name.
 func (f Fault) String() string {
@@ -67,7 +73,7 @@ func (f Fault) String() string {
 }
 
 // ParseFault parses a -fault flag value ("", "none", "refuse", "hang", "slow",
-// "reset", "garbage").
+// "reset", "garbage", "lost-write").
 func ParseFault(s string) (Fault, error) {
 	if s == "" {
 		return NoFault, nil
@@ -77,7 +83,7 @@ func ParseFault(s string) (Fault, error) {
 			return Fault(i), nil
 		}
 	}
-	return NoFault, fmt.Errorf("tallysim: unknown fault %q (want refuse|hang|slow|reset|garbage)", s)
+	return NoFault, fmt.Errorf("tallysim: unknown fault %q (want refuse|hang|slow|reset|garbage|lost-write)", s)
 }
 
 // Config configures a Server.
@@ -399,6 +405,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rep := s.process(r, body)
+	if fault == LostWrite && strings.HasPrefix(rep.kind, "import:") {
+		s.record(RequestRecord{Time: start, Kind: rep.kind, Company: rep.company, Charset: charset,
+			Outcome: "fault:lost-write " + rep.outcome, Duration: time.Since(start)})
+		s.resetConnection(w, false)
+		return
+	}
 	out := encodeBody(rep.body, rep.utf16)
 	ct := "text/xml; charset=utf-8"
 	if rep.utf16 {
