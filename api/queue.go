@@ -77,12 +77,26 @@ func (s *Server) submitOrder(c echo.Context, o service.Order) error {
 	if err != nil {
 		return err
 	}
+	return s.answerOrder(c, rec)
+}
+
+// answerOrder answers a request whose sales order is stored (answerStored).
+func (s *Server) answerOrder(c echo.Context, rec service.OrderRecord) error {
 	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
 		res, ok := service.OrderResultOf(rec)
 		return toOrderResponse(res), ok
 	}, func(location string) string {
 		return "The order is stored as rejected; fix the cause in Tally and POST " + location + "/retry."
 	})
+}
+
+// answerRecord answers from a stored order or receipt, as a repeat of the
+// request that stored it is answered.
+func (s *Server) answerRecord(c echo.Context, rec service.OrderRecord) error {
+	if service.IsReceipt(rec) {
+		return s.answerReceipt(c, rec)
+	}
+	return s.answerOrder(c, rec)
 }
 
 // answerStored answers a request whose order (or receipt) is stored: it

@@ -156,7 +156,7 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 		return OrderRecord{}, false, fmt.Errorf("encode order: %w", err)
 	}
 	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
-		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req})
+		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req, Key: dedupeRef(dedupe)})
 }
 
 // recordID is a new stored record's id: random, or derived from the
