@@ -162,9 +162,11 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		Workers:    workers,
 		JobTimeout: cfg.JobTimeout,
 		// A job whose process died stays "running"; River's default rescue
-		// after an hour would leave its order in posting that long. A rescued
-		// job reads back first (the order is still posting, so its attempt is
-		// ambiguous), and the post lock keeps two from posting at once.
+		// after an hour would leave its order in posting that long. River's
+		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
+		// gets the order going within about 30 s. A rescued job reads back
+		// first (the order is still posting, so its attempt is ambiguous),
+		// and the post lock keeps two from posting at once.
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),

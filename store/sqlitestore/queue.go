@@ -139,8 +139,10 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		Workers:    workers,
 		JobTimeout: cfg.JobTimeout,
 		// A job whose process died stays "running"; River's default rescue
-		// after an hour would leave its order in posting that long. A
-		// rescued job reads back first: its order is still posting.
+		// after an hour would leave its order in posting that long. River's
+		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
+		// gets the order going within about 30 s. A rescued job reads back
+		// first: its order is still posting.
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
