@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"github.com/tallyfacade/tallyfacade/store/pgstore"
@@ -70,6 +71,9 @@ type testBundle struct {
 	sim  *tallysim.Server
 	srv  *api.Server
 	logs *syncBuffer
+	// exec runs SQL on a durable store's database, to stand for what a
+	// crash leaves behind: the query for PostgreSQL or for SQLite.
+	exec func(t *testing.T, postgres, sqlite string)
 }
 
 type setupOpts struct {
@@ -83,6 +87,9 @@ type setupOpts struct {
 	durable   string
 	orderWait time.Duration
 	receipts  service.ReceiptsConfig
+	// rescueAfter is the queue's dead-worker rescue interval; zero is the
+	// production one.
+	rescueAfter time.Duration
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -103,25 +110,46 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow }, Receipts: opts.receipts,
 		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
+	var exec func(t *testing.T, postgres, sqlite string)
 	switch opts.durable {
 	case "sqlite":
-		st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+		path := filepath.Join(t.TempDir(), "tf.db")
+		st, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
 		cfg.Store = st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
-			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond, RescueAfter: opts.rescueAfter})
+		}
+		exec = func(t *testing.T, _, query string) {
+			t.Helper()
+			db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(query); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
 		}
 	case "postgres":
-		st, err := pgstore.New(t.Context(), pgtest.New(t), pgstore.Options{})
+		pool := pgtest.New(t)
+		st, err := pgstore.New(t.Context(), pool, pgstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg.Store = st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
-			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond})
+			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond,
+				RescueAfter: opts.rescueAfter})
+		}
+		exec = func(t *testing.T, query, _ string) {
+			t.Helper()
+			if _, err := pool.Exec(t.Context(), query); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
 		}
 	}
 	svc := service.New(tallyxml.NewGateway(client), cfg)
@@ -152,7 +180,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{sim: sim, srv: srv, logs: logs}
+	return &testBundle{sim: sim, srv: srv, logs: logs, exec: exec}
 }
 
 // call is one request to the server.

@@ -29,6 +29,10 @@ import (
 //     whitespace gone), so a re-serialised retry still matches.
 //   - Responses below 500 are stored and replayed with "Idempotent-Replayed:
 //     true"; a 5xx releases the key so a retry runs again.
+//   - A repeat while the first request is still in flight is 409, unless
+//     the first already stored its order: then the repeat is answered from
+//     the order (201 posted, 202 not yet), also "Idempotent-Replayed: true".
+//     This is what makes a retry after a crash answer at once.
 const (
 	headerIdempotencyKey = "Idempotency-Key"
 	headerReplayed       = "Idempotent-Replayed"
@@ -60,12 +64,19 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		scope := client + " " + req.Method + " " + c.Path()
 		ctx := req.Context()
 		claim, replay, err := s.svc.BeginIdempotent(ctx, scope, key, payloadHash(req.Method, c.Path(), body))
+		if rec, ok := storedBy(err); ok {
+			// The first request is in flight, or died (kill -9) after
+			// storing its order: answer from the order, as any repeat of
+			// a stored order is answered; nothing runs again.
+			c.Response().Header().Set(headerReplayed, "true")
+			return s.answerRecord(c, rec)
+		}
 		if err != nil {
 			return err
 		}
 		// Handlers that store something derive its identity from this, so a
 		// re-run of the same request finds what the first run stored.
-		c.Set(keyDedupe, scope+"\x00"+key)
+		c.Set(keyDedupe, service.IdempotencyDedupe(scope, key))
 		if replay != nil {
 			h := c.Response().Header()
 			for k, v := range replay.Header {
@@ -99,6 +110,17 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// storedBy is the order (or receipt) an in-flight key's request already
+// stored, from BeginIdempotent's idempotency_key_in_flight.
+func storedBy(err error) (service.OrderRecord, bool) {
+	e, ok := service.AsError(err)
+	if !ok || e.Code != "idempotency_key_in_flight" {
+		return service.OrderRecord{}, false
+	}
+	rec, ok := e.Subject.(service.OrderRecord)
+	return rec, ok
 }
 
 // parseIdempotencyKey accepts one sf-string or bare token.

@@ -198,15 +198,15 @@ func (s *Server) placeOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, "", unkeyedNote(c, o, toOrderResponse(res)))
+	return writeJSON(c, http.StatusCreated, "", unkeyedNote(c, o.Ref, toOrderResponse(res)))
 }
 
 // unkeyedNote tells the caller of an order sent with neither order_ref nor
 // Idempotency-Key that it was taken as a new order (the service's rule: such
 // an order is identified by nothing but its own id), so a resend of it
 // posts another.
-func unkeyedNote(c echo.Context, o service.Order, res OrderResponse) OrderResponse {
-	if dedupe, _ := c.Get(keyDedupe).(string); dedupe == "" && strings.TrimSpace(o.Ref) == "" {
+func unkeyedNote(c echo.Context, orderRef string, res OrderResponse) OrderResponse {
+	if dedupe, _ := c.Get(keyDedupe).(string); dedupe == "" && strings.TrimSpace(orderRef) == "" {
 		res.Message += " Sent without order_ref or Idempotency-Key, so it is a new order: sending it again posts another."
 	}
 	return res

@@ -77,12 +77,29 @@ func (s *Server) submitOrder(c echo.Context, o service.Order) error {
 	if err != nil {
 		return err
 	}
+	return s.answerOrder(c, rec, o.Ref)
+}
+
+// answerOrder answers a request whose sales order is stored (answerStored);
+// orderRef is the order_ref the request sent, if any.
+func (s *Server) answerOrder(c echo.Context, rec service.OrderRecord, orderRef string) error {
 	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
 		res, ok := service.OrderResultOf(rec)
-		return unkeyedNote(c, o, toOrderResponse(res)), ok
+		return unkeyedNote(c, orderRef, toOrderResponse(res)), ok
 	}, func(location string) string {
 		return "The order is stored as rejected; fix the cause in Tally and POST " + location + "/retry."
 	})
+}
+
+// answerRecord answers from a stored order or receipt, as a repeat of the
+// request that stored it is answered.
+func (s *Server) answerRecord(c echo.Context, rec service.OrderRecord) error {
+	if service.IsReceipt(rec) {
+		return s.answerReceipt(c, rec)
+	}
+	// Only a request with an Idempotency-Key is answered from its record, so
+	// the order_ref does not change the note.
+	return s.answerOrder(c, rec, rec.Ref)
 }
 
 // answerStored answers a request whose order (or receipt) is stored: it

@@ -142,6 +142,11 @@ func (s *Server) postReceipt(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.answerReceipt(c, rec)
+}
+
+// answerReceipt answers a request whose receipt is stored (answerStored).
+func (s *Server) answerReceipt(c echo.Context, rec service.OrderRecord) error {
 	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
 		res, ok := service.ReceiptResultOf(rec)
 		return toReceiptResponse(res, rec.ID), ok

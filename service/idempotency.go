@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,12 @@ type Idempotent struct {
 //     response, to send as it is.
 //   - The same key with another payload: Invalid, code idempotency_key_reused (422).
 //   - A repeat while the first is still running: Conflict, code
-//     idempotency_key_in_flight (409).
+//     idempotency_key_in_flight (409). When the first request already
+//     stored its order (or receipt), the Conflict carries that
+//     OrderRecord as Subject: the repeat is answered from the order, as
+//     any repeat of a stored order is, instead of waiting out the lease
+//     of a first request that may have died (kill -9) after storing it.
+//     The key is left as it is: its first request, if alive, completes it.
 //
 // The database decides (a unique key plus a lease), so this holds across
 // replicas.
@@ -65,9 +71,33 @@ func (s *Service) BeginIdempotent(ctx context.Context, scope, key, hash string) 
 	case rec.State == IdempotencyCompleted && rec.Response != nil:
 		return nil, rec.Response, nil
 	}
-	return nil, nil, &Error{Kind: Conflict, Code: "idempotency_key_in_flight",
+	inFlight := &Error{Kind: Conflict, Code: "idempotency_key_in_flight",
 		Message: "a request with this Idempotency-Key is still being processed",
 		Hint:    "Retry the same request shortly; it will then get the first request's response."}
+	if rec.OrderID != "" {
+		order, err := s.cfg.Store.GetOrder(ctx, rec.OrderID)
+		if err != nil {
+			return nil, nil, err
+		}
+		inFlight.Subject = order
+	}
+	return nil, nil, inFlight
+}
+
+// IdempotencyDedupe is the dedupe of a request made with an
+// Idempotency-Key (SubmitOrder, SubmitReceipt): the stored record's id
+// derives from it, and the key's record is linked to what it stored.
+func IdempotencyDedupe(scope, key string) string { return scope + "\x00" + key }
+
+// dedupeRef names the idempotency record of a dedupe made by
+// IdempotencyDedupe; other dedupes (a WhatsApp message id) name none. A key
+// is visible ASCII, so the last NUL is the separator.
+func dedupeRef(dedupe string) IdempotencyRef {
+	i := strings.LastIndexByte(dedupe, 0)
+	if i < 0 {
+		return IdempotencyRef{}
+	}
+	return IdempotencyRef{Scope: dedupe[:i], Key: dedupe[i+1:]}
 }
 
 // Finish stores the response for replay, or, when keep is false (a 5xx,

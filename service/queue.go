@@ -24,6 +24,13 @@ type QueueConfig struct {
 	// attempts. Defaults 5s and 5m: a Tally PC switched back on is noticed
 	// within five minutes.
 	RetryBase, RetryMax time.Duration
+	// AuditRetry bounds how long recording one Tally import in the audit
+	// log is retried while the store fails (a PostgreSQL restart), with
+	// backoff from AuditRetryBase (default 50ms) doubling up to 2s.
+	// Default 30s: longer than a database restart or failover usually
+	// takes, short enough that a worker is not held much longer than the
+	// outage.
+	AuditRetry, AuditRetryBase time.Duration
 }
 
 func (q QueueConfig) withDefaults() QueueConfig {
@@ -35,6 +42,12 @@ func (q QueueConfig) withDefaults() QueueConfig {
 	}
 	if q.RetryMax <= 0 {
 		q.RetryMax = 5 * time.Minute
+	}
+	if q.AuditRetry <= 0 {
+		q.AuditRetry = 30 * time.Second
+	}
+	if q.AuditRetryBase <= 0 {
+		q.AuditRetryBase = 50 * time.Millisecond
 	}
 	return q
 }
@@ -181,7 +194,7 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 		return OrderRecord{}, false, fmt.Errorf("encode order: %w", err)
 	}
 	rec, created, err = s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
-		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req})
+		RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req, Key: dedupeRef(dedupe)})
 	if err != nil || created || IsReceipt(rec) || s.storedContent(rec) == content {
 		return rec, created, err
 	}
@@ -600,10 +613,41 @@ func (s *Service) recordImport(ctx context.Context, rec OrderRecord, p orderPlan
 			ir.Result = "failed"
 		}
 	}
-	if _, err := s.cfg.Store.RecordImport(ctx, ir); err != nil {
+	if err := s.storeImport(ctx, ir); err != nil {
 		// Tally has been written to whatever the store says; the order's
 		// own state still records the outcome, so this is a warning.
 		s.log.WarnContext(ctx, "recording a Tally import failed", "order_id", rec.ID, "kind", kind, "error", err)
+	}
+}
+
+// storeImport records an import, retrying while the store fails: the write
+// to Tally has happened, and the audit log must not lose it to a database
+// restart. The retries run on a context detached from the caller's (a
+// cancelled job or request must not drop the record) and bounded by
+// AuditRetry. A refusal that cannot change (Invalid, NotFound, Conflict) is
+// not retried.
+func (s *Service) storeImport(ctx context.Context, ir ImportRecord) error {
+	q := s.cfg.Queue.withDefaults()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.AuditRetry)
+	defer cancel()
+	delay := q.AuditRetryBase
+	for {
+		_, err := s.cfg.Store.RecordImport(ctx, ir)
+		if err == nil {
+			return nil
+		}
+		switch KindOf(err) {
+		case Invalid, NotFound, Conflict:
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = min(2*delay, 2*time.Second)
 	}
 }
 

@@ -188,7 +188,7 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 		return OrderRecord{}, false, fmt.Errorf("encode receipt: %w", err)
 	}
 	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
-		RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req})
+		RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req, Key: dedupeRef(dedupe)})
 }
 
 // PlaceReceipt posts a receipt synchronously, for a service without a store.

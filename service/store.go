@@ -37,7 +37,10 @@ type Store interface {
 
 	// CreateOrder inserts an order in state received and, in the same
 	// transaction, enqueues the job that posts it, so an order is never
-	// stored without its job nor queued without its row. Conflict (with
+	// stored without its job nor queued without its row. When o.Key names
+	// an in-progress idempotency record, the same transaction links it to
+	// the order (IdempotencyRecord.OrderID), so a crash cannot leave a key
+	// that stored an order without saying which. Conflict (with
 	// the existing OrderRecord as Subject) when an order with the same
 	// RemoteID exists.
 	CreateOrder(ctx context.Context, o OrderRecord) (OrderRecord, error)
@@ -111,8 +114,17 @@ type IdempotencyRecord struct {
 	State       IdempotencyState
 	LockedUntil time.Time
 	Response    *StoredResponse // set once completed
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// OrderID is the order (or receipt) the key's request stored, linked
+	// in the transaction that stored it (CreateOrder with Key); empty
+	// until then, and for requests that store none.
+	OrderID   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// IdempotencyRef names one idempotency record: its scope and key.
+type IdempotencyRef struct {
+	Scope, Key string
 }
 
 // StoredResponse is a response kept for replay.
@@ -162,6 +174,10 @@ type OrderRecord struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	PostedAt      time.Time
+	// Key is only read by CreateOrder: the Idempotency-Key record of the
+	// request that stores the order, linked to it in the same transaction.
+	// Zero when the request had no key; never filled when reading.
+	Key IdempotencyRef
 }
 
 // OrderFilter selects orders.

@@ -12,7 +12,7 @@ import (
 	"github.com/tallyfacade/tallyfacade/service"
 )
 
-const idemCols = `scope, key, request_hash, state, locked_until, response_status, response_headers, response_body, created_at, expires_at`
+const idemCols = `scope, key, request_hash, state, locked_until, response_status, response_headers, response_body, COALESCE(order_id, ''), created_at, expires_at`
 
 // claimSQL is the one arbitrated step of Idempotency-Key handling
 // (ecosystem.md §3.3: "the claim has to be a single arbitrated operation").
@@ -32,6 +32,9 @@ ON CONFLICT (scope, key) DO UPDATE SET
 	response_status  = NULL,
 	response_headers = NULL,
 	response_body    = NULL,
+	-- A takeover (same request, lease ran out) keeps the order its first
+	-- run stored; an expired record is a new one.
+	order_id         = CASE WHEN k.expires_at < $4 THEN NULL ELSE k.order_id END,
 	created_at       = CASE WHEN k.expires_at < $4 THEN EXCLUDED.created_at ELSE k.created_at END,
 	expires_at       = CASE WHEN k.expires_at < $4 THEN EXCLUDED.expires_at ELSE k.expires_at END
 WHERE k.expires_at < $4
@@ -121,6 +124,18 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string) er
 	return &service.Error{Kind: service.Conflict, Code: "idempotency_key_completed", Message: "the idempotency key is completed and cannot be released"}
 }
 
+// linkIdempotencyKey links the in-progress key ref to the order id, in tx
+// (CreateOrder's). A key that is not in progress (no key, released, or
+// completed) is left alone.
+func linkIdempotencyKey(ctx context.Context, tx pgx.Tx, ref service.IdempotencyRef, id string) error {
+	if ref.Key == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET order_id = $3 WHERE scope = $1 AND key = $2 AND state = 'in_progress'`,
+		ref.Scope, ref.Key, id)
+	return err
+}
+
 func scanIdem(row pgx.Row) (service.IdempotencyRecord, error) {
 	var (
 		r       service.IdempotencyRecord
@@ -129,7 +144,7 @@ func scanIdem(row pgx.Row) (service.IdempotencyRecord, error) {
 		headers []byte
 		body    []byte
 	)
-	if err := row.Scan(&r.Scope, &r.Key, &r.RequestHash, &state, &r.LockedUntil, &status, &headers, &body, &r.CreatedAt, &r.ExpiresAt); err != nil {
+	if err := row.Scan(&r.Scope, &r.Key, &r.RequestHash, &state, &r.LockedUntil, &status, &headers, &body, &r.OrderID, &r.CreatedAt, &r.ExpiresAt); err != nil {
 		return r, err
 	}
 	r.State = service.IdempotencyState(state)

@@ -63,6 +63,9 @@ RETURNING `+orderCols,
 			return err
 		}
 		created = rec
+		if err := linkIdempotencyKey(ctx, tx, o.Key, o.ID); err != nil {
+			return err
+		}
 		return s.enqueue(ctx, tx, o.ID)
 	})
 	if err != nil {

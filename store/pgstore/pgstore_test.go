@@ -46,6 +46,7 @@ func TestQueue(t *testing.T) {
 			LockRetry:    20 * time.Millisecond,
 			MaxBackoff:   100 * time.Millisecond,
 			StopTimeout:  5 * time.Second,
+			RescueAfter:  storetest.RescueAfter,
 			Logger:       quietLogger(t),
 		}
 		return s, func(ctx context.Context, p service.OrderPoster) error { return s.RunQueue(ctx, p, cfg) }

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/heartbeat"
 	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
 
@@ -33,6 +34,11 @@ const (
 // since the order row holds everything else and may change between attempts.
 type PostOrderArgs struct {
 	OrderID string `json:"order_id"`
+	// Rescue marks the job the rescuer inserts for an order whose worker
+	// died mid-post (rescue.go). Its args differ from the order's own job,
+	// which River still sees running, so the uniqueness below does not
+	// skip it; it is unique among rescues of the same order.
+	Rescue bool `json:"rescue,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -90,6 +96,10 @@ type QueueConfig struct {
 	PollInterval time.Duration
 	// StopTimeout bounds the graceful stop once ctx is done. Default 10 s.
 	StopTimeout time.Duration
+	// RescueAfter and Heartbeat (store/heartbeat): a worker beats every
+	// Heartbeat while it posts; an order left posting with no beat for
+	// RescueAfter (its worker died) is rescued. Defaults 25 s and 5 s.
+	RescueAfter, Heartbeat time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
 	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
@@ -120,6 +130,7 @@ func (c QueueConfig) withDefaults(s *Store) QueueConfig {
 	if c.Logger == nil {
 		c.Logger = s.logger
 	}
+	c.RescueAfter, c.Heartbeat = heartbeat.Defaults(c.RescueAfter, c.Heartbeat)
 	return c
 }
 
@@ -151,9 +162,11 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		Workers:    workers,
 		JobTimeout: cfg.JobTimeout,
 		// A job whose process died stays "running"; River's default rescue
-		// after an hour would leave its order in posting that long. A rescued
-		// job reads back first (the order is still posting, so its attempt is
-		// ambiguous), and the post lock keeps two from posting at once.
+		// after an hour would leave its order in posting that long. River's
+		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
+		// gets the order going within about 30 s. A rescued job reads back
+		// first (the order is still posting, so its attempt is ambiguous),
+		// and the post lock keeps two from posting at once.
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
@@ -171,7 +184,13 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return translate(err, "start queue")
 	}
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		heartbeat.Rescuer(ctx, cfg.Heartbeat, func(ctx context.Context) { s.rescue(ctx, cfg) })
+	}()
 	<-ctx.Done()
+	<-rescued
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.StopTimeout)
 	defer cancel()
 	if err := client.StopAndCancel(stopCtx); err != nil {
@@ -248,7 +267,17 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 			}
 		}
 	}()
+	// The heartbeat outlives pctx on purpose: after a lost lock session
+	// the post stops at its next step, but a Tally write in flight runs to
+	// its end, and until PostOrder returns the order is not a dead one.
+	stopBeat, err := heartbeat.Start(ctx, w.cfg.Heartbeat, func(ctx context.Context) error {
+		return w.store.beat(ctx, job.Args.OrderID)
+	})
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", translate(err, "heartbeat"))
+	}
 	err = w.poster.PostOrder(pctx, job.Args.OrderID)
+	stopBeat()
 	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
 		return river.JobSnooze(max(retry.After, 0))
 	}

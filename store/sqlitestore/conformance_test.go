@@ -25,7 +25,8 @@ func TestQueueConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = s.Close() })
 		return s, func(ctx context.Context, p service.OrderPoster) error {
-			return s.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+			return s.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+				RescueAfter: storetest.RescueAfter})
 		}
 	})
 }

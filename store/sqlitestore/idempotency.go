@@ -11,7 +11,7 @@ import (
 )
 
 const idemColumns = `scope, key, request_hash, state, locked_until, response_status,
-	response_headers, response_body, created_at, expires_at`
+	response_headers, response_body, COALESCE(order_id, ''), created_at, expires_at`
 
 // ClaimIdempotencyKey implements service.Store. The read and the write are
 // one BEGIN IMMEDIATE transaction: it holds SQLite's single write lock from
@@ -143,6 +143,18 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string) er
 	})
 }
 
+// linkIdempotencyKey links the in-progress key ref to the order id, in tx
+// (CreateOrder's). A key that is not in progress (no key, released, or
+// completed) is left alone.
+func linkIdempotencyKey(ctx context.Context, tx *sql.Tx, ref service.IdempotencyRef, id string) error {
+	if ref.Key == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET order_id = ? WHERE scope = ? AND key = ? AND state = 'in_progress'`,
+		id, ref.Scope, ref.Key)
+	return err
+}
+
 func scanIdem(row *sql.Row) (service.IdempotencyRecord, error) {
 	var (
 		rec                 service.IdempotencyRecord
@@ -153,7 +165,7 @@ func scanIdem(row *sql.Row) (service.IdempotencyRecord, error) {
 		locked, created, ex int64
 	)
 	if err := row.Scan(&rec.Scope, &rec.Key, &rec.RequestHash, &state, &locked, &status,
-		&header, &body, &created, &ex); err != nil {
+		&header, &body, &rec.OrderID, &created, &ex); err != nil {
 		return rec, err
 	}
 	rec.State = service.IdempotencyState(state)

@@ -90,6 +90,9 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 			toDBNull(o.NextAttemptAt), toDB(o.CreatedAt), toDB(o.UpdatedAt), toDBNull(o.PostedAt)); err != nil {
 			return err
 		}
+		if err := linkIdempotencyKey(ctx, tx, o.Key, o.ID); err != nil {
+			return err
+		}
 		if err := s.enqueuePostOrder(ctx, tx, o.ID); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/heartbeat"
 	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
 
@@ -29,6 +30,9 @@ const (
 // since the order row holds everything else and may change between attempts.
 type PostOrderArgs struct {
 	OrderID string `json:"order_id"`
+	// Rescue marks the job the rescuer inserts for an order whose worker
+	// died mid-post (store/heartbeat; pgstore's PostOrderArgs).
+	Rescue bool `json:"rescue,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -76,6 +80,11 @@ type QueueConfig struct {
 	MaxBackoff time.Duration
 	// StopTimeout bounds the graceful stop once ctx is done. Default 10 s.
 	StopTimeout time.Duration
+	// RescueAfter and Heartbeat (store/heartbeat): a worker beats every
+	// Heartbeat while it posts; an order left posting with no beat for
+	// RescueAfter (the process died mid-post) is rescued. Defaults 25 s
+	// and 5 s.
+	RescueAfter, Heartbeat time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
 	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
@@ -100,6 +109,7 @@ func (c QueueConfig) withDefaults(s *Store) QueueConfig {
 	if c.Logger == nil {
 		c.Logger = s.logger
 	}
+	c.RescueAfter, c.Heartbeat = heartbeat.Defaults(c.RescueAfter, c.Heartbeat)
 	return c
 }
 
@@ -120,7 +130,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	}
 	cfg = cfg.withDefaults(s)
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster}); err != nil {
+	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, every: cfg.Heartbeat}); err != nil {
 		return fmt.Errorf("sqlitestore: add worker: %w", err)
 	}
 	riverCfg := &river.Config{
@@ -129,8 +139,10 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		Workers:    workers,
 		JobTimeout: cfg.JobTimeout,
 		// A job whose process died stays "running"; River's default rescue
-		// after an hour would leave its order in posting that long. A
-		// rescued job reads back first: its order is still posting.
+		// after an hour would leave its order in posting that long. River's
+		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
+		// gets the order going within about 30 s. A rescued job reads back
+		// first: its order is still posting.
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
@@ -148,7 +160,13 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return translate(err)
 	}
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		heartbeat.Rescuer(ctx, cfg.Heartbeat, func(ctx context.Context) { s.rescue(ctx, cfg) })
+	}()
 	<-ctx.Done()
+	<-rescued
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.StopTimeout)
 	defer cancel()
 	if err := client.StopAndCancel(stopCtx); err != nil {
@@ -162,6 +180,7 @@ type postOrderWorker struct {
 	river.WorkerDefaults[PostOrderArgs]
 	store  *Store
 	poster service.OrderPoster
+	every  time.Duration // the heartbeat
 }
 
 // Work implements river.Worker.
@@ -171,7 +190,14 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 	// pgstore's advisory lock does across processes.
 	w.store.postMu.Lock()
 	defer w.store.postMu.Unlock()
-	err := w.poster.PostOrder(ctx, job.Args.OrderID)
+	stopBeat, err := heartbeat.Start(ctx, w.every, func(ctx context.Context) error {
+		return w.store.beat(ctx, job.Args.OrderID)
+	})
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", translate(err))
+	}
+	err = w.poster.PostOrder(ctx, job.Args.OrderID)
+	stopBeat()
 	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
 		return river.JobSnooze(max(retry.After, 0))
 	}

@@ -116,6 +116,31 @@ func testLeaseTakeover(t *testing.T, s service.Store) {
 	mustClaim(t, s, claim("sc", "k", hashA, after.Add(time.Second)), false)
 }
 
+// testKeyLinkedToOrder: CreateOrder links the in-progress key of the request
+// that stores the order, in its own transaction, so a claim after a crash
+// (the first request died holding the lease) finds which order the key
+// stored; a takeover keeps the link; an expired key starts unlinked.
+func testKeyLinkedToOrder(t *testing.T, s service.Store) {
+	mustClaim(t, s, claim("sc", "k", hashA, t0), true)
+	mustClaim(t, s, claim("sc", "other", hashA, t0), true)
+	o := newOrder("Linked Traders", t0)
+	o.Key = service.IdempotencyRef{Scope: "sc", Key: "k"}
+	mustCreate(t, s, o)
+
+	if got := mustClaim(t, s, claim("sc", "k", hashA, t0.Add(time.Second)), false); got.OrderID != o.ID {
+		t.Fatalf("in-flight record after CreateOrder: OrderID = %q, want %q", got.OrderID, o.ID)
+	}
+	if got := mustClaim(t, s, claim("sc", "other", hashA, t0.Add(time.Second)), false); got.OrderID != "" {
+		t.Errorf("another key got linked: OrderID = %q", got.OrderID)
+	}
+	if got := mustClaim(t, s, claim("sc", "k", hashA, t0.Add(2*lease)), true); got.OrderID != o.ID {
+		t.Errorf("taken-over record: OrderID = %q, want %q (the request stored that order)", got.OrderID, o.ID)
+	}
+	if got := mustClaim(t, s, claim("sc", "k", hashA, t0.Add(2*ttl)), true); got.OrderID != "" {
+		t.Errorf("record claimed over an expired one: OrderID = %q, want none", got.OrderID)
+	}
+}
+
 func testExpiredIsAbsent(t *testing.T, s service.Store) {
 	ctx := ctxFor(t)
 	c := claim("sc", "k", hashA, t0)

@@ -11,7 +11,8 @@ import (
 )
 
 // QueueRunner runs a store's order queue with poster until ctx is done, the
-// way the store's RunQueue does (pgstore.Store.RunQueue with test timings).
+// way the store's RunQueue does (pgstore.Store.RunQueue with test timings,
+// among them a dead-worker rescue interval of at most RescueAfter).
 type QueueRunner func(ctx context.Context, poster service.OrderPoster) error
 
 // RunQueue runs the queue conformance tests. newStore returns a fresh store
@@ -28,6 +29,7 @@ func RunQueue(t *testing.T, newStore func(t *testing.T) (service.Store, QueueRun
 		{"RetryTransitionEnqueues", testQueueRetryTransition},
 		{"ReplicasPostSerially", testQueueSerial},
 		{"StopsWhenCancelled", testQueueStops},
+		{"LivePostNotRescued", testQueueLivePostNotRescued},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,6 +39,10 @@ func RunQueue(t *testing.T, newStore func(t *testing.T) (service.Store, QueueRun
 		})
 	}
 }
+
+// RescueAfter is the longest dead-worker rescue interval a QueueRunner may
+// use: testQueueLivePostNotRescued posts for several times as long.
+const RescueAfter = 300 * time.Millisecond
 
 // posterFunc adapts a function to service.OrderPoster.
 type posterFunc func(ctx context.Context, orderID string) error
@@ -275,5 +281,32 @@ func testQueueStops(t *testing.T, s service.Store, run QueueRunner) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("runner did not return within 15 s of cancel")
+	}
+}
+
+// testQueueLivePostNotRescued: a post that takes several rescue intervals
+// (a slow Tally) is never taken for a dead worker's: its heartbeat keeps it
+// fresh, so PostOrder is not called again for it.
+func testQueueLivePostNotRescued(t *testing.T, s service.Store, run QueueRunner) {
+	c := newCalls()
+	start(t, run, posterFunc(func(ctx context.Context, id string) error {
+		c.add(id)
+		if _, err := s.TransitionOrder(ctx, id, []service.OrderState{service.OrderReceived},
+			service.OrderTransition{To: service.OrderPosting, Now: time.Now(), AddAttempt: true}); err != nil {
+			return nil // a rescue job: the order is no longer received
+		}
+		time.Sleep(4 * RescueAfter)
+		_, err := s.TransitionOrder(context.WithoutCancel(ctx), id, []service.OrderState{service.OrderPosting},
+			service.OrderTransition{To: service.OrderPosted, Now: time.Now()})
+		return err
+	}))
+	id := mustCreate(t, s, newOrder("Slow Tally Traders", t0)).ID
+	c.waitFor(t, "the order posted", func() bool { return len(c.times(id)) == 1 })
+	time.Sleep(6 * RescueAfter)
+	if n := len(c.times(id)); n != 1 {
+		t.Errorf("PostOrder called %d times for one live post, want 1 (rescued while alive)", n)
+	}
+	if o, err := s.GetOrder(ctxFor(t), id); err != nil || o.State != service.OrderPosted {
+		t.Errorf("order: State = %s, %v; want posted", o.State, err)
 	}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Idempotency/DifferentHashVisible", testDifferentHash},
 		{"Idempotency/CompletedReplay", testCompletedReplay},
 		{"Idempotency/LeaseTakeover", testLeaseTakeover},
+		{"Idempotency/LinkedToOrder", testKeyLinkedToOrder},
 		{"Idempotency/ExpiredIsAbsent", testExpiredIsAbsent},
 		{"Idempotency/Release", testRelease},
 		{"Idempotency/CompleteErrors", testCompleteErrors},
