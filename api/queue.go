@@ -142,6 +142,7 @@ func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
 //	@Param			party	query		string	false	"party name"
 //	@Param			limit	query		int		false	"1-500, default 50"
 //	@Success		200		{object}	OrderListResponse
+//	@Failure		400		{object}	Problem	"malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		422		{object}	Problem	"invalid_request"
 //	@Security		ApiKeyAuth
@@ -295,6 +296,7 @@ func toImportResponse(r service.ImportRecord, bodies bool) ImportResponse {
 //	@Param			until		query		string	false	"up to this date (YYYY-MM-DD), inclusive"
 //	@Param			limit		query		int		false	"1-500, default 50"
 //	@Success		200			{object}	ImportListResponse
+//	@Failure		400			{object}	Problem	"malformed_query"
 //	@Failure		401			{object}	Problem	"unauthenticated"
 //	@Failure		422			{object}	Problem	"invalid_request"
 //	@Security		ApiKeyAuth

@@ -123,6 +123,7 @@ type DispatchResultJSON struct {
 //	@Param			group				query		string	false	"Party group; default the configured one (Sundry Debtors)"	example(Sundry Debtors)
 //	@Param			company				query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
 //	@Success		200					{object}	RemindersResponse
+//	@Failure		400					{object}	Problem	"malformed_query"
 //	@Failure		401					{object}	Problem	"unauthenticated"
 //	@Failure		404					{object}	Problem	"unknown_company"
 //	@Failure		422					{object}	Problem	"invalid_request"

@@ -132,6 +132,7 @@ type TallyStatusResponse struct {
 //	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	example(1000.00)
 //	@Param			company			query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
 //	@Success		200				{object}	ReceivablesResponse
+//	@Failure		400				{object}	Problem	"malformed_query"
 //	@Failure		401				{object}	Problem	"unauthenticated"
 //	@Failure		404				{object}	Problem	"unknown_company"
 //	@Failure		422				{object}	Problem	"invalid_request"
@@ -169,6 +170,7 @@ func (s *Server) receivables(c echo.Context) error {
 //	@Param			ledger_wise	query		bool	false	"Ledgers instead of groups"	default(false)
 //	@Param			company		query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
 //	@Success		200			{object}	TrialBalanceResponse
+//	@Failure		400			{object}	Problem	"malformed_query"
 //	@Failure		401			{object}	Problem	"unauthenticated"
 //	@Failure		404			{object}	Problem	"unknown_company"
 //	@Failure		422			{object}	Problem	"invalid_request"
