@@ -337,7 +337,11 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h receiptHo
 			Message: fmt.Sprintf("party %s does not exist in %s", quote(r.Party), quote(company)),
 			Hint:    "A receipt credits an existing customer: check the spelling, or list parties with GET /parties?search=…"}
 	}
-	if !isPartyGroup(party.Group) || foldName(party.Name) == foldName(p.Ledger) {
+	isParty, err := s.isPartyGroup(ctx, company, party.Group)
+	if err != nil {
+		return ReceiptResult{}, err
+	}
+	if !isParty || foldName(party.Name) == foldName(p.Ledger) {
 		return ReceiptResult{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
 			Message: fmt.Sprintf("%s is a ledger under %s, not a party", quote(party.Name), quote(party.Group)),
 			Hint:    "Use the customer's own ledger name; receipts credit a party under Sundry Debtors."}
