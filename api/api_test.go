@@ -463,6 +463,12 @@ func TestTallyRequestCounts(t *testing.T) {
 		{"receivables", call{target: "/receivables"}, 1},
 		{"trial balance", call{target: "/reports/trial-balance"}, 1},
 		{"missing party", call{target: "/parties/Nobody/balance"}, 1},
+		// A ledger not directly under a party group: its group's ancestry
+		// comes from the group tree, read once and cached.
+		{"not a party", call{target: "/parties/HDFC%20Bank/balance"}, 2},
+		{"not a party, group tree cached", call{target: "/parties/Cash/balance"}, 1},
+		// Exact read, the ledger names (no near-twin), create, read back.
+		{"new party", call{method: http.MethodPost, target: "/parties", body: `{"name": "Count Traders"}`}, 4},
 		{"invalid name never reaches Tally", call{target: "/parties/%09/balance"}, 0},
 		{"invalid order never reaches Tally", call{method: http.MethodPost, target: "/orders", body: `{"party": {"name": "X"}, "lines": []}`}, 0},
 		// Read party and ledgers, learn the company's state (once), post.
