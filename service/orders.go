@@ -65,7 +65,8 @@ const maxRefLen = 60
 // taxable value and the GST ledgers their tax, balanced to the paisa.
 //
 // Tally requests: one to read the party and the sales and tax ledgers
-// together, one to create the party only when it is missing, one to post the
+// together, when the party is missing one listing the ledger names (a
+// near-twin is that party, parties.go) and one to create it, one to post the
 // voucher (plus, once per company when CompanyState is not configured, one to
 // learn the company's state). The voucher's REMOTEID derives from the order,
 // so posting the same order again replaces the voucher instead of duplicating
