@@ -350,9 +350,9 @@ func TestUnprocessable(t *testing.T) {
 		{name: "sales ledger missing in Tally", golden: "problem_ledger_missing", call: call{method: http.MethodPost, target: "/orders", body: `{
 			"party": {"name": "Rajesh Enterprises"}, "sales_ledger": "Sales @ 18%",
 			"lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`}},
-		{name: "Tally rejects a group that does not exist", golden: "problem_tally_rejected", call: call{method: http.MethodPost, target: "/parties",
-			body: `{"name": "Group Test", "group": "Sundry Debtorz"}`}},
-		{name: "Tally rejects a date before the books", call: call{method: http.MethodPost, target: "/orders", body: `{
+		{name: "a group that does not exist is not a party group", call: call{method: http.MethodPost, target: "/parties",
+			body: `{"name": "Group Test", "group": "Sundry Debtorz"}`}, check: wantField("code", "not_a_party_group")},
+		{name: "Tally rejects a date before the books", golden: "problem_tally_rejected", call: call{method: http.MethodPost, target: "/orders", body: `{
 			"date": "2020-01-01", "party": {"name": "Rajesh Enterprises"}, "lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`},
 			check: func(t *testing.T, r reply) {
 				var p api.Problem
