@@ -149,7 +149,7 @@ func (g *Gateway) Groups(ctx context.Context, company string) ([]service.Master,
 				return err
 			}
 			parent := gr.Parent
-			if strings.EqualFold(strings.TrimSpace(parent), "Primary") {
+			if strings.EqualFold(strings.TrimLeft(parent, "\x04 "), "Primary") {
 				parent = ""
 			}
 			out = append(out, service.Master{Name: gr.Name, Parent: parent})
