@@ -420,9 +420,9 @@ func TestUnprocessable(t *testing.T) {
 		{name: "sales ledger missing in Tally", golden: "problem_ledger_missing", call: call{method: http.MethodPost, target: "/orders", body: `{
 			"party": {"name": "Rajesh Enterprises"}, "sales_ledger": "Sales @ 18%",
 			"lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`}},
-		{name: "Tally rejects a group that does not exist", golden: "problem_tally_rejected", call: call{method: http.MethodPost, target: "/parties",
-			body: `{"name": "Group Test", "group": "Sundry Debtorz"}`}},
-		{name: "Tally rejects a date before the books", call: call{method: http.MethodPost, target: "/orders", body: `{
+		{name: "a group that does not exist is not a party group", call: call{method: http.MethodPost, target: "/parties",
+			body: `{"name": "Group Test", "group": "Sundry Debtorz"}`}, check: wantField("code", "not_a_party_group")},
+		{name: "Tally rejects a date before the books", golden: "problem_tally_rejected", call: call{method: http.MethodPost, target: "/orders", body: `{
 			"date": "2020-01-01", "party": {"name": "Rajesh Enterprises"}, "lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`},
 			check: func(t *testing.T, r reply) {
 				var p api.Problem
@@ -533,6 +533,12 @@ func TestTallyRequestCounts(t *testing.T) {
 		{"receivables", call{target: "/receivables"}, 1},
 		{"trial balance", call{target: "/reports/trial-balance"}, 1},
 		{"missing party", call{target: "/parties/Nobody/balance"}, 1},
+		// A ledger not directly under a party group: its group's ancestry
+		// comes from the group tree, read once and cached.
+		{"not a party", call{target: "/parties/HDFC%20Bank/balance"}, 2},
+		{"not a party, group tree cached", call{target: "/parties/Cash/balance"}, 1},
+		// Exact read, the ledger names (no near-twin), create, read back.
+		{"new party", call{method: http.MethodPost, target: "/parties", body: `{"name": "Count Traders"}`}, 4},
 		{"invalid name never reaches Tally", call{target: "/parties/%09/balance"}, 0},
 		{"invalid order never reaches Tally", call{method: http.MethodPost, target: "/orders", body: `{"party": {"name": "X"}, "lines": []}`}, 0},
 		// Read party and ledgers, learn the company's state (once), post.

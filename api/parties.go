@@ -102,7 +102,7 @@ type BalanceResponse struct {
 type CreatePartyRequest struct {
 	// The ledger name; it must not exist yet.
 	Name string `json:"name" validate:"required,max=200,nocontrol" example:"Rajesh Enterprises"`
-	// The parent group. Default: Sundry Debtors.
+	// The parent group: a party group or a sub-group of one. Default: Sundry Debtors.
 	Group string `json:"group,omitempty" validate:"max=200,nocontrol" example:"Sundry Debtors"`
 	// The mobile number in any common Indian form; it must be a usable mobile.
 	Mobile string `json:"mobile,omitempty" validate:"max=40" example:"9820012345"`
@@ -129,7 +129,7 @@ type CreatePartyRequest struct {
 // listParties lists parties.
 //
 //	@Summary		List parties
-//	@Description	Lists the ledgers of a group (default Sundry Debtors, sub-groups included), sorted by name, filtered by a case-insensitive substring and paginated. One Tally request.
+//	@Description	Lists the ledgers of a party group (default Sundry Debtors, sub-groups included), sorted by name, filtered by a case-insensitive substring and paginated. The group must be one of the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors) or a sub-group of one, else 422 not_a_party_group. One Tally request (one more, cached for a minute, for a sub-group).
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -141,7 +141,7 @@ type CreatePartyRequest struct {
 //	@Success		200		{object}	PartyListResponse
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
-//	@Failure		422		{object}	Problem	"invalid_request"
+//	@Failure		422		{object}	Problem	"invalid_request, not_a_party_group"
 //	@Failure		503		{object}	Problem	"Tally unavailable (tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …)"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
@@ -175,7 +175,7 @@ func (s *Server) listParties(c echo.Context) error {
 // getParty reads one party.
 //
 //	@Summary		Get a party
-//	@Description	Reads one party ledger with its closing balance, in one Tally request. Percent-encode the name (a slash as %2F).
+//	@Description	Reads one party ledger with its closing balance. Only ledgers under the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors, sub-groups included) are parties: any other ledger (a bank, Cash, Sales) is 404 party_not_found, the same answer as a missing one. One Tally request for a ledger directly under a party group; one more, cached for a minute, to learn a sub-group's ancestry. Percent-encode the name (a slash as %2F).
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -215,7 +215,7 @@ func partyTarget(c echo.Context) (name, company string, err error) {
 // partyBalance reads a party's balance, flat for chatbots.
 //
 //	@Summary		Get a party's balance
-//	@Description	The closing balance of one party as flat fields and a ready sentence, for chatbot templates. Exactly one Tally request. "Dr" means the party owes us; signed is positive then (the opposite of Tally's XML sign).
+//	@Description	The closing balance of one party as flat fields and a ready sentence, for chatbot templates. Parties only, as GET /parties/{name}: any other ledger is 404 party_not_found. One Tally request for a ledger directly under a party group (one more, cached, for a sub-group). "Dr" means the party owes us; signed is positive then (the opposite of Tally's XML sign).
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -244,7 +244,7 @@ func (s *Server) partyBalance(c echo.Context) error {
 // createParty creates a party ledger.
 //
 //	@Summary		Create a party
-//	@Description	Creates a party ledger (default under Sundry Debtors, bill-wise on) and answers with the party read back from Tally. A party that already exists is a 409 carrying the existing party: Tally itself would silently alter it.
+//	@Description	Creates a party ledger (default under Sundry Debtors, bill-wise on) and answers with the party read back from Tally. The group must be a party group or a sub-group of one (422 not_a_party_group otherwise). A party that already exists is a 409 carrying the existing party: Tally itself would silently alter it. Names match as Tally matches them (case, surrounding and repeated spaces, a hyphen for a space), so "rajesh  enterprises" is a 409 carrying Rajesh Enterprises; a ledger of that name that is not a party is a 409 ledger_exists without its details. Invisible and text-direction characters (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF) are refused with 422 invalid_name.
 //	@Tags			parties
 //	@Accept			json
 //	@Produce		json
@@ -256,9 +256,9 @@ func (s *Server) partyBalance(c echo.Context) error {
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
-//	@Failure		409		{object}	Problem	"party_exists (with the existing party in party)"
+//	@Failure		409		{object}	Problem	"party_exists (with the existing party in party), ledger_exists"
 //	@Failure		413		{object}	Problem	"body_too_large"
-//	@Failure		422		{object}	Problem	"invalid_request (errors), invalid_mobile, tally_rejected (line_errors)"
+//	@Failure		422		{object}	Problem	"invalid_request (errors), invalid_name, invalid_mobile, not_a_party_group, tally_rejected (line_errors)"
 //	@Failure		503		{object}	Problem	"Tally unavailable"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth

@@ -120,13 +120,13 @@ type DispatchResultJSON struct {
 //	@Param			as_of				query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-30)
 //	@Param			min_overdue_days	query		int		false	"Only bills at least this many days past due; default the configured minimum (1)"	example(7)
 //	@Param			min_amount			query		string	false	"Only parties owing at least this much overdue"	example(1000.00)
-//	@Param			group				query		string	false	"Party group; default the configured one (Sundry Debtors)"	example(Sundry Debtors)
+//	@Param			group				query		string	false	"Party group: a party group (TALLY_PARTY_GROUPS) or a sub-group of one, else 422 not_a_party_group; default the configured one (Sundry Debtors)"	example(Sundry Debtors)
 //	@Param			company				query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
 //	@Success		200					{object}	RemindersResponse
 //	@Failure		400					{object}	Problem	"malformed_query"
 //	@Failure		401					{object}	Problem	"unauthenticated"
 //	@Failure		404					{object}	Problem	"unknown_company"
-//	@Failure		422					{object}	Problem	"invalid_request"
+//	@Failure		422					{object}	Problem	"invalid_request, not_a_party_group"
 //	@Failure		503					{object}	Problem	"Tally unavailable"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth

@@ -127,7 +127,7 @@ type TallyStatusResponse struct {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			as_of			query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-23)
-//	@Param			party			query		string	false	"Only this party (exact name, case-insensitive)"	example(Rajesh Enterprises)
+//	@Param			party			query		string	false	"Only this party (its name as Tally matches it); a ledger that is not a party has no bills here"	example(Rajesh Enterprises)
 //	@Param			overdue_only	query		bool	false	"Only bills past due"	default(false)
 //	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	example(1000.00)
 //	@Param			company			query		string	false	"Tally company; default: the configured one"	example(ABC Traders)

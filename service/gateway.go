@@ -33,6 +33,12 @@ type Gateway interface {
 	// Party reads one ledger by name, with its closing balance, in one
 	// request. A missing ledger is NotFound.
 	Party(ctx context.Context, company, name string) (Party, error)
+	// Groups lists every group of the company with its parent, in one
+	// request (the party-group rule walks it, parties.go).
+	Groups(ctx context.Context, company string) ([]Master, error)
+	// LedgerNames lists every ledger of the company with its group, in one
+	// request, without balances (for finding a near-twin name, parties.go).
+	LedgerNames(ctx context.Context, company string) ([]Master, error)
 	// Ledgers reads the named ledgers in one request and returns those that
 	// exist, keyed by the name asked for; missing names are simply absent.
 	Ledgers(ctx context.Context, company string, names []string) (map[string]Party, error)
@@ -51,6 +57,13 @@ type Gateway interface {
 	// Vouchers lists the vouchers dated from..to (inclusive), for reading
 	// back after a write of unknown fate.
 	Vouchers(ctx context.Context, company string, from, to time.Time) ([]VoucherSummary, error)
+}
+
+// Master is a group or ledger by name and parent group. Parent is "" for a
+// primary group.
+type Master struct {
+	Name   string
+	Parent string
 }
 
 // VoucherSummary is a voucher as read back from Tally.

@@ -355,6 +355,13 @@ func shortDecimal(d decimal.Decimal) string {
 // name-based ids for the same keys.
 const RemoteIDNamespace = "b8aa6802-0540-4765-8f19-a1f920e391bc"
 
+// remoteIDKey is how a company or party name enters a REMOTEID: lower-cased
+// and trimmed. It is frozen, apart from foldName (which follows Tally's name
+// matching and may learn more of it): a REMOTEID derived differently for the
+// same order_ref would make a resend of an order stored before the change a
+// second voucher instead of the same one.
+func remoteIDKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // RemoteID returns a deterministic REMOTEID for a voucher: the name-based
 // (version 5, SHA-1) UUID of key in namespace, RFC 9562 §5.5, formatted
 // 8-4-4-4-12 in lower case.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
@@ -434,5 +435,30 @@ func TestRemoteID(t *testing.T) {
 			}()
 			RemoteID(bad, "k")
 		}()
+	}
+}
+
+// TestOrderRemoteIDIsFrozen pins the REMOTEID of order_ref orders (and
+// receipts) to the key they had when first stored. foldName follows Tally's
+// name matching and changed (a hyphen and repeated spaces now match a
+// space); had the REMOTEID followed it, a resend of an order stored before
+// that change would have become a second voucher.
+func TestOrderRemoteIDIsFrozen(t *testing.T) {
+	svc := New(nil, Config{Company: "ABC Traders", Now: func() time.Time { return time.Date(2026, 6, 23, 10, 0, 0, 0, time.UTC) }})
+	tests := []struct{ company, party, ref, want string }{
+		// Values computed by the code as it stood before foldName changed
+		// (commit f63ba8a): lower-cased and trimmed, nothing else.
+		{"ABC Traders", "Shree-Ganesh  Traders", "WA-7", "9328aa7c-920e-505c-94e5-a4d37b235caf"},
+		{" abc traders ", "RAJESH ENTERPRISES ", "1", "d960722c-665b-576c-8a0f-f86f1fd9f80c"},
+	}
+	for _, tt := range tests {
+		p, err := svc.planOrder(Order{Company: tt.company, Ref: tt.ref, Party: NewParty{Name: tt.party},
+			Lines: []OrderLine{{Item: "Saree", Quantity: decimal.NewFromInt(1), Rate: 100_00}}}, "id-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.RemoteID != tt.want {
+			t.Errorf("order %q of %q: REMOTEID %s; want %s as stored before", tt.ref, tt.party, p.RemoteID, tt.want)
+		}
 	}
 }

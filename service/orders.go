@@ -67,7 +67,8 @@ const maxRefLen = 60
 // taxable value and the GST ledgers their tax, balanced to the paisa.
 //
 // Tally requests: one to read the party and the sales and tax ledgers
-// together, one to create the party only when it is missing, one to post the
+// together, when the party is missing one listing the ledger names (a
+// near-twin is that party, parties.go) and one to create it, one to post the
 // voucher (plus, once per company when CompanyState is not configured, one to
 // learn the company's state). The voucher's REMOTEID derives from the
 // order_ref, so posting the same order_ref again replaces the voucher instead
@@ -119,13 +120,13 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 		// The party is part of the key: chatbots number orders per
 		// conversation ("1", "2", …), and Tally's bill names are per party,
 		// so order 1 of one customer must not replace order 1 of another.
-		partyKey := foldName(o.Party.Name)
+		partyKey := remoteIDKey(o.Party.Name)
 		if o.PartyByMobile {
 			// WhatsApp: the party is the mobile; its name is decided
 			// only when the order is posted.
 			partyKey = "mobile:" + o.Party.Mobile
 		}
-		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+foldName(company)+"\x00"+partyKey+"\x00"+o.Ref)
+		p.RemoteID = RemoteID(RemoteIDNamespace, "order\x00"+remoteIDKey(company)+"\x00"+partyKey+"\x00"+o.Ref)
 	default:
 		p.RemoteID = RemoteID(RemoteIDNamespace, "order-id\x00"+orderID)
 	}
@@ -179,6 +180,10 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 	}
 	names := []string{o.Party.Name, o.SalesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST}
 	ledgers, err := s.gw.Ledgers(ctx, company, nonEmpty(append(names, candidates...)))
+	if err == nil {
+		// A near-twin of the party's name is that party (parties.go).
+		err = s.withTwins(ctx, company, ledgers, append([]string{o.Party.Name}, candidates...))
+	}
 	if err != nil {
 		return OrderResult{}, err
 	}
@@ -202,7 +207,15 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (
 	if err != nil {
 		return OrderResult{}, err
 	}
-	if exists && !isPartyGroup(party.Group) || s.isOwnLedger(o.Party.Name, o.SalesLedger) {
+	notParty := false
+	if exists {
+		isParty, err := s.isPartyGroup(ctx, company, party.Group)
+		if err != nil {
+			return OrderResult{}, err
+		}
+		notParty = !isParty
+	}
+	if notParty || s.isOwnLedger(o.Party.Name, o.SalesLedger) {
 		// A customer who calls themselves "Cash" or "Sales" must not have
 		// the sale debited to that ledger.
 		return OrderResult{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
@@ -332,29 +345,12 @@ func (s *Service) lockParty(company, party string) (unlock func()) {
 	return m.Unlock
 }
 
-// nonPartyGroups are Tally's predefined groups whose ledgers are never a
-// customer: an order must not debit Cash, a bank, Sales or a tax ledger
-// because a customer chose that name. Sub-groups a company makes under
-// Sundry Debtors ("Bangalore Debtors") are not here, so they stay allowed.
-var nonPartyGroups = map[string]bool{
-	"cash-in-hand": true, "bank accounts": true, "bank od a/c": true, "sales accounts": true,
-	"purchase accounts": true, "duties & taxes": true, "capital account": true, "reserves & surplus": true,
-	"direct expenses": true, "indirect expenses": true, "direct incomes": true, "indirect incomes": true,
-	"fixed assets": true, "investments": true, "stock-in-hand": true, "loans (liability)": true,
-	"secured loans": true, "unsecured loans": true, "provisions": true, "suspense a/c": true,
-	"current assets": true, "current liabilities": true, "deposits (asset)": true,
-	"loans & advances (asset)": true, "misc. expenses (asset)": true, "branch / divisions": true, "primary": true,
-}
-
 // notSalesGroups are predefined groups a sales ledger can never be under;
 // other groups may be sub-groups of Sales Accounts, which Tally allows.
 var notSalesGroups = map[string]bool{
 	"sundry debtors": true, "sundry creditors": true, "cash-in-hand": true, "bank accounts": true,
 	"bank od a/c": true, "duties & taxes": true, "capital account": true, "primary": true,
 }
-
-// isPartyGroup reports whether a ledger under group may be an order's party.
-func isPartyGroup(group string) bool { return !nonPartyGroups[foldName(group)] }
 
 // isOwnLedger reports whether name is one of the ledgers the order itself
 // credits.

@@ -222,7 +222,7 @@ func (s *Service) planReceipt(r Receipt, recordID string) (receiptPlan, error) {
 		// Per party, as for orders: a chatbot numbers payments per
 		// conversation. The "receipt" prefix keeps receipt 1 from
 		// replacing order 1 of the same party.
-		p.RemoteID = RemoteID(RemoteIDNamespace, "receipt\x00"+foldName(company)+"\x00"+foldName(r.Party)+"\x00"+r.Ref)
+		p.RemoteID = RemoteID(RemoteIDNamespace, "receipt\x00"+remoteIDKey(company)+"\x00"+remoteIDKey(r.Party)+"\x00"+r.Ref)
 	case recordID != "":
 		p.RemoteID = RemoteID(RemoteIDNamespace, "receipt-id\x00"+recordID)
 	default:
@@ -312,7 +312,7 @@ func receiptContentRemoteID(company string, r Receipt) string {
 		Company, Date, Party, Mode, Reference string
 		Amount                                Paise
 		Bills                                 []string
-	}{foldName(company), r.Date.Format(time.DateOnly), foldName(r.Party), r.Mode, r.Reference, r.Amount, r.Bills}
+	}{remoteIDKey(company), r.Date.Format(time.DateOnly), remoteIDKey(r.Party), r.Mode, r.Reference, r.Amount, r.Bills}
 	b, _ := json.Marshal(c) // plain strings and integers cannot fail to encode
 	sum := sha256.Sum256(b)
 	return RemoteID(RemoteIDNamespace, "receipt-content\x00"+hex.EncodeToString(sum[:]))
@@ -343,7 +343,11 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h receiptHo
 			Message: fmt.Sprintf("party %s does not exist in %s", quote(r.Party), quote(company)),
 			Hint:    "A receipt credits an existing customer: check the spelling, or list parties with GET /parties?search=…"}
 	}
-	if !isPartyGroup(party.Group) || foldName(party.Name) == foldName(p.Ledger) {
+	isParty, err := s.isPartyGroup(ctx, company, party.Group)
+	if err != nil {
+		return ReceiptResult{}, err
+	}
+	if !isParty || foldName(party.Name) == foldName(p.Ledger) {
 		return ReceiptResult{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
 			Message: fmt.Sprintf("%s is a ledger under %s, not a party", quote(party.Name), quote(party.Group)),
 			Hint:    "Use the customer's own ledger name; receipts credit a party under Sundry Debtors."}

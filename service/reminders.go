@@ -200,6 +200,9 @@ func (s *Service) Reminders(ctx context.Context, q ReminderQuery) ([]Reminder, e
 		return nil, err
 	}
 	company := s.company(q.Company)
+	if err := s.checkPartyGroup(ctx, company, q.Group); err != nil {
+		return nil, err
+	}
 	rec, err := s.Receivables(ctx, ReceivablesQuery{Company: company, AsOf: q.AsOf})
 	if err != nil {
 		return nil, err

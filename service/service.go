@@ -40,6 +40,11 @@ type Config struct {
 	DefaultCreditDays *int
 	// PartyGroup is where new parties go. Default "Sundry Debtors".
 	PartyGroup string
+	// PartyGroups are the groups whose ledgers, with those of their
+	// sub-groups, are parties: the only ledgers party reads answer, parties
+	// are created under, and orders and receipts post to (parties.go).
+	// Default Sundry Debtors and Sundry Creditors.
+	PartyGroups []string
 	// Location decides what "today" is. Default Asia/Kolkata.
 	Location *time.Location
 	// Now is the clock. Default time.Now.
@@ -68,6 +73,9 @@ type Service struct {
 
 	mu     sync.Mutex
 	states map[string]string // company (folded) → state, learnt from Tally
+	// groupTrees caches each company's groups for the party-group rule
+	// (parties.go).
+	groupTrees map[string]groupTree
 
 	// partyLocks serialise "read the party, create it when missing" per
 	// party within this process: two orders for one new customer must not
@@ -99,6 +107,9 @@ func New(gw Gateway, cfg Config) *Service {
 	if cfg.PartyGroup == "" {
 		cfg.PartyGroup = "Sundry Debtors"
 	}
+	if len(cfg.PartyGroups) == 0 {
+		cfg.PartyGroups = []string{"Sundry Debtors", "Sundry Creditors"}
+	}
 	if cfg.Location == nil {
 		cfg.Location = indiaTime()
 	}
@@ -110,7 +121,7 @@ func New(gw Gateway, cfg Config) *Service {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	cfg.Reminders = cfg.Reminders.withDefaults(cfg.PartyGroup)
-	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}}
+	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}, groupTrees: map[string]groupTree{}}
 	svc.reminderTmpl, svc.reminderTmplErr = ParseReminderTemplate(cfg.Reminders.Template)
 	return svc
 }
@@ -149,10 +160,6 @@ func (s *Service) company(c string) string {
 	return s.cfg.Company
 }
 
-// foldName folds a Tally name the way Tally matches names: ASCII case folded
-// and surrounding spaces ignored (tally-protocol.md §9.4).
-func foldName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
 // maxNameLen bounds names sent to Tally. TallyPrime's own limit is not
 // documented; a bound keeps absurd input away from a gateway that cannot
 // defend itself.
@@ -170,6 +177,8 @@ func ValidateName(field, name string) error {
 		return Errorf(Invalid, "invalid_name", "%s is longer than %d characters", field, maxNameLen)
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		return Errorf(Invalid, "invalid_name", "%s must not contain control characters", field)
+	case strings.IndexFunc(name, isInvisible) >= 0:
+		return Errorf(Invalid, "invalid_name", "%s must not contain invisible or text-direction characters (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF): they make a name look like another", field)
 	}
 	return nil
 }
@@ -247,6 +256,9 @@ func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, err
 		return PartyPage{}, Errorf(Invalid, "invalid_page", "limit must be 1..500 and offset not negative")
 	}
 	company := s.company(q.Company)
+	if err := s.checkPartyGroup(ctx, company, q.Group); err != nil {
+		return PartyPage{}, err
+	}
 	all, err := s.gw.Parties(ctx, company, q.Group)
 	if err != nil {
 		return PartyPage{}, err
@@ -295,12 +307,15 @@ func (s *Service) checkLoaded(ctx context.Context, company string) error {
 		Hint:    "Load the company in Tally (Company → Select), or use the exact name of a loaded company."}
 }
 
-// GetParty reads one party by name.
+// GetParty reads one party by name: a ledger under the party groups
+// (Config.PartyGroups). Any other ledger is party_not_found, as a missing
+// one is. One Tally request for a ledger directly under a party group; one
+// more, cached, to learn the ancestry of any other group (parties.go).
 func (s *Service) GetParty(ctx context.Context, company, name string) (Party, error) {
 	if err := ValidateName("name", name); err != nil {
 		return Party{}, err
 	}
-	return s.gw.Party(ctx, s.company(company), name)
+	return s.readParty(ctx, s.company(company), name)
 }
 
 // PartyBalance is a party's balance, flat enough for a chatbot template.
@@ -311,7 +326,7 @@ type PartyBalance struct {
 	AsOf    time.Time
 }
 
-// PartyBalance reads a party's closing balance with one Tally request.
+// PartyBalance reads a party's closing balance, with GetParty's requests.
 func (s *Service) PartyBalance(ctx context.Context, company, name string) (PartyBalance, error) {
 	p, err := s.GetParty(ctx, company, name)
 	if err != nil {
@@ -364,9 +379,22 @@ func (s *Service) Receivables(ctx context.Context, q ReceivablesQuery) (Receivab
 	if q.AsOf.IsZero() {
 		q.AsOf = s.Today()
 	}
-	bills, err := s.gw.Receivables(ctx, s.company(q.Company), q.AsOf)
+	company := s.company(q.Company)
+	bills, err := s.gw.Receivables(ctx, company, q.AsOf)
 	if err != nil {
 		return Receivables{}, err
+	}
+	if q.Party != "" && slices.ContainsFunc(bills, func(b Bill) bool { return foldName(b.Party) == foldName(q.Party) }) {
+		// Bills Receivable scopes by balance sign, not by group
+		// (tally-protocol.md §9.3 D): a bill-wise loan or deposit ledger
+		// is listed too. A per-party read answers parties only, and a
+		// ledger that is not one reads as a party without bills.
+		switch _, err := s.readParty(ctx, company, q.Party); {
+		case KindOf(err) == NotFound:
+			bills = nil
+		case err != nil:
+			return Receivables{}, err
+		}
 	}
 	out := Receivables{AsOf: q.AsOf, Parties: []PartyReceivables{}}
 	byParty := map[string]int{}
@@ -438,20 +466,37 @@ func (s *Service) TrialBalance(ctx context.Context, company string, asOf time.Ti
 	return tb, nil
 }
 
-// CreateParty creates a party ledger and reads it back. A party that already
-// exists is a Conflict whose Subject is the existing party: real Tally would
-// silently alter it (overwriting its group and opening balance) on a Create.
+// CreateParty creates a party ledger under a party group and reads it back.
+// A party that already exists, by Tally's name matching (a near-twin such
+// as "rajesh  enterprises" included), is a Conflict whose Subject is the
+// existing party: real Tally would silently alter it (overwriting its group
+// and opening balance) on a Create. A ledger of that name that is not a
+// party is ledger_exists, without its details. Tally requests: the exact
+// read, the ledger names when it misses, the create and the read-back (and
+// the group tree when the group is a sub-group, parties.go).
 func (s *Service) CreateParty(ctx context.Context, company string, p NewParty) (Party, error) {
 	company = s.company(company)
 	if err := s.validateNewParty(&p); err != nil {
 		return Party{}, err
 	}
+	if err := s.checkPartyGroup(ctx, company, p.Group); err != nil {
+		return Party{}, err
+	}
+	// The name as Tally would match it (tally-protocol.md §9.4): an exact
+	// read, then, when it misses, a near-twin ("rajesh  enterprises").
 	existing, err := s.gw.Party(ctx, company, p.Name)
 	switch {
 	case err == nil:
-		return existing, partyExists(existing)
+		return Party{}, s.ledgerExists(ctx, company, existing)
 	case KindOf(err) != NotFound:
 		return Party{}, err
+	}
+	twins := map[string]Party{}
+	if err := s.withTwins(ctx, company, twins, []string{p.Name}); err != nil {
+		return Party{}, err
+	}
+	if twin, ok := twins[p.Name]; ok {
+		return Party{}, s.ledgerExists(ctx, company, twin)
 	}
 	if _, err := s.gw.CreateParty(ctx, company, p); err != nil {
 		if KindOf(err) == Conflict {
@@ -464,6 +509,22 @@ func (s *Service) CreateParty(ctx context.Context, company string, p NewParty) (
 		return Party{}, err
 	}
 	return s.gw.Party(ctx, company, p.Name)
+}
+
+// ledgerExists is the conflict of a name taken by a ledger: party_exists
+// carrying the party, or ledger_exists, without the ledger's details, for a
+// ledger that is not a party (its balance is none of a party client's
+// business).
+func (s *Service) ledgerExists(ctx context.Context, company string, l Party) error {
+	switch ok, err := s.isPartyGroup(ctx, company, l.Group); {
+	case err != nil:
+		return err
+	case ok:
+		return partyExists(l)
+	}
+	return &Error{Kind: Conflict, Code: "ledger_exists",
+		Message: "a ledger named " + quote(l.Name) + " already exists and is not a party",
+		Hint:    "Choose another name: creating this one would make Tally alter that ledger."}
 }
 
 func partyExists(p Party) *Error {

@@ -20,6 +20,7 @@ type fakeGateway struct {
 	mu        sync.Mutex
 	companies []service.Company
 	ledgers   map[string]service.Party // folded name → party
+	groups    []service.Master
 	bills     []service.Bill
 	created   []service.NewParty
 	vouchers  map[string]service.Voucher // by RemoteID
@@ -39,6 +40,12 @@ func newFake() *fakeGateway {
 		ledgers:   map[string]service.Party{},
 		vouchers:  map[string]service.Voucher{},
 		calls:     map[string]int{},
+		groups: []service.Master{
+			{Name: "Current Assets"}, {Name: "Current Liabilities"}, {Name: "Sales Accounts"}, {Name: "Loans & Advances (Asset)", Parent: "Current Assets"},
+			{Name: "Sundry Debtors", Parent: "Current Assets"}, {Name: "Bank Accounts", Parent: "Current Assets"},
+			{Name: "Cash-in-Hand", Parent: "Current Assets"}, {Name: "Duties & Taxes", Parent: "Current Liabilities"},
+			{Name: "Sundry Creditors", Parent: "Current Liabilities"},
+		},
 	}
 	for _, p := range []service.Party{
 		{Name: "Rajesh Enterprises", Group: "Sundry Debtors", State: "Maharashtra", Mobile: service.NormalizeMobile("9820012345")},
@@ -92,6 +99,24 @@ func (f *fakeGateway) Party(ctx context.Context, company, name string) (service.
 		return service.Party{}, service.Errorf(service.NotFound, "party_not_found", "no party %q", name)
 	}
 	return p, nil
+}
+
+func (f *fakeGateway) Groups(ctx context.Context, company string) ([]service.Master, error) {
+	f.call("Groups")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]service.Master(nil), f.groups...), nil
+}
+
+func (f *fakeGateway) LedgerNames(ctx context.Context, company string) ([]service.Master, error) {
+	f.call("LedgerNames")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []service.Master
+	for _, p := range f.ledgers {
+		out = append(out, service.Master{Name: p.Name, Parent: p.Group})
+	}
+	return out, nil
 }
 
 func (f *fakeGateway) Ledgers(ctx context.Context, company string, names []string) (map[string]service.Party, error) {

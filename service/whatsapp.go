@@ -482,10 +482,12 @@ func numberText(raw json.RawMessage) string {
 }
 
 // cleanName makes a profile name fit for a Tally master name: valid UTF-8,
-// control characters and runs of spaces folded to one space, at most max
-// runes.
+// invisible and text-direction characters removed (the customer typed the
+// profile name for WhatsApp, not for us, so it is cleaned rather than
+// refused as ValidateName refuses such a name sent to the API), control
+// characters and runs of spaces folded to one space, at most max runes.
 func cleanName(s string, max int) string {
-	s = strings.ToValidUTF8(s, "")
+	s = stripInvisible(strings.ToValidUTF8(s, ""))
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 	if utf8.RuneCountInString(s) > max {
 		s = strings.TrimSpace(string([]rune(s)[:max]))

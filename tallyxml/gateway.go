@@ -51,6 +51,8 @@ const (
 	collCompanies  = "TallyFacade Companies"
 	collParties    = "TallyFacade Parties"
 	collLedgers    = "TallyFacade Ledgers"
+	collGroups     = "TallyFacade Groups"
+	collNames      = "TallyFacade Ledger Names"
 	formulaLedgers = "TallyFacadeLedgerNames"
 )
 
@@ -128,6 +130,51 @@ func (g *Gateway) Parties(ctx context.Context, company, group string) ([]service
 	out := make([]service.Party, 0, len(ledgers))
 	for _, l := range ledgers {
 		out = append(out, partyFromLedger(l))
+	}
+	return out, nil
+}
+
+// Groups reads an inline TDL collection of TYPE Group with each group's name
+// and parent: one request for the whole tree. Tally writes a primary
+// group's parent as "&#4; Primary", which the decoder reads as "Primary";
+// it is returned as "". A company that is not loaded reads as no groups
+// (§9.5).
+func (g *Gateway) Groups(ctx context.Context, company string) ([]service.Master, error) {
+	coll := NewCollection(collGroups, "Group")
+	coll.Fetch = []string{"Name", "Parent"}
+	var out []service.Master
+	err := g.c.Do(ctx, ExportCollectionTDL(coll, Vars{Company: company}), func(r io.Reader) error {
+		for gr, err := range Groups(r) {
+			if err != nil {
+				return err
+			}
+			parent := gr.Parent
+			if strings.EqualFold(strings.TrimLeft(parent, "\x04 "), "Primary") {
+				parent = ""
+			}
+			out = append(out, service.Master{Name: gr.Name, Parent: parent})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate("list groups", err)
+	}
+	return out, nil
+}
+
+// LedgerNames reads an inline TDL collection of TYPE Ledger with only each
+// ledger's name and parent (no balances, which Tally computes per ledger):
+// one request. A company that is not loaded reads as no ledgers (§9.5).
+func (g *Gateway) LedgerNames(ctx context.Context, company string) ([]service.Master, error) {
+	coll := NewCollection(collNames, "Ledger")
+	coll.Fetch = []string{"Name", "Parent"}
+	ledgers, err := g.readLedgers(ctx, ExportCollectionTDL(coll, Vars{Company: company}))
+	if err != nil {
+		return nil, translate("list ledger names", err)
+	}
+	out := make([]service.Master, len(ledgers))
+	for i, l := range ledgers {
+		out[i] = service.Master{Name: l.Name, Parent: l.Parent}
 	}
 	return out, nil
 }

@@ -259,6 +259,47 @@ func TestGatewayPartiesIncludesSubGroups(t *testing.T) {
 	}
 }
 
+func TestGatewayGroupsAndLedgerNames(t *testing.T) {
+	t.Parallel()
+	sim := gwStartSim(t)
+	demo := gwDemo(t, sim)
+	if err := demo.AddGroup(tallysim.Group{Name: "Pune Debtors", Parent: "Sundry Debtors"}); err != nil {
+		t.Fatal(err)
+	}
+	gw := gwNew(t, sim.URL(), tallyxml.ClientConfig{})
+	count := gwRequests(t, sim)
+	groups, err := gw.Groups(t.Context(), gwCompany)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := map[string]string{}
+	for _, g := range groups {
+		parent[g.Name] = g.Parent
+	}
+	for name, want := range map[string]string{"Pune Debtors": "Sundry Debtors", "Sundry Debtors": "Current Assets",
+		"Bank Accounts": "Current Assets", "Current Assets": ""} {
+		if got, ok := parent[name]; !ok || got != want {
+			t.Errorf("group %s: parent %q (listed %v); want %q", name, got, ok, want)
+		}
+	}
+	if len(groups) != 29 {
+		t.Errorf("%d groups; want Tally's 28 and Pune Debtors", len(groups))
+	}
+	names, err := gw.LedgerNames(t.Context(), gwCompany)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != len(demo.Ledgers()) || !slices.Contains(names, service.Master{Name: "HDFC Bank", Parent: "Bank Accounts"}) {
+		t.Errorf("ledger names %v; want every ledger with its group", names)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d requests; want one each", n)
+	}
+	if groups, err := gw.Groups(t.Context(), "No Such Company"); err != nil || len(groups) != 0 {
+		t.Errorf("Groups of an unknown company = %v, %v; want none (§9.5)", groups, err)
+	}
+}
+
 func TestGatewayParty(t *testing.T) {
 	t.Parallel()
 	sim := gwStartSim(t)

@@ -122,6 +122,7 @@ type config struct {
 	RequestTimeout time.Duration
 	Charset        tallyxml.Charset
 	SalesLedger    string
+	PartyGroups    []string
 	Tax            service.TaxLedgers
 	DefaultGSTRate decimal.Decimal
 	CreditDays     int
@@ -158,7 +159,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		return def
 	}
 	var cfg config
-	var keys, charset, gstRate string
+	var keys, charset, gstRate, partyGroups string
 	fs.StringVar(&cfg.Addr, "addr", env("TALLYFACADE_ADDR", ":8080"), "listen address (TALLYFACADE_ADDR)")
 	fs.StringVar(&cfg.TallyURL, "tally-url", env("TALLY_URL", "http://127.0.0.1:9000"), "Tally gateway URL (TALLY_URL)")
 	fs.StringVar(&cfg.Company, "company", env("TALLY_COMPANY", ""), "company every request pins unless the caller picks another (TALLY_COMPANY)")
@@ -170,6 +171,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", envDuration(env("TALLYFACADE_REQUEST_TIMEOUT", ""), 25*time.Second), "bound on one API request (TALLYFACADE_REQUEST_TIMEOUT)")
 	fs.StringVar(&charset, "tally-charset", env("TALLY_CHARSET", "utf-16"), "request charset: utf-16 (needed for ₹ and non-Latin names) or utf-8 (TALLY_CHARSET)")
 	fs.StringVar(&cfg.SalesLedger, "sales-ledger", env("TALLY_SALES_LEDGER", "Sales"), "ledger credited with an order's taxable value (TALLY_SALES_LEDGER)")
+	fs.StringVar(&partyGroups, "party-groups", env("TALLY_PARTY_GROUPS", "Sundry Debtors,Sundry Creditors"), "comma-separated groups whose ledgers (sub-groups included) are parties; no other ledger is read or created through /parties (TALLY_PARTY_GROUPS)")
 	fs.StringVar(&cfg.Tax.CGST, "cgst-ledger", env("TALLY_CGST_LEDGER", "CGST"), "CGST ledger (TALLY_CGST_LEDGER)")
 	fs.StringVar(&cfg.Tax.SGST, "sgst-ledger", env("TALLY_SGST_LEDGER", "SGST"), "SGST ledger (TALLY_SGST_LEDGER)")
 	fs.StringVar(&cfg.Tax.IGST, "igst-ledger", env("TALLY_IGST_LEDGER", "IGST"), "IGST ledger (TALLY_IGST_LEDGER)")
@@ -206,6 +208,17 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		if k = strings.TrimSpace(k); k != "" {
 			cfg.APIKeys = append(cfg.APIKeys, k)
 		}
+	}
+	for _, g := range strings.Split(partyGroups, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			if err := service.ValidateName("-party-groups", g); err != nil {
+				return cfg, err
+			}
+			cfg.PartyGroups = append(cfg.PartyGroups, g)
+		}
+	}
+	if len(cfg.PartyGroups) == 0 {
+		return cfg, fmt.Errorf("-party-groups %q: name at least one group", partyGroups)
 	}
 	switch strings.ToLower(charset) {
 	case "utf-16", "utf16":
@@ -378,6 +391,7 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	}
 	st.svc = service.New(tallyxml.NewGateway(client), service.Config{
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
+		PartyGroups:    cfg.PartyGroups,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
 		Store: st.db, Logger: logger.With("component", "orders"),
 		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts},

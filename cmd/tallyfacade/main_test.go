@@ -226,3 +226,30 @@ func TestServeWithPostgres(t *testing.T) {
 		t.Fatalf("serve returned %v", err)
 	}
 }
+
+func TestPartyGroupsSetting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want []string
+	}{
+		{nil, "", []string{"Sundry Debtors", "Sundry Creditors"}},
+		{nil, " Sundry Debtors , Export Debtors ", []string{"Sundry Debtors", "Export Debtors"}},
+		{[]string{"-party-groups", "Sundry Debtors"}, "Sundry Creditors", []string{"Sundry Debtors"}},
+	} {
+		getenv := func(k string) string {
+			if k == "TALLY_PARTY_GROUPS" {
+				return tc.env
+			}
+			return ""
+		}
+		cfg, err := parseConfig("serve", tc.args, getenv, io.Discard)
+		if err != nil || strings.Join(cfg.PartyGroups, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%v %q: %q, %v; want %q", tc.args, tc.env, cfg.PartyGroups, err, tc.want)
+		}
+	}
+	if _, err := parseConfig("serve", []string{"-party-groups", " , "}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("no party group accepted")
+	}
+}

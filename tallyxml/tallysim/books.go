@@ -244,18 +244,30 @@ func (c *Company) SetProfile(state, country, gstin string) {
 	c.state, c.country, c.gstin = state, country, gstin
 }
 
-// foldName is the key Tally matches master names by: ASCII case folded and one
-// trailing space ignored; anything else (AND vs &, plurals) must match exactly
-// (tally-protocol.md §9.4 name matching, LIVE).
+// foldName is the key Tally matches master names by (tally-protocol.md §9.4
+// "Name matching", LIVE): ASCII case folded, and, as TallyPrime 7.1 Silver
+// matched, leading and trailing spaces ignored, a run of spaces one space
+// and a hyphen the same as a space (earlier releases: one trailing space,
+// and a space for the master's hyphen). Anything else (AND vs &, plurals)
+// must match exactly. The simulator plays 7.1, the widest matching seen.
 func foldName(s string) string {
-	s = strings.TrimSuffix(s, " ")
-	b := []byte(s)
-	for i, ch := range b {
-		if 'A' <= ch && ch <= 'Z' {
-			b[i] = ch + 'a' - 'A'
+	var b strings.Builder
+	gap := false
+	for _, ch := range s {
+		switch {
+		case ch == ' ' || ch == '-':
+			gap = b.Len() > 0
+			continue
+		case 'A' <= ch && ch <= 'Z':
+			ch += 'a' - 'A'
 		}
+		if gap {
+			b.WriteByte(' ')
+			gap = false
+		}
+		b.WriteRune(ch)
 	}
-	return string(b)
+	return b.String()
 }
 
 func (c *Company) group(name string) *Group {

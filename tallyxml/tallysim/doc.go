@@ -17,8 +17,10 @@
 // Each Company holds groups (Tally's 28 predefined groups plus user groups,
 // each with its nature and gross-profit flag), ledgers and vouchers. Closing
 // balances, group totals, outstanding bills and reports are always computed
-// from the vouchers, never stored. Names match as Tally matches them: ASCII
-// case folded and one trailing space ignored, otherwise exact.
+// from the vouchers, never stored. Names match as TallyPrime 7.1 matched them
+// (tally-protocol.md §9.4 "Name matching"): ASCII case folded, leading and
+// trailing spaces ignored, runs of spaces as one and a hyphen as a space,
+// otherwise exact.
 //
 // # Transport
 //

@@ -164,6 +164,33 @@ func TestObjectExport(t *testing.T) {
 	}
 }
 
+// TestObjectExportNameMatching: an object export finds a ledger by the name
+// matching TallyPrime 7.1 showed (tally-protocol.md §9.4 "Name matching").
+func TestObjectExportNameMatching(t *testing.T) {
+	s := startServer(t, Config{})
+	req := func(name string) string {
+		return `<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>EXPORT</TALLYREQUEST><TYPE>OBJECT</TYPE><SUBTYPE>Ledger</SUBTYPE><ID TYPE="Name">` +
+			xmlEscape(name) + `</ID></HEADER><BODY><DESC><STATICVARIABLES><SVEXPORTFORMAT>$$SysName:XML</SVEXPORTFORMAT>` +
+			`</STATICVARIABLES><FETCHLIST><FETCH>Name</FETCH></FETCHLIST></DESC></BODY></ENVELOPE>`
+	}
+	for _, tc := range []struct{ ask, want string }{
+		{"RAJESH ENTERPRISES", "Rajesh Enterprises"},
+		{"Rajesh Enterprises ", "Rajesh Enterprises"},
+		{" Rajesh Enterprises", "Rajesh Enterprises"},
+		{"Rajesh   Enterprises", "Rajesh Enterprises"},
+		{"Rajesh-Enterprises", "Rajesh Enterprises"},
+		{"Rajesh Enterprise", ""}, // a missing letter is another name
+		{"Sharma and Sons", ""},   // AND for & is rejected
+		{"RajeshEnterprises", ""}, // a missing space is another name
+		{"Sharma &  Sons", "Sharma & Sons"},
+	} {
+		got := parse(t, post(t, s, req(tc.ask))).path("BODY", "DATA", "TALLYMESSAGE", "LEDGER").value("NAME")
+		if got != tc.want {
+			t.Errorf("object export of %q found %q; want %q", tc.ask, got, tc.want)
+		}
+	}
+}
+
 func TestBillsReports(t *testing.T) {
 	s := startServer(t, Config{})
 	br := post(t, s, exportData("ABC Traders", "Bills Receivable", "<SVFROMDATE>20260401</SVFROMDATE><SVTODATE>20261122</SVTODATE>"))
