@@ -5,6 +5,6 @@
 //
 // The codec files (values, reader, envelope, decode, outcome) import nothing
 // from this module, so they can be fuzzed and golden-tested alone. The quirks
-// handled here are documented in ../shared/docs/tally-protocol.md and backed by
+// handled here are documented in docs/tally-protocol.md (at the repository root) and backed by
 // the captures copied into testdata/.
 package tallyxml

@@ -7,8 +7,8 @@
 // hide itself by being shared. Only the value types of tallyxml (Amount, Date,
 // Logical, GroupIndian) are used.
 //
-// The behaviour follows ../../shared/docs/tally-protocol.md (§9 is the fact
-// sheet) and the captures in ../../shared/tally-samples. Where real Tally's
+// The behaviour follows docs/tally-protocol.md at the repository root (§9 is
+// the fact sheet) and the captures in tallyxml/testdata/samples. Where real Tally's
 // behaviour is unknown, the simulator makes a documented choice; those choices
 // are listed below and at the code that makes them.
 //
