@@ -77,14 +77,14 @@ func (s *Service) groupTree(ctx context.Context, company string, refresh bool) (
 	s.mu.Lock()
 	t, ok := s.groupTrees[key]
 	s.mu.Unlock()
-	if ok && !refresh && time.Since(t.read) < groupTreeTTL {
+	if ok && !refresh && s.cfg.Now().Sub(t.read) < groupTreeTTL {
 		return t, false, nil
 	}
 	groups, err := s.gw.Groups(ctx, company)
 	if err != nil {
 		return groupTree{}, false, err
 	}
-	t = groupTree{parent: make(map[string]string, len(groups)), read: time.Now()}
+	t = groupTree{parent: make(map[string]string, len(groups)), read: s.cfg.Now()}
 	for _, g := range groups {
 		t.parent[foldName(g.Name)] = g.Parent
 	}
@@ -110,7 +110,7 @@ func (s *Service) checkPartyGroup(ctx context.Context, company, group string) er
 	return &Error{Kind: Invalid, Code: "not_a_party_group",
 		Message: fmt.Sprintf("group %s is not a party group (or does not exist); the party groups are %s and their sub-groups",
 			quote(group), strings.Join(allowed, ", ")),
-		Hint: "Name one of the party groups or a sub-group of one; the party groups are configured with TALLY_PARTY_GROUPS."}
+		Hint: "Name one of the party groups or a sub-group of one; the operator sets which groups are party groups."}
 }
 
 // partyNotFound is the answer for a party that does not exist and for a
