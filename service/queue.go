@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/shopspring/decimal"
 )
 
@@ -630,25 +631,20 @@ func (s *Service) storeImport(ctx context.Context, ir ImportRecord) error {
 	q := s.cfg.Queue.withDefaults()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.AuditRetry)
 	defer cancel()
-	delay := q.AuditRetryBase
-	for {
-		_, err := s.cfg.Store.RecordImport(ctx, ir)
-		if err == nil {
-			return nil
-		}
-		switch KindOf(err) {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = q.AuditRetryBase, 2*time.Second, q.AuditRetry
+	var last error // the store's own error, not the deadline that ended the retries
+	if err := backoff.Retry(func() error {
+		_, last = s.cfg.Store.RecordImport(ctx, ir)
+		switch KindOf(last) {
 		case Invalid, NotFound, Conflict:
-			return err
+			return backoff.Permanent(last)
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		delay = min(2*delay, 2*time.Second)
+		return last
+	}, backoff.WithContext(b, ctx)); err != nil {
+		return cmp.Or(last, err)
 	}
+	return nil
 }
 
 // ListImports lists the Tally import audit log.
