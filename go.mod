@@ -21,6 +21,7 @@ require (
 	github.com/swaggo/files/v2 v2.0.0
 	github.com/testcontainers/testcontainers-go v0.45.0
 	github.com/testcontainers/testcontainers-go/modules/postgres v0.45.0
+	github.com/urfave/cli/v3 v3.14.0
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.61.1
 )

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,21 @@ import (
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
 
-// startRun runs run() in the background and returns the first line it
-// prints (which carries the address it listens on) and a stop function.
-func startRun(t *testing.T, args []string, env map[string]string) (firstLine string, stop func() error) {
+// startupBound is how long a test waits for run to serve: generous, so a
+// loaded 2-core CI machine cannot fail a test by being slow; a run that exits
+// early fails at once instead.
+const startupBound = 2 * time.Minute
+
+// running is run() in the background: what it printed and its base URL.
+type running struct {
+	first string      // the first line printed (it carries the address)
+	base  string      // http://host:port
+	lines chan string // the lines after the first
+}
+
+// startRun runs run() in the background and waits until it serves: its first
+// line printed and /healthz answering. stop cancels it and returns its error.
+func startRun(t *testing.T, args []string, env map[string]string) (r *running, stop func() error) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -26,37 +39,65 @@ func startRun(t *testing.T, args []string, env map[string]string) (firstLine str
 		done <- run(ctx, args, func(k string) string { return env[k] }, pw, io.Discard)
 		pw.Close()
 	}()
-	lines := make(chan string, 1)
+	r = &running{lines: make(chan string, 64)}
+	first := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
-		if sc.Scan() {
-			lines <- sc.Text()
+		for n := 0; sc.Scan(); n++ {
+			if n == 0 {
+				first <- sc.Text()
+				continue
+			}
+			select {
+			case r.lines <- sc.Text():
+			default: // nobody reads that far
+			}
 		}
-		close(lines)
+		close(first)
 		io.Copy(io.Discard, pr)
 	}()
-	select {
-	case l, ok := <-lines:
-		if !ok {
-			cancel()
-			t.Fatalf("run exited before printing: %v", <-done)
-		}
-		firstLine = l
-	case err := <-done:
-		cancel()
-		t.Fatalf("run exited early: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("run printed nothing within 10s")
-	}
-	return firstLine, func() error {
+	stop = func() error {
 		cancel()
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(15 * time.Second):
+		case <-time.After(startupBound):
 			t.Fatal("run did not stop after cancel")
 			return nil
+		}
+	}
+	deadline := time.After(startupBound)
+	select {
+	case l, ok := <-first:
+		if !ok {
+			cancel()
+			t.Fatalf("run exited before printing: %v", <-done)
+		}
+		r.first = l
+	case err := <-done:
+		cancel()
+		t.Fatalf("run exited early: %v", err)
+	case <-deadline:
+		cancel()
+		t.Fatalf("run printed nothing within %v", startupBound)
+	}
+	r.base = regexp.MustCompile(`http://[^/ ]+`).FindString(r.first)
+	for {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, r.base+"/healthz", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return r, stop
+			}
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("run exited before serving: %v", err)
+		case <-deadline:
+			cancel()
+			t.Fatalf("/healthz did not answer within %v", startupBound)
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
@@ -80,11 +121,14 @@ func get(t *testing.T, url, key string) (int, []byte) {
 // Swagger UI address, and the balance the card promises answers without a key.
 func TestDemoEndToEnd(t *testing.T) {
 	t.Parallel()
-	line, stop := startRun(t, []string{"demo", "-addr", "127.0.0.1:0"}, nil)
-	if !strings.HasPrefix(line, "Swagger UI: http://127.0.0.1:") || !strings.HasSuffix(line, "/swagger/index.html") {
-		t.Fatalf("first line %q; want the Swagger UI address", line)
+	r, stop := startRun(t, []string{"demo", "-addr", "127.0.0.1:0"}, nil)
+	if !strings.HasPrefix(r.first, "Swagger UI: http://127.0.0.1:") || !strings.HasSuffix(r.first, "/swagger/index.html") {
+		t.Fatalf("first line %q; want the Swagger UI address", r.first)
 	}
-	base := strings.TrimSuffix(strings.TrimPrefix(line, "Swagger UI: "), "/swagger/index.html")
+	base := r.base
+	if l := <-r.lines; !strings.Contains(l, "no API key needed") {
+		t.Errorf("second line %q; want it to say no API key is needed", l)
+	}
 	if code, _ := get(t, base+"/swagger/index.html", ""); code != http.StatusOK {
 		t.Errorf("Swagger UI: HTTP %d", code)
 	}
@@ -95,6 +139,24 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
 		t.Errorf("readyz: HTTP %d %s", code, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("demo returned %v after cancel", err)
+	}
+}
+
+// TestDemoWithKeys: demo -api-keys asks for the key, and says so.
+func TestDemoWithKeys(t *testing.T) {
+	t.Parallel()
+	r, stop := startRun(t, []string{"demo", "-addr", "127.0.0.1:0", "-api-keys", "demo-key"}, nil)
+	if l := <-r.lines; strings.Contains(l, "no API key needed") || !strings.Contains(l, "API key is needed") || strings.Contains(l, "demo-key") {
+		t.Errorf("second line %q; want it to say a key is needed, without printing the key", l)
+	}
+	if code, _ := get(t, r.base+"/parties/Rajesh%20Enterprises/balance", ""); code != http.StatusUnauthorized {
+		t.Errorf("no key: HTTP %d; want 401", code)
+	}
+	if code, body := get(t, r.base+"/parties/Rajesh%20Enterprises/balance", "demo-key"); code != http.StatusOK {
+		t.Errorf("with the key: HTTP %d %s", code, body)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("demo returned %v after cancel", err)
@@ -112,8 +174,8 @@ func TestServeEndToEnd(t *testing.T) {
 	t.Cleanup(func() { sim.Close() })
 	env := map[string]string{"TALLY_URL": sim.URL(), "TALLY_COMPANY": "ABC Traders", "TALLYFACADE_API_KEYS": "k1, k2",
 		"TALLYFACADE_DATA_DIR": t.TempDir()}
-	line, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
-	base := strings.Fields(strings.TrimPrefix(line, "tallyfacade listening on "))[0]
+	r, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
+	base := r.base
 	if code, _ := get(t, base+"/parties", ""); code != http.StatusUnauthorized {
 		t.Errorf("no key: HTTP %d; want 401", code)
 	}
@@ -203,8 +265,8 @@ func TestServeWithPostgres(t *testing.T) {
 	if err := run(t.Context(), []string{"migrate"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil || !strings.Contains(out.String(), "PostgreSQL") {
 		t.Fatalf("migrate: %v %q", err, out.String())
 	}
-	line, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
-	base := strings.Fields(strings.TrimPrefix(line, "tallyfacade listening on "))[0]
+	r, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
+	base := r.base
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/orders", strings.NewReader(
 		`{"order_ref":"PG-1","party":{"name":"Priya Textiles"},"lines":[{"item":"Saree","quantity":"1","rate":"1000"}]}`))
 	req.Header.Set("Content-Type", "application/json")

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/urfave/cli/v3"
+
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/tallyxml"
+)
+
+// config is every setting of tallyfacade, read from flags and the
+// environment (a flag wins over its variable) by github.com/urfave/cli/v3,
+// which refuses a value it cannot parse instead of falling back to the
+// default.
+//
+// ADDING A SETTING happens in this file only: a field here, its flag (name,
+// environment variable, default, help) in the settings group of the commands
+// that use it below (tallySettings, storeSettings, logSettings or
+// serviceSettings), any check beyond its type in validate, and then its row
+// in README.md's settings table. A secret is environment only (flags show in
+// ps): read it in secrets.
+type config struct {
+	Addr           string
+	TallyURL       string
+	Company        string
+	CompanyState   string
+	APIKeys        []string
+	InsecureNoAuth bool
+	TallyTimeout   time.Duration
+	QueueWait      time.Duration
+	RequestTimeout time.Duration
+	Charset        tallyxml.Charset
+	SalesLedger    string
+	PartyGroups    []string
+	Tax            service.TaxLedgers
+	DefaultGSTRate decimal.Decimal
+	CreditDays     int
+	LogJSON        bool
+	DatabaseURL    string
+	DataDir        string
+	IdempotencyTTL time.Duration
+	BodyRetention  time.Duration
+	OrderWait      time.Duration
+	MaxAttempts    int
+	BankLedger     string
+	CashLedger     string
+	Reminders      reminderConfig
+	WhatsApp       service.WhatsAppConfig
+	CatalogFile    string
+	ConfirmOrders  bool
+
+	// raw holds what is parsed into a field of another type by validate.
+	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat string }
+}
+
+// reminderConfig is how reminders are written, sent and scheduled.
+type reminderConfig struct {
+	Template                              string
+	DailyAt                               string // "HH:MM" in Asia/Kolkata, "" for no schedule
+	APIURL, PhoneNumberID, Token, TplName string
+	WebhookURL, WebhookSecret             string
+}
+
+// settings declares the flags of every command over one config; each command
+// takes the groups it uses, so its -h lists only those.
+type settings struct {
+	cfg    config
+	getenv func(string) string
+}
+
+// tallySettings reach the Tally gateway (serve, check; demo runs its own).
+func (s *settings) tallySettings(withURL bool) []cli.Flag {
+	c := &s.cfg
+	var fs []cli.Flag
+	if withURL {
+		fs = append(fs,
+			s.str(&c.TallyURL, "tally-url", "TALLY_URL", "http://127.0.0.1:9000", "Tally gateway URL"),
+			s.str(&c.Company, "company", "TALLY_COMPANY", "", "company every request pins unless the caller picks another"))
+	}
+	return append(fs,
+		s.duration(&c.TallyTimeout, "tally-timeout", "TALLY_TIMEOUT", 30*time.Second, time.Millisecond, "bound on one Tally request"),
+		s.duration(&c.QueueWait, "tally-queue-wait", "TALLY_QUEUE_WAIT", 10*time.Second, time.Millisecond, "how long a request waits for the one in flight to Tally (the gateway is serial)"),
+		s.str(&c.raw.charset, "tally-charset", "TALLY_CHARSET", "utf-16", "request charset: utf-16 (needed for ₹ and non-Latin names) or utf-8"),
+	)
+}
+
+// storeSettings choose and place the store (serve, demo, migrate).
+func (s *settings) storeSettings() []cli.Flag {
+	c := &s.cfg
+	return []cli.Flag{
+		s.str(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL; empty: the embedded SQLite store"),
+		s.str(&c.DataDir, "data-dir", "TALLYFACADE_DATA_DIR", "./data", "where the embedded store keeps its file"),
+	}
+}
+
+// logSettings shape the log (serve, demo, migrate).
+func (s *settings) logSettings() []cli.Flag {
+	c := &s.cfg
+	return []cli.Flag{
+		s.str(&c.raw.logFormat, "log-format", "TALLYFACADE_LOG_FORMAT", "text", "log format: text or json"),
+		&switchFlag{Name: "log-json", Destination: &c.LogJSON, Usage: "log as JSON (the same as -log-format json)"},
+	}
+}
+
+// serviceSettings are the service's own (serve, demo).
+func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
+	c := &s.cfg
+	fs := []cli.Flag{
+		s.str(&c.Addr, "addr", "TALLYFACADE_ADDR", ":8080", "listen address"),
+		s.str(&c.raw.apiKeys, "api-keys", "TALLYFACADE_API_KEYS", "", "comma-separated API keys"),
+	}
+	if withAuth {
+		fs = append(fs, s.switchFlag(&c.InsecureNoAuth, "insecure-no-auth", "TALLYFACADE_INSECURE_NO_AUTH", "serve without API keys: anyone who reaches the port can read and write the books"))
+	}
+	return append(fs,
+		s.str(&c.CompanyState, "company-state", "TALLY_COMPANY_STATE", "", "the company's state for GST; default: ask Tally"),
+		s.duration(&c.RequestTimeout, "request-timeout", "TALLYFACADE_REQUEST_TIMEOUT", 25*time.Second, time.Millisecond, "bound on one API request"),
+		s.str(&c.SalesLedger, "sales-ledger", "TALLY_SALES_LEDGER", "Sales", "ledger credited with an order's taxable value"),
+		s.str(&c.raw.partyGroups, "party-groups", "TALLY_PARTY_GROUPS", "Sundry Debtors,Sundry Creditors", "comma-separated groups whose ledgers (sub-groups included) are parties; no other ledger is read or created through /parties"),
+		s.str(&c.Tax.CGST, "cgst-ledger", "TALLY_CGST_LEDGER", "CGST", "CGST ledger"),
+		s.str(&c.Tax.SGST, "sgst-ledger", "TALLY_SGST_LEDGER", "SGST", "SGST ledger"),
+		s.str(&c.Tax.IGST, "igst-ledger", "TALLY_IGST_LEDGER", "IGST", "IGST ledger"),
+		s.str(&c.raw.gstRate, "gst-rate", "TALLY_DEFAULT_GST_RATE", "18", "GST rate (percent) of order lines without one"),
+		s.integer(&c.CreditDays, "credit-days", "TALLY_CREDIT_DAYS", 30, 0, 3650, "credit period of orders without one"),
+		s.duration(&c.IdempotencyTTL, "idempotency-ttl", "TALLYFACADE_IDEMPOTENCY_TTL", 24*time.Hour, 24*time.Hour, "how long Idempotency-Key records are kept, at least 24h"),
+		s.duration(&c.BodyRetention, "audit-body-retention", "TALLYFACADE_AUDIT_BODY_RETENTION", 90*24*time.Hour, time.Millisecond, "how long the XML of Tally imports is kept; counters are kept for ever"),
+		s.duration(&c.OrderWait, "order-wait", "TALLYFACADE_ORDER_WAIT", 8*time.Second, time.Millisecond, "how long POST /orders waits for Tally before answering 202"),
+		s.integer(&c.MaxAttempts, "max-attempts", "TALLYFACADE_MAX_ATTEMPTS", 50, 1, 10000, "attempts while Tally is unreachable before an order needs attention"),
+		s.str(&c.BankLedger, "bank-ledger", "TALLY_BANK_LEDGER", "", "ledger debited with UPI and bank receipts, e.g. HDFC Bank"),
+		s.str(&c.CashLedger, "cash-ledger", "TALLY_CASH_LEDGER", "Cash", "ledger debited with cash receipts"),
+		s.str(&c.Reminders.Template, "reminder-template", "REMINDER_TEMPLATE", "", "reminder text, a Go template over .Party .Amount .DueSince …; default: the guide's text"),
+		s.str(&c.Reminders.DailyAt, "reminder-daily-at", "REMINDER_DAILY_AT", "", "send reminders every day at HH:MM, Asia/Kolkata; empty: no schedule"),
+		s.str(&c.Reminders.APIURL, "whatsapp-api-url", "WHATSAPP_API_URL", "", "WhatsApp Cloud API base URL with version, e.g. https://graph.facebook.com/v21.0"),
+		s.str(&c.Reminders.PhoneNumberID, "whatsapp-phone-number-id", "WHATSAPP_PHONE_NUMBER_ID", "", "Cloud API sender phone number id"),
+		s.str(&c.Reminders.TplName, "whatsapp-template", "WHATSAPP_TEMPLATE", "", "approved template name for reminders; empty sends text"),
+		s.switchFlag(&c.ConfirmOrders, "whatsapp-confirm-orders", "WHATSAPP_CONFIRM_ORDERS", "tell WhatsApp customers when their order is in Tally, through the Cloud API"),
+		s.str(&c.CatalogFile, "whatsapp-catalog", "TALLY_WHATSAPP_CATALOG", "", "JSON file mapping WhatsApp product retailer ids to Tally items"),
+	)
+}
+
+// secrets are read from the environment only, never a flag (flags show in
+// ps); a webhook URL may carry a token.
+func (s *settings) secrets() {
+	c := &s.cfg
+	for _, v := range []struct {
+		dst  *string
+		name string
+	}{
+		{&c.Reminders.Token, "WHATSAPP_TOKEN"},
+		{&c.Reminders.WebhookURL, "REMINDER_WEBHOOK_URL"},
+		{&c.Reminders.WebhookSecret, "REMINDER_WEBHOOK_SECRET"},
+		{&c.WhatsApp.VerifyToken, "WHATSAPP_VERIFY_TOKEN"},
+		{&c.WhatsApp.AppSecret, "WHATSAPP_APP_SECRET"},
+	} {
+		*v.dst = strings.TrimSpace(s.getenv(v.name))
+	}
+}
+
+// validate checks what a setting's type does not, and fills the fields
+// parsed from text.
+func (c *config) validate() error {
+	for _, k := range strings.Split(c.raw.apiKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.APIKeys = append(c.APIKeys, k)
+		}
+	}
+	if c.raw.partyGroups != "" {
+		for _, g := range strings.Split(c.raw.partyGroups, ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				if err := service.ValidateName("-party-groups", g); err != nil {
+					return err
+				}
+				c.PartyGroups = append(c.PartyGroups, g)
+			}
+		}
+		if len(c.PartyGroups) == 0 {
+			return fmt.Errorf("-party-groups %q: name at least one group", c.raw.partyGroups)
+		}
+	}
+	switch strings.ToLower(c.raw.logFormat) {
+	case "json":
+		c.LogJSON = true
+	case "text", "":
+	default:
+		return fmt.Errorf("-log-format (TALLYFACADE_LOG_FORMAT) %q: want text or json", c.raw.logFormat)
+	}
+	switch strings.ToLower(c.raw.charset) {
+	case "utf-16", "utf16":
+		c.Charset = tallyxml.UTF16
+	case "utf-8", "utf8":
+		c.Charset = tallyxml.UTF8
+	case "":
+	default:
+		return fmt.Errorf("-tally-charset (TALLY_CHARSET) %q: want utf-16 or utf-8", c.raw.charset)
+	}
+	if c.raw.gstRate != "" {
+		rate, err := decimal.NewFromString(c.raw.gstRate)
+		if err != nil || !service.IsGSTSlab(rate) {
+			return fmt.Errorf("-gst-rate (TALLY_DEFAULT_GST_RATE) %q: not a GST rate", c.raw.gstRate)
+		}
+		c.DefaultGSTRate = rate
+	}
+	if _, err := service.ParseReminderTemplate(c.Reminders.Template); c.Reminders.Template != "" && err != nil {
+		return fmt.Errorf("-reminder-template: %w", err)
+	}
+	if _, err := dailyAt(c.Reminders.DailyAt); err != nil {
+		return err
+	}
+	if c.CatalogFile != "" {
+		f, err := os.Open(c.CatalogFile)
+		if err != nil {
+			return fmt.Errorf("-whatsapp-catalog: %w", err)
+		}
+		defer f.Close()
+		if c.WhatsApp.Catalog, err = service.LoadCatalog(f); err != nil {
+			return fmt.Errorf("-whatsapp-catalog %s: %w", c.CatalogFile, err)
+		}
+	}
+	return nil
+}
+
+// dailyAt parses "HH:MM" into a time of day.
+func dailyAt(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("-reminder-daily-at (REMINDER_DAILY_AT) %q: want HH:MM", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// The flag constructors: every setting has one flag and one environment
+// variable, shown in -h.
+
+func (s *settings) str(dst *string, name, env, def, usage string) cli.Flag {
+	return &cli.StringFlag{Name: name, Sources: s.env(env), Value: def, Destination: dst, Usage: usage}
+}
+
+// duration is a duration of at least min (which is positive).
+func (s *settings) duration(dst *time.Duration, name, env string, def, min time.Duration, usage string) cli.Flag {
+	return &cli.DurationFlag{Name: name, Sources: s.env(env), Value: def, Destination: dst, Usage: usage,
+		Validator: func(d time.Duration) error {
+			if d < min {
+				return fmt.Errorf("want a duration of at least %v, such as %v", min, def)
+			}
+			return nil
+		}}
+}
+
+// integer is a whole number from lo to hi.
+func (s *settings) integer(dst *int, name, env string, def, lo, hi int, usage string) cli.Flag {
+	return &cli.IntFlag{Name: name, Sources: s.env(env), Value: def, Destination: dst, Usage: usage,
+		Validator: func(n int) error {
+			if n < lo || n > hi {
+				return fmt.Errorf("want %d to %d", lo, hi)
+			}
+			return nil
+		}}
+}
+
+func (s *settings) switchFlag(dst *bool, name, env, usage string) cli.Flag {
+	return &switchFlag{Name: name, Sources: s.env(env), Destination: dst, Usage: usage}
+}
+
+func (s *settings) env(name string) cli.ValueSourceChain {
+	return cli.NewValueSourceChain(envVar{name: name, getenv: s.getenv})
+}
+
+// envVar is one environment variable as a flag's source, read through the
+// getenv run was given (tests pass a map). An empty or blank variable is
+// unset, as `FOO=` in an env file or compose's `${FOO:-}` means.
+type envVar struct {
+	name   string
+	getenv func(string) string
+}
+
+func (e envVar) Lookup() (string, bool) {
+	v := strings.TrimSpace(e.getenv(e.name))
+	return v, v != ""
+}
+func (e envVar) IsFromEnv() bool  { return true }
+func (e envVar) Key() string      { return e.name }
+func (e envVar) String() string   { return "environment variable " + e.name }
+func (e envVar) GoString() string { return fmt.Sprintf("envVar{%q}", e.name) }
+
+// switchFlag is a boolean setting that takes the spellings people write in
+// env files and compose files: true/false, yes/no, on/off, 1/0, t/f, y/n, in
+// any case; anything else is an error (cli's own BoolFlag takes only
+// strconv.ParseBool's, so TALLYFACADE_INSECURE_NO_AUTH=yes would fail).
+type switchFlag = cli.FlagBase[bool, cli.NoConfig, switchValue]
+
+type switchValue struct{ dst *bool }
+
+func (switchValue) Create(v bool, p *bool, _ cli.NoConfig) cli.Value {
+	*p = v
+	return &switchValue{dst: p}
+}
+
+func (switchValue) ToString(v bool) string { return strconv.FormatBool(v) }
+
+func (b *switchValue) Set(s string) error {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "t", "yes", "y", "on", "1":
+		*b.dst = true
+	case "false", "f", "no", "n", "off", "0":
+		*b.dst = false
+	default:
+		return fmt.Errorf("%q: want true or false (yes/no, on/off, 1/0)", s)
+	}
+	return nil
+}
+
+func (b *switchValue) Get() any { return *b.dst }
+
+func (b *switchValue) String() string {
+	if b.dst == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*b.dst)
+}
+
+func (b *switchValue) IsBoolFlag() bool { return true }

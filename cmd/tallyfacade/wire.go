@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+
+	"github.com/tallyfacade/tallyfacade/api"
+	"github.com/tallyfacade/tallyfacade/api/sender"
+	"github.com/tallyfacade/tallyfacade/openapi"
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/pgstore"
+	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
+	"github.com/tallyfacade/tallyfacade/tallyxml"
+)
+
+// This file wires the parts together from a config: the Tally client, the
+// store and its queue, the service and the HTTP server. Settings are read in
+// config.go; the commands that run the result are in main.go.
+
+// reminderSender is the configured way reminders go out: the Cloud API, a
+// chatbot platform's webhook, or none (GET /reminders still works).
+func reminderSender(c reminderConfig) (service.Sender, error) {
+	switch {
+	case c.APIURL != "" || c.PhoneNumberID != "" || c.Token != "":
+		return sender.NewCloudAPI(sender.CloudAPI{BaseURL: c.APIURL, PhoneNumberID: c.PhoneNumberID, Token: c.Token, TemplateName: c.TplName})
+	case c.WebhookURL != "" || c.WebhookSecret != "":
+		return sender.NewWebhook(sender.Webhook{URL: c.WebhookURL, Secret: c.WebhookSecret})
+	}
+	return nil, nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: redactAttr}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// stack is the service wired over one Tally and one store.
+type stack struct {
+	client *tallyxml.Client
+	svc    *service.Service
+	api    *api.Server
+	db     *storeHandle
+}
+
+// storeHandle is the opened store with what cmd needs of it beyond
+// service.Store: its queue and its closing.
+type storeHandle struct {
+	service.Store
+	name     string
+	runQueue func(ctx context.Context, poster service.OrderPoster, daily *service.DailyJob) error
+	close    func()
+}
+
+// openStore opens PostgreSQL when a URL is configured and the embedded
+// SQLite file otherwise, migrating either.
+func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHandle, error) {
+	qlog := logger.With("component", "queue")
+	if cfg.DatabaseURL != "" {
+		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("database: %w", err)
+		}
+		if err := pgstore.Migrate(ctx, pool); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database: migrate: %w", err)
+		}
+		st, err := pgstore.New(ctx, pool, pgstore.Options{Logger: qlog})
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		return &storeHandle{Store: st, name: "PostgreSQL",
+			runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
+				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
+			},
+			close: pool.Close}, nil
+	}
+	path := filepath.Join(cfg.DataDir, "tallyfacade.db")
+	st, err := sqlitestore.Open(ctx, path, sqlitestore.Options{Logger: qlog})
+	if err != nil {
+		return nil, fmt.Errorf("embedded store %s: %w", path, err)
+	}
+	return &storeHandle{Store: st, name: path,
+		runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
+			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
+		},
+		close: func() { _ = st.Close() }}, nil
+}
+
+func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error) {
+	var st stack
+	client, err := tallyxml.NewClient(tallyxml.ClientConfig{
+		URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait,
+		Observe: func(o tallyxml.Observation) {
+			if st.api != nil {
+				st.api.ObserveTally(api.TallyObservation{Kind: o.Kind, Outcome: o.Outcome, QueueWait: o.QueueWait, Duration: o.Duration})
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.client = client
+	snd, err := reminderSender(cfg.Reminders)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ConfirmOrders {
+		// Plain text, no template: the customer has just written, so the
+		// 24-hour service window is open.
+		r := cfg.Reminders
+		if cfg.WhatsApp.Confirm, err = sender.NewCloudAPI(sender.CloudAPI{BaseURL: r.APIURL, PhoneNumberID: r.PhoneNumberID, Token: r.Token}); err != nil {
+			return nil, fmt.Errorf("-whatsapp-confirm-orders: %w", err)
+		}
+	}
+	if st.db, err = openStore(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	st.svc = service.New(tallyxml.NewGateway(client), service.Config{
+		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
+		PartyGroups:    cfg.PartyGroups,
+		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
+		Store: st.db, Logger: logger.With("component", "orders"),
+		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts},
+		Idempotency: service.IdempotencyConfig{TTL: cfg.IdempotencyTTL},
+		Receipts:    service.ReceiptsConfig{BankLedger: cfg.BankLedger, CashLedger: cfg.CashLedger},
+		Reminders:   service.RemindersConfig{Template: cfg.Reminders.Template, Sender: snd},
+		WhatsApp:    cfg.WhatsApp,
+	})
+	srv, err := api.New(st.svc, api.Config{
+		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
+		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
+		Spec: openapi.SwaggerJSON,
+	})
+	if err != nil {
+		st.db.close()
+		return nil, err
+	}
+	st.api = srv
+	return &st, nil
+}
+
+// background runs the order queue and the retention clean-up until ctx is
+// done; it logs, once, what it cannot return.
+func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger) (wait func()) {
+	var wg sync.WaitGroup
+	var daily *service.DailyJob
+	if at, _ := dailyAt(cfg.Reminders.DailyAt); cfg.Reminders.DailyAt != "" {
+		// Once a day across replicas: the queue runs it as a periodic job,
+		// unique per day.
+		daily = &service.DailyJob{At: at, Run: func(ctx context.Context) error {
+			res, err := st.svc.DispatchReminders(ctx, service.ReminderQuery{}, false)
+			if err == nil {
+				logger.Info("daily reminders", "parties", len(res.Parties))
+			}
+			return err
+		}}
+	}
+	wg.Go(func() {
+		if err := st.db.runQueue(ctx, st.svc, daily); err != nil && ctx.Err() == nil {
+			logger.Error("order queue stopped", "error", err)
+		}
+	})
+	wg.Go(func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			now := time.Now()
+			stats, err := st.db.Prune(ctx, service.PrunePolicy{Now: now, BodiesBefore: now.Add(-cfg.BodyRetention)})
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Warn("retention clean-up failed", "error", err)
+			case err == nil && (stats.IdempotencyRecords > 0 || stats.ImportBodies > 0):
+				logger.Info("retention clean-up", "idempotency_records", stats.IdempotencyRecords, "import_bodies", stats.ImportBodies)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return wg.Wait
+}
+
+// readiness is ready when the store answers, Tally answers and the
+// configured company is loaded.
+func readiness(svc *service.Service, db service.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return err
+		}
+		st, err := svc.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if !st.CompanyLoaded {
+			return &service.Error{Kind: service.Unavailable, Code: "company_not_loaded",
+				Message: fmt.Sprintf("company %q is not loaded in Tally (loaded: %s)", st.Company, strings.Join(st.Companies, ", ")),
+				Hint:    "Load the company in Tally (Company → Select), or set TALLY_COMPANY to one of the loaded companies."}
+		}
+		return nil
+	}
+}
