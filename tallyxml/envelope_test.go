@@ -160,21 +160,7 @@ func TestEncodeGolden(t *testing.T) {
 			}
 			path := filepath.Join("testdata", "golden", tc.name+".xml")
 			seen[filepath.Base(path)] = true
-			if *encUpdateGolden {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestEncodeGolden -update-enc-golden)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from golden:\n got: %s\nwant: %s", tc.name, got, want)
-			}
+			compareGolden(t, path, got, *encUpdateGolden, "go test -run TestEncodeGolden -update-enc-golden")
 			again, err := tc.req.Encode(UTF8)
 			if err != nil || !bytes.Equal(again, got) {
 				t.Errorf("second Encode differs (err %v): output is not deterministic", err)
@@ -190,6 +176,27 @@ func TestEncodeGolden(t *testing.T) {
 		if !seen[filepath.Base(f)] && !*encUpdateGolden {
 			t.Errorf("stale golden file %s", f)
 		}
+	}
+}
+
+// compareGolden compares got with the golden file at path, rewriting it
+// first when update is set; hint says how to update it.
+func compareGolden(t *testing.T, path string, got []byte, update bool, hint string) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run %s)", err, hint)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden:\n got: %s\nwant: %s", filepath.Base(path), got, want)
 	}
 }
 

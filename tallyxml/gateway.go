@@ -148,11 +148,7 @@ func (g *Gateway) Groups(ctx context.Context, company string) ([]service.Master,
 			if err != nil {
 				return err
 			}
-			parent := gr.Parent
-			if strings.EqualFold(strings.TrimLeft(parent, "\x04 "), "Primary") {
-				parent = ""
-			}
-			out = append(out, service.Master{Name: gr.Name, Parent: parent})
+			out = append(out, service.Master{Name: gr.Name, Parent: groupParent(gr.Parent)})
 		}
 		return nil
 	})
@@ -160,6 +156,15 @@ func (g *Gateway) Groups(ctx context.Context, company string) ([]service.Master,
 		return nil, translate("list groups", err)
 	}
 	return out, nil
+}
+
+// groupParent is a group's parent, "" for a primary group (Tally writes
+// "&#4; Primary").
+func groupParent(parent string) string {
+	if strings.EqualFold(strings.TrimLeft(parent, "\x04 "), "Primary") {
+		return ""
+	}
+	return parent
 }
 
 // LedgerNames reads an inline TDL collection of TYPE Ledger with only each

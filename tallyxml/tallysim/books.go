@@ -135,6 +135,11 @@ type Company struct {
 	lastMasterID  int64
 	lastVoucherID int64
 	lastAlterID   int64
+	// goneMstAlterID and goneVchAlterID are the highest AlterIDs of deleted
+	// masters and vouchers, so that ALTMSTID/ALTVCHID never go back when the
+	// newest object is deleted (see altMstID).
+	goneMstAlterID int64
+	goneVchAlterID int64
 }
 
 // predefinedGroup lists Tally's 28 reserved groups with the MASTERIDs a fresh

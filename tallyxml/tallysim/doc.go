@@ -109,6 +109,15 @@
 //     without a REMOTEID every Create is a new voucher. ACTION Alter on a
 //     voucher creates a duplicate, as observed live. ACTION Cancel reports
 //     ALTERED=1 and leaves the voucher cancelled with no entries (LIVE 7.1).
+//   - Every master and voucher has an AlterID from one company sequence; a
+//     Create, Alter, Cancel or re-import takes the next one. The Company's
+//     ALTMSTID/ALTVCHID are the last AlterID of a master/voucher and never go
+//     back; a Delete does not move them (unverified; tally-database-loader
+//     finds deletions by diffing GUID lists, tally-protocol.md §2.1, so
+//     clients must too). Company.AlterLedger, DeleteLedger, CancelVoucher and
+//     DeleteVoucher change the books as a user keying into Tally would.
+//   - A bill allocation's due date is exported as BILLCREDITPERIOD "N Days"
+//     after the voucher date (the form an import gives it).
 //   - A voucher's debit/credit side comes from the sign of AMOUNT;
 //     ISDEEMEDPOSITIVE is not cross-checked. A voucher without VOUCHERNUMBER
 //     is numbered per type; a client VOUCHERNUMBER is kept (real automatic

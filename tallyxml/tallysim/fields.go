@@ -225,8 +225,15 @@ var companyKind = &kindDef{name: "COMPANY", fields: []*field{
 	{tag: "ALTVCHID", typ: "Number", get: func(_ *xctx, o any) fval { return num(companyOf(o).altVchID()) }},
 }}
 
+// altMstID is the Company's ALTMSTID: the last AlterID given to a master.
+// Real Tally keeps it as a company counter, so it never goes back; the
+// simulator derives it from the objects and the high-water mark of deleted
+// ones. A delete itself does not move it: how real Tally counts a delete is
+// not captured, and tally-database-loader detects deletions by diffing GUID
+// lists, not by the counters (tally-protocol.md §2.1), so a client must not
+// rely on the probe for them either.
 func (c *Company) altMstID() int64 {
-	var m int64
+	m := c.goneMstAlterID
 	for _, g := range c.groups {
 		m = max(m, g.AlterID)
 	}
@@ -236,8 +243,10 @@ func (c *Company) altMstID() int64 {
 	return m
 }
 
+// altVchID is the Company's ALTVCHID, as altMstID for vouchers. A cancel is
+// an alteration (a new AlterID, tally-protocol.md §9.4) and moves it.
 func (c *Company) altVchID() int64 {
-	var m int64
+	m := c.goneVchAlterID
 	for _, v := range c.vouchers {
 		m = max(m, v.AlterID)
 	}
@@ -390,15 +399,34 @@ func entryNodes(v *Voucher, typedOut bool) []*node {
 		}
 		n.add(mk("AMOUNT", "Amount", e.Amount.String()))
 		for _, b := range e.Bills {
-			n.add(el("BILLALLOCATIONS.LIST",
+			bn := el("BILLALLOCATIONS.LIST",
 				mk("NAME", "String", b.Name),
-				mk("BILLTYPE", "String", b.Type),
-				mk("AMOUNT", "Amount", b.Amount.String()),
-			))
+				mk("BILLTYPE", "String", b.Type))
+			if cp := billCreditPeriod(v, b); cp != "" {
+				// The credit period an import set (BILLCREDITPERIOD) is
+				// exported back as it was given in days; tally-database-loader
+				// reads trn_bill's bill_credit_period from this tag (§2.2).
+				bn.add(mk("BILLCREDITPERIOD", "String", cp))
+			}
+			bn.add(mk("AMOUNT", "Amount", b.Amount.String()))
+			n.add(bn)
 		}
 		out = append(out, n)
 	}
 	return out
+}
+
+// billCreditPeriod renders a bill's due date as Tally writes a credit
+// period: "N Days" after the voucher date, or the due date itself when it is
+// before the voucher date.
+func billCreditPeriod(v *Voucher, b BillAllocation) string {
+	if b.DueDate.IsZero() || v.Date.IsZero() {
+		return ""
+	}
+	if n := b.DueDate.DaysSince(v.Date); n >= 0 {
+		return strconv.Itoa(n) + " Days"
+	}
+	return b.DueDate.Long()
 }
 
 func yesNo(b bool) string {

@@ -165,6 +165,7 @@ func (c *Company) importLedger(e *elem, ct *counters) {
 			return
 		}
 		c.ledgers = slices.DeleteFunc(c.ledgers, func(l *Ledger) bool { return l == existing })
+		c.goneMstAlterID = max(c.goneMstAlterID, existing.AlterID)
 		ct.deleted++
 		return
 	case "ALTER":
@@ -388,6 +389,7 @@ func (c *Company) importGroup(e *elem, ct *counters) {
 			return
 		}
 		c.groups = slices.DeleteFunc(c.groups, func(g *Group) bool { return g == existing })
+		c.goneMstAlterID = max(c.goneMstAlterID, existing.AlterID)
 		ct.deleted++
 		return
 	case "ALTER":
@@ -500,15 +502,13 @@ func (c *Company) importVoucher(e *elem, ct *counters) {
 			return
 		}
 		if action == "DELETE" {
-			c.vouchers = slices.DeleteFunc(c.vouchers, func(x *Voucher) bool { return x == v })
+			c.removeVoucher(v)
 			ct.deleted++
 			return
 		}
 		// Cancel by REMOTEID on licensed 7.1 reported ALTERED=1, CANCELLED=0;
 		// the voucher shows ISCANCELLED Yes and its entries are removed (§9.4).
-		v.Cancelled, v.Entries = true, nil
-		c.lastAlterID++
-		v.AlterID = c.lastAlterID
+		c.cancelVoucher(v)
 		ct.altered++
 		return
 	}
