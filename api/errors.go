@@ -130,7 +130,6 @@ var retryAfter = map[string]int{
 	"request_timeout":        5,
 	// A person must configure the sender; retrying soon will not help.
 	"reminder_sender_not_configured": 3600,
-	"reminder_store_not_configured":  3600,
 }
 
 // genericDetail is the client-facing detail of 5xx codes: a 5xx body never
@@ -149,7 +148,6 @@ var genericDetail = map[string]string{
 	"request_timeout":                "The request took longer than the service allows.",
 	"internal":                       "An internal error occurred. Quote the request id when reporting it.",
 	"reminder_sender_not_configured": "No reminder sender is configured: set the WhatsApp Cloud API (WHATSAPP_API_URL, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TOKEN) or a webhook (REMINDER_WEBHOOK_URL, REMINDER_WEBHOOK_SECRET).",
-	"reminder_store_not_configured":  "Reminders are sent once per party and day, which needs the store; this service runs without one.",
 }
 
 // statusClientClosed is nginx's convention for a client that went away; no

@@ -82,8 +82,9 @@ type setupOpts struct {
 	ready     func(context.Context) error
 	timeout   time.Duration
 	noAuth    bool
-	// durable adds a store and runs its order queue: "sqlite" (the
-	// embedded store) or "postgres" (TEST_DATABASE_URL; skipped without).
+	// durable is the store the stack runs on, with its order queue:
+	// "sqlite" (the embedded store; the default) or "postgres"
+	// (TEST_DATABASE_URL; skipped without).
 	durable   string
 	orderWait time.Duration
 	receipts  service.ReceiptsConfig
@@ -112,6 +113,9 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	var exec func(t *testing.T, postgres, sqlite string)
 	switch opts.durable {
+	case "":
+		opts.durable = "sqlite"
+		fallthrough
 	case "sqlite":
 		path := filepath.Join(t.TempDir(), "tf.db")
 		st, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{})

@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -162,7 +161,7 @@ type OrderLineResponse struct {
 //	@Param			order	body		OrderRequest	true	"The order"
 //	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409, unless the first has already stored its record, which then answers (201 or 202). Without a key the response carries 'Idempotency: none'."	example(order-WA-1001)
 //	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	example(respond-async)
-//	@Success		201		{object}	OrderResponse	"posted (with a store, also order_id and a Location)"
+//	@Success		201		{object}	OrderResponse	"posted, with a Location to the stored order"
 //	@Success		202		{object}	OrderStatusResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location"
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
 //	@Failure		409		{object}	Problem	"idempotency_key_in_flight; order_ref_conflict (order: the stored order); order_posting (an amendment while the order is being posted)"
@@ -170,7 +169,7 @@ type OrderLineResponse struct {
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		413		{object}	Problem	"body_too_large"
 //	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_missing (hint), tally_rejected (line_errors)"
-//	@Failure		503		{object}	Problem	"Tally unavailable; tally_timeout and tally_outcome_unknown mean the voucher may exist: resend the same order_ref"
+//	@Failure		503		{object}	Problem	"database_unavailable: the order was not stored; send it again (with the same order_ref or Idempotency-Key)"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/orders [post]
@@ -191,14 +190,7 @@ func (s *Server) placeOrder(c echo.Context) error {
 		return err
 	}
 	o.Company = company
-	if s.svc.Durable() {
-		return s.submitOrder(c, o)
-	}
-	res, err := s.svc.PlaceOrder(c.Request().Context(), o)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusCreated, "", unkeyedNote(c, o.Ref, toOrderResponse(res)))
+	return s.submitOrder(c, o)
 }
 
 // unkeyedNote tells the caller of an order sent with neither order_ref nor

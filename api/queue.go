@@ -134,7 +134,7 @@ func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
 // listOrders lists stored orders.
 //
 //	@Summary		List orders
-//	@Description	Stored orders, newest first, optionally by state. Needs the store (always on in tallyfacade serve).
+//	@Description	Stored orders, newest first, optionally by state.
 //	@Tags			orders
 //	@Produce		json
 //	@Produce		application/problem+json

@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -101,7 +100,7 @@ type ReceiptAllocationJSON struct {
 //	@Param			receipt	body		ReceiptRequest	true	"The payment"
 //	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409, unless the first has already stored its record, which then answers (201 or 202). Without a key the response carries 'Idempotency: none'."	example(payment-412345678901)
 //	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	example(respond-async)
-//	@Success		201		{object}	ReceiptResponse	"posted (with a store, also id and a Location)"
+//	@Success		201		{object}	ReceiptResponse	"posted, with its id and a Location"
 //	@Success		202		{object}	OrderStatusResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location (/orders/{id})"
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
 //	@Failure		401		{object}	Problem	"unauthenticated"
@@ -109,7 +108,7 @@ type ReceiptAllocationJSON struct {
 //	@Failure		409		{object}	Problem	"idempotency_key_in_flight"
 //	@Failure		413		{object}	Problem	"body_too_large"
 //	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_not_configured, ledger_missing, party_not_found, bill_not_outstanding (hint lists what is outstanding), tally_rejected (line_errors)"
-//	@Failure		503		{object}	Problem	"Tally unavailable (without a store); tally_timeout and tally_outcome_unknown mean the voucher may exist: resend the same receipt_ref"
+//	@Failure		503		{object}	Problem	"database_unavailable: the receipt was not stored; send it again (with the same receipt_ref or Idempotency-Key)"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/receipts [post]
@@ -128,17 +127,8 @@ func (s *Server) postReceipt(c echo.Context) error {
 		return err
 	}
 	r.Company = company
-	ctx := c.Request().Context()
-	if !s.svc.Durable() {
-		res, err := s.svc.PlaceReceipt(ctx, r)
-		if err != nil {
-			return err
-		}
-		return writeJSON(c, http.StatusCreated, "", toReceiptResponse(res, ""))
-	}
-
 	dedupe, _ := c.Get(keyDedupe).(string)
-	rec, _, err := s.svc.SubmitReceipt(ctx, r, "api", dedupe)
+	rec, _, err := s.svc.SubmitReceipt(c.Request().Context(), r, "api", dedupe)
 	if err != nil {
 		return err
 	}

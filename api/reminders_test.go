@@ -89,7 +89,7 @@ func (f *fakeCloudAPI) sender(t *testing.T) service.Sender {
 }
 
 // setupReminders builds the stack over the demo company as of 30 June 2026,
-// with a store ("sqlite", "postgres" or "" for none) and a sender (nil for
+// on a store ("sqlite" or "postgres") and a sender (nil for
 // none).
 func setupReminders(t *testing.T, durable string, snd service.Sender) *testBundle {
 	t.Helper()
@@ -132,7 +132,7 @@ func setupReminders(t *testing.T, durable string, snd service.Sender) *testBundl
 // overdue total and bills, and the guide's message for Rajesh Enterprises.
 func TestRemindersMatchDemoBooks(t *testing.T) {
 	t.Parallel()
-	b := setupReminders(t, "", nil)
+	b := setupReminders(t, "sqlite", nil)
 	r := b.do(t, call{target: "/reminders"})
 	if r.status != http.StatusOK {
 		t.Fatalf("status %d: %s", r.status, r.body)

@@ -53,9 +53,6 @@ type Idempotent struct {
 // The database decides (a unique key plus a lease), so this holds across
 // replicas.
 func (s *Service) BeginIdempotent(ctx context.Context, scope, key, hash string) (claim *Idempotent, replay *StoredResponse, err error) {
-	if s.cfg.Store == nil {
-		return nil, nil, errNoStore
-	}
 	c := s.cfg.Idempotency.withDefaults()
 	rec, claimed, err := s.cfg.Store.ClaimIdempotencyKey(ctx, IdempotencyClaim{Scope: scope, Key: key, RequestHash: hash,
 		Now: s.cfg.Now(), Lease: c.Lease, TTL: c.TTL})

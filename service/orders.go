@@ -61,29 +61,6 @@ type OrderResult struct {
 // maxRefLen bounds an order reference; Tally bill names are short.
 const maxRefLen = 60
 
-// PlaceOrder posts an order as one Sales voucher: the party is debited the
-// total with a New Ref bill allocation (so the order shows in Bills
-// Receivable, due after the credit period), the sales ledger is credited the
-// taxable value and the GST ledgers their tax, balanced to the paisa.
-//
-// Tally requests: one to read the party and the sales and tax ledgers
-// together, when the party is missing one listing the ledger names (a
-// near-twin is that party, parties.go) and one to create it, one to post the
-// voucher (plus, once per company when CompanyState is not configured, one to
-// learn the company's state). The voucher's REMOTEID derives from the
-// order_ref, so posting the same order_ref again replaces the voucher instead
-// of duplicating it (tally-protocol.md §9.4); an order without one is new.
-func (s *Service) PlaceOrder(ctx context.Context, o Order) (OrderResult, error) {
-	p, err := s.planOrder(o, newOrderID())
-	if err != nil {
-		return OrderResult{}, err
-	}
-	if err := s.checkWriteCompany(ctx, o.Company); err != nil {
-		return OrderResult{}, err
-	}
-	return s.executeOrder(ctx, p, orderHooks{})
-}
-
 // orderPlan is a validated order with its identity in Tally.
 type orderPlan struct {
 	Company  string
@@ -150,8 +127,18 @@ type orderHooks struct {
 	onImport func(ctx context.Context, kind, party string, out ImportOutcome, err error, took time.Duration)
 }
 
-// executeOrder reads the ledgers, creates the party when it is missing and
-// posts the voucher.
+// executeOrder posts an order as one Sales voucher: the party is debited the
+// total with a New Ref bill allocation (so the order shows in Bills
+// Receivable, due after the credit period), the sales ledger is credited the
+// taxable value and the GST ledgers their tax, balanced to the paisa.
+//
+// Tally requests: one to read the party and the sales and tax ledgers
+// together, when the party is missing one listing the ledger names (a
+// near-twin is that party, parties.go) and one to create it, one to post the
+// voucher (plus, once per company when CompanyState is not configured, one to
+// learn the company's state). The voucher's REMOTEID derives from the
+// order_ref, so posting the same order_ref again replaces the voucher instead
+// of duplicating it (tally-protocol.md §9.4); an order without one is new.
 func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (OrderResult, error) {
 	o, company := p.Order, p.Company
 	if o.Reject != "" {

@@ -196,7 +196,7 @@ func TestOrderForANearTwinPostsToTheParty(t *testing.T) {
 	for _, name := range []string{"RAJESH ENTERPRISES ", "Rajesh  Enterprises", "rajesh-enterprises", "kulkarni  traders"} {
 		f := partyBooks()
 		svc := newService(f)
-		res, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: name},
+		res, err := svc.ExecuteOrder(t.Context(), service.Order{Party: service.NewParty{Name: name},
 			Lines: []service.OrderLine{{Item: "Steel rod", Quantity: dec("1"), Rate: 10000}}})
 		if err != nil {
 			t.Fatalf("%q: %v", name, err)
@@ -211,7 +211,7 @@ func TestOrderForANearTwinPostsToTheParty(t *testing.T) {
 	}
 	for _, name := range []string{"Cash", "hdfc  bank", "Ravi Loan"} {
 		f := partyBooks()
-		_, err := newService(f).PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: name},
+		_, err := newService(f).ExecuteOrder(t.Context(), service.Order{Party: service.NewParty{Name: name},
 			Lines: []service.OrderLine{{Item: "Steel rod", Quantity: dec("1"), Rate: 10000}}})
 		if e, ok := service.AsError(err); !ok || e.Code != "party_not_a_customer" || len(f.created) != 0 {
 			t.Errorf("%q: %v, created %+v; want party_not_a_customer", name, err, f.created)

@@ -62,8 +62,6 @@ func (q QueueConfig) backoff(n int) time.Duration {
 	return min(d, q.RetryMax)
 }
 
-var errNoStore = &Error{Kind: Internal, Code: "no_store", Message: "this service runs without a store"}
-
 // storedOrder is how an order is kept in OrderRecord.Request: the validated
 // order, in plain JSON the service owns (the store treats it as opaque).
 type storedOrder struct {
@@ -176,9 +174,6 @@ func newOrderID() string {
 // (after a crash, or a 5xx that released the key) finds the order already
 // stored instead of storing a second one with a second REMOTEID.
 func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe string) (rec OrderRecord, created bool, err error) {
-	if s.cfg.Store == nil {
-		return OrderRecord{}, false, errNoStore
-	}
 	id := recordID("order-request", dedupe)
 	dateGiven := !o.Date.IsZero()
 	p, err := s.planOrder(o, id)
@@ -334,26 +329,17 @@ func (s *Service) storeNew(ctx context.Context, rec OrderRecord) (OrderRecord, b
 
 // GetOrder reads a stored order.
 func (s *Service) GetOrder(ctx context.Context, id string) (OrderRecord, error) {
-	if s.cfg.Store == nil {
-		return OrderRecord{}, errNoStore
-	}
 	return s.cfg.Store.GetOrder(ctx, id)
 }
 
 // ListOrders lists stored orders, newest first.
 func (s *Service) ListOrders(ctx context.Context, f OrderFilter) ([]OrderRecord, error) {
-	if s.cfg.Store == nil {
-		return nil, errNoStore
-	}
 	return s.cfg.Store.ListOrders(ctx, f)
 }
 
 // RetryOrder puts an order that needs attention (or was rejected, once the
 // cause is fixed in Tally) back in the queue.
 func (s *Service) RetryOrder(ctx context.Context, id string) (OrderRecord, error) {
-	if s.cfg.Store == nil {
-		return OrderRecord{}, errNoStore
-	}
 	empty := ""
 	now := s.cfg.Now()
 	return s.cfg.Store.TransitionOrder(ctx, id, []OrderState{OrderNeedsAttention, OrderRejected}, OrderTransition{
@@ -373,9 +359,6 @@ func (s *Service) RetryOrder(ctx context.Context, id string) (OrderRecord, error
 // what tells us the first one landed).
 func (s *Service) PostOrder(ctx context.Context, id string) error {
 	st := s.cfg.Store
-	if st == nil {
-		return errNoStore
-	}
 	q := s.cfg.Queue.withDefaults()
 	start := OrderTransition{To: OrderPosting, Now: s.cfg.Now(), AddAttempt: true}
 	rec, err := st.TransitionOrder(ctx, id, []OrderState{OrderReceived}, start)
@@ -649,22 +632,13 @@ func (s *Service) storeImport(ctx context.Context, ir ImportRecord) error {
 
 // ListImports lists the Tally import audit log.
 func (s *Service) ListImports(ctx context.Context, f ImportFilter) ([]ImportRecord, error) {
-	if s.cfg.Store == nil {
-		return nil, errNoStore
-	}
 	return s.cfg.Store.ListImports(ctx, f)
 }
 
 // GetImport reads one audited import.
 func (s *Service) GetImport(ctx context.Context, id int64) (ImportRecord, error) {
-	if s.cfg.Store == nil {
-		return ImportRecord{}, errNoStore
-	}
 	return s.cfg.Store.GetImport(ctx, id)
 }
-
-// Durable reports whether orders go through the store and its queue.
-func (s *Service) Durable() bool { return s.cfg.Store != nil }
 
 // Final reports whether the queue is done with an order in state st.
 func (st OrderState) Final() bool {
@@ -676,9 +650,6 @@ func (st OrderState) Final() bool {
 // the store, so it sees an order posted by any replica. Running out of time
 // is not an error: the caller answers with the order as it stands.
 func (s *Service) WaitOrder(ctx context.Context, id string, wait, every time.Duration) (OrderRecord, error) {
-	if s.cfg.Store == nil {
-		return OrderRecord{}, errNoStore
-	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	tick := time.NewTicker(every)

@@ -3,8 +3,6 @@ package service
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -171,9 +169,6 @@ func ReceiptResultOf(rec OrderRecord) (ReceiptResult, bool) {
 // from the record's id, which derives from dedupe when given), so a resend
 // returns the stored receipt with created false instead of paying twice.
 func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe string) (rec OrderRecord, created bool, err error) {
-	if s.cfg.Store == nil {
-		return OrderRecord{}, false, errNoStore
-	}
 	id := recordID("receipt-request", dedupe)
 	p, err := s.planReceipt(r, id)
 	if err != nil {
@@ -191,22 +186,8 @@ func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe s
 		RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req, Key: dedupeRef(dedupe)})
 }
 
-// PlaceReceipt posts a receipt synchronously, for a service without a store.
-// Its REMOTEID derives from the receipt ref and party, or failing that from
-// its content, so the same receipt sent twice replaces one voucher.
-func (s *Service) PlaceReceipt(ctx context.Context, r Receipt) (ReceiptResult, error) {
-	p, err := s.planReceipt(r, "")
-	if err != nil {
-		return ReceiptResult{}, err
-	}
-	if err := s.checkWriteCompany(ctx, r.Company); err != nil {
-		return ReceiptResult{}, err
-	}
-	return s.executeReceipt(ctx, p, receiptHooks{})
-}
-
 // planReceipt validates a receipt, picks the ledger it debits and fixes its
-// REMOTEID and reference (see SubmitReceipt and PlaceReceipt).
+// REMOTEID and reference (see SubmitReceipt).
 func (s *Service) planReceipt(r Receipt, recordID string) (receiptPlan, error) {
 	company := s.company(r.Company)
 	if err := s.normalizeReceipt(&r); err != nil {
@@ -223,10 +204,8 @@ func (s *Service) planReceipt(r Receipt, recordID string) (receiptPlan, error) {
 		// conversation. The "receipt" prefix keeps receipt 1 from
 		// replacing order 1 of the same party.
 		p.RemoteID = RemoteID(RemoteIDNamespace, "receipt\x00"+remoteIDKey(company)+"\x00"+remoteIDKey(r.Party)+"\x00"+r.Ref)
-	case recordID != "":
-		p.RemoteID = RemoteID(RemoteIDNamespace, "receipt-id\x00"+recordID)
 	default:
-		p.RemoteID = receiptContentRemoteID(company, r)
+		p.RemoteID = RemoteID(RemoteIDNamespace, "receipt-id\x00"+recordID)
 	}
 	if p.Ref == "" {
 		p.Ref = "RCT-" + strings.ToUpper(strings.ReplaceAll(p.RemoteID, "-", "")[:8])
@@ -303,19 +282,6 @@ func (s *Service) normalizeReceipt(r *Receipt) error {
 		return Errorf(Invalid, "invalid_reference", "reference must be at most 100 characters without control characters")
 	}
 	return nil
-}
-
-// receiptContentRemoteID derives a synchronous receipt's REMOTEID from its
-// content, hashed as JSON so no field runs into the next.
-func receiptContentRemoteID(company string, r Receipt) string {
-	c := struct {
-		Company, Date, Party, Mode, Reference string
-		Amount                                Paise
-		Bills                                 []string
-	}{remoteIDKey(company), r.Date.Format(time.DateOnly), remoteIDKey(r.Party), r.Mode, r.Reference, r.Amount, r.Bills}
-	b, _ := json.Marshal(c) // plain strings and integers cannot fail to encode
-	sum := sha256.Sum256(b)
-	return RemoteID(RemoteIDNamespace, "receipt-content\x00"+hex.EncodeToString(sum[:]))
 }
 
 // executeReceipt reads the party and the debit ledger, then the party's

@@ -380,24 +380,3 @@ func TestPostReceiptRetriesWhileTallyIsDown(t *testing.T) {
 		t.Fatalf("receipt %+v, %d vouchers; want posted on the second attempt", got, len(f.vouchers))
 	}
 }
-
-// TestPlaceReceiptWithoutStore: synchronous posting keys the REMOTEID on the
-// content, so a resend replaces the voucher.
-func TestPlaceReceiptWithoutStore(t *testing.T) {
-	t.Parallel()
-	f := newReceiptFake()
-	svc := newReceiptService(f, nil, demoLedgers)
-	r := service.Receipt{Party: "Rajesh Enterprises", Amount: 2000000, Mode: "bank", Bills: []string{"ABC/S/101"}}
-	first, err := svc.PlaceReceipt(t.Context(), r)
-	if err != nil || first.Replaced || first.Ledger != "HDFC Bank" {
-		t.Fatalf("first = %+v, %v", first, err)
-	}
-	again, err := svc.PlaceReceipt(t.Context(), r)
-	if err != nil || !again.Replaced || again.RemoteID != first.RemoteID || len(f.vouchers) != 1 {
-		t.Fatalf("resend = %+v, %v, %d vouchers; want the same voucher replaced", again, err, len(f.vouchers))
-	}
-	r.Amount++
-	if other, _ := svc.PlaceReceipt(t.Context(), r); other.RemoteID == first.RemoteID {
-		t.Fatalf("another amount shares the REMOTEID")
-	}
-}

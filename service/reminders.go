@@ -460,11 +460,6 @@ func (s *Service) DispatchReminders(ctx context.Context, q ReminderQuery, dryRun
 				Message: "no reminder sender is configured",
 				Hint:    "Set WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID (WhatsApp Cloud API) or REMINDER_WEBHOOK_URL (a chatbot platform), or use dry_run."}
 		}
-		if s.cfg.Store == nil {
-			return DispatchResult{}, &Error{Kind: Unavailable, Code: "reminder_store_not_configured",
-				Message: "reminders are sent at most once a day only with a store; none is configured",
-				Hint:    "Configure the database (DATABASE_URL or the embedded store)."}
-		}
 	}
 	rems, err := s.Reminders(ctx, q)
 	if err != nil {

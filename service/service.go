@@ -49,8 +49,9 @@ type Config struct {
 	Location *time.Location
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Store persists orders, idempotency keys and the import audit log;
-	// nil runs without persistence (orders are then posted synchronously).
+	// Store persists orders, idempotency keys and the import audit log.
+	// Every write goes through it (there is no synchronous posting): a
+	// Service without one answers reads only (cmd's check command).
 	Store Store
 	// Queue tunes durable order posting.
 	Queue QueueConfig

@@ -207,7 +207,7 @@ func newService(f *fakeGateway) *service.Service {
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-func TestPlaceOrderExistingIntraStateParty(t *testing.T) {
+func TestExecuteOrderExistingIntraStateParty(t *testing.T) {
 	t.Parallel()
 	f := newFake()
 	svc := newService(f)
@@ -219,7 +219,7 @@ func TestPlaceOrderExistingIntraStateParty(t *testing.T) {
 			{Item: "Bolts", Quantity: dec("2.5"), Rate: 1999, GSTRate: ptr("5")}, // 49.975 → 49.98 at 5%
 		},
 	}
-	res, err := svc.PlaceOrder(t.Context(), order)
+	res, err := svc.ExecuteOrder(t.Context(), order)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestPlaceOrderExistingIntraStateParty(t *testing.T) {
 	}
 
 	// The same order again replaces the same voucher.
-	again, err := svc.PlaceOrder(t.Context(), order)
+	again, err := svc.ExecuteOrder(t.Context(), order)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,12 +262,12 @@ func TestPlaceOrderExistingIntraStateParty(t *testing.T) {
 	}
 }
 
-func TestPlaceOrderCreatesMissingInterStateParty(t *testing.T) {
+func TestExecuteOrderCreatesMissingInterStateParty(t *testing.T) {
 	t.Parallel()
 	f := newFake()
 	svc := newService(f)
 	days := 15
-	res, err := svc.PlaceOrder(t.Context(), service.Order{
+	res, err := svc.ExecuteOrder(t.Context(), service.Order{
 		Party:      service.NewParty{Name: "Nair Agencies", Mobile: "09847033344", State: "Karnataka"},
 		Lines:      []service.OrderLine{{Item: "Paint", Quantity: dec("3"), Rate: 33333}},
 		CreditDays: &days,
@@ -297,7 +297,7 @@ func TestPlaceOrderCreatesMissingInterStateParty(t *testing.T) {
 	}
 	// Without an order_ref each order is a new one, even with the same
 	// content; the party is not created again.
-	again, err := svc.PlaceOrder(t.Context(), service.Order{
+	again, err := svc.ExecuteOrder(t.Context(), service.Order{
 		Party: service.NewParty{Name: "Nair Agencies"}, CreditDays: &days,
 		Lines: []service.OrderLine{{Item: "Paint", Quantity: dec("3"), Rate: 33333}},
 	})
@@ -306,7 +306,7 @@ func TestPlaceOrderCreatesMissingInterStateParty(t *testing.T) {
 	}
 }
 
-func TestPlaceOrderErrors(t *testing.T) {
+func TestExecuteOrderErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name     string
@@ -332,7 +332,7 @@ func TestPlaceOrderErrors(t *testing.T) {
 			if tc.mutate != nil {
 				tc.mutate(f)
 			}
-			_, err := newService(f).PlaceOrder(t.Context(), tc.order)
+			_, err := newService(f).ExecuteOrder(t.Context(), tc.order)
 			e, ok := service.AsError(err)
 			if !ok || e.Code != tc.wantCode || e.Kind != service.Invalid || !strings.Contains(e.Message, tc.wantText) {
 				t.Fatalf("err = %v; want Invalid %s mentioning %q", err, tc.wantCode, tc.wantText)
@@ -468,8 +468,8 @@ func TestOrderIdentityAndGuards(t *testing.T) {
 		t.Parallel()
 		f := newFake()
 		svc := newService(f)
-		a, errA := svc.PlaceOrder(t.Context(), service.Order{Ref: "1", Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
-		b, errB := svc.PlaceOrder(t.Context(), service.Order{Ref: "1", Party: service.NewParty{Name: "Sharma & Sons"}, Lines: line})
+		a, errA := svc.ExecuteOrder(t.Context(), service.Order{Ref: "1", Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
+		b, errB := svc.ExecuteOrder(t.Context(), service.Order{Ref: "1", Party: service.NewParty{Name: "Sharma & Sons"}, Lines: line})
 		if errA != nil || errB != nil || a.RemoteID == b.RemoteID || b.Replaced || len(f.vouchers) != 2 {
 			t.Fatalf("a %s (%v), b %s replaced %v (%v), %d vouchers; want two vouchers", a.RemoteID, errA, b.RemoteID, b.Replaced, errB, len(f.vouchers))
 		}
@@ -480,7 +480,7 @@ func TestOrderIdentityAndGuards(t *testing.T) {
 		f.ledgers["cash"] = service.Party{Name: "Cash", Group: "Cash-in-Hand"}
 		svc := newService(f)
 		for _, name := range []string{"Cash", "sales", "CGST"} {
-			_, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: name}, Lines: line})
+			_, err := svc.ExecuteOrder(t.Context(), service.Order{Party: service.NewParty{Name: name}, Lines: line})
 			if e, ok := service.AsError(err); !ok || e.Code != "party_not_a_customer" {
 				t.Errorf("party %q: err %v; want party_not_a_customer", name, err)
 			}
@@ -494,8 +494,8 @@ func TestOrderIdentityAndGuards(t *testing.T) {
 		f := newFake()
 		svc := newService(f)
 		o := service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line}
-		x, errX := svc.PlaceOrder(t.Context(), o)
-		y, errY := svc.PlaceOrder(t.Context(), o)
+		x, errX := svc.ExecuteOrder(t.Context(), o)
+		y, errY := svc.ExecuteOrder(t.Context(), o)
 		if errX != nil || errY != nil || x.RemoteID == y.RemoteID || y.Replaced || len(f.vouchers) != 2 {
 			t.Errorf("%s (%v), %s replaced %v (%v), %d vouchers; want two orders", x.RemoteID, errX, y.RemoteID, y.Replaced, errY, len(f.vouchers))
 		}
@@ -505,7 +505,7 @@ func TestOrderIdentityAndGuards(t *testing.T) {
 		zero := 0
 		svc := service.New(newFake(), service.Config{Company: "ABC Traders", Now: func() time.Time { return today },
 			DefaultGSTRate: decimal.NewNullDecimal(decimal.Zero), DefaultCreditDays: &zero})
-		res, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
+		res, err := svc.ExecuteOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Lines: line})
 		if err != nil || res.Pricing.Total != 10000 || !res.Due.Equal(res.Date) {
 			t.Fatalf("order %+v, %v; want no tax and due on the bill date", res, err)
 		}
@@ -518,14 +518,14 @@ func TestOrderIdentityAndGuards(t *testing.T) {
 			{Party: service.NewParty{Name: "New Co"}, Narration: "hi\x00there", Lines: line},
 			{Party: service.NewParty{Name: "New Co"}, Lines: []service.OrderLine{{Item: "a\x01b", Quantity: dec("1"), Rate: 1}}},
 		} {
-			if _, err := svc.PlaceOrder(t.Context(), o); service.KindOf(err) != service.Invalid {
+			if _, err := svc.ExecuteOrder(t.Context(), o); service.KindOf(err) != service.Invalid {
 				t.Errorf("err %v; want Invalid", err)
 			}
 		}
 		if len(f.created) != 0 || f.calls["Ledgers"] != 0 {
 			t.Errorf("Tally was touched: %v", f.calls)
 		}
-		if _, err := svc.PlaceOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Narration: "line 1\nline 2\tok", Lines: line}); err != nil {
+		if _, err := svc.ExecuteOrder(t.Context(), service.Order{Party: service.NewParty{Name: "Priya Textiles"}, Narration: "line 1\nline 2\tok", Lines: line}); err != nil {
 			t.Errorf("a multi-line narration: %v", err)
 		}
 	})
@@ -553,7 +553,7 @@ func TestConcurrentOrdersForANewParty(t *testing.T) {
 	errs := make(chan error, 20)
 	for i := range 20 {
 		wg.Go(func() {
-			_, err := svc.PlaceOrder(t.Context(), service.Order{Ref: "R-" + string(rune('a'+i)),
+			_, err := svc.ExecuteOrder(t.Context(), service.Order{Ref: "R-" + string(rune('a'+i)),
 				Party: service.NewParty{Name: "Race Party"}, Lines: []service.OrderLine{{Item: "x", Quantity: dec("1"), Rate: 100}}})
 			errs <- err
 		})

@@ -235,9 +235,6 @@ type waOrder struct {
 // the failure is idempotent, so the redelivery completes the batch.
 func (s *Service) HandleWhatsAppWebhook(ctx context.Context, body []byte) (WebhookResult, error) {
 	var res WebhookResult
-	if s.cfg.Store == nil {
-		return res, errNoStore
-	}
 	var env waEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return res, Errorf(Invalid, "malformed_webhook", "the body is not a WhatsApp Cloud API notification: %v", err)
