@@ -112,7 +112,7 @@ func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
 	ctx := c.Request().Context()
 	location := "/orders/" + rec.ID
 	if !strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "respond-async") {
-		if waited, err := s.svc.WaitOrder(ctx, rec.ID, s.orderWait, 50*time.Millisecond); err == nil {
+		if waited, err := s.svc.WaitOrder(ctx, rec.ID, s.orderWait, time.Second); err == nil {
 			rec = waited
 		} else {
 			s.log.WarnContext(ctx, "waiting for the queue failed", "request_id", requestID(c), "order_id", rec.ID, "error", err)

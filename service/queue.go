@@ -646,13 +646,19 @@ func (st OrderState) Final() bool {
 }
 
 // WaitOrder waits up to wait for an order to leave the queue (posted,
-// rejected or needs_attention) and returns the order as last read. It polls
-// the store, so it sees an order posted by any replica. Running out of time
-// is not an error: the caller answers with the order as it stands.
-func (s *Service) WaitOrder(ctx context.Context, id string, wait, every time.Duration) (OrderRecord, error) {
+// rejected or needs_attention) and returns the order as last read. It reads
+// the order again when it is told the order changed (in this process, or by
+// another replica through OrderChanged), and every fallback in case a
+// notification was lost. Running out of time is not an error: the caller
+// answers with the order as it stands.
+func (s *Service) WaitOrder(ctx context.Context, id string, wait, fallback time.Duration) (OrderRecord, error) {
+	// Subscribed before the first read, so a change between the read and
+	// the wait is not missed.
+	changed, cancel := s.waiters.subscribe(id)
+	defer cancel()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
-	tick := time.NewTicker(every)
+	tick := time.NewTicker(fallback)
 	defer tick.Stop()
 	for {
 		rec, err := s.cfg.Store.GetOrder(ctx, id)
@@ -670,6 +676,7 @@ func (s *Service) WaitOrder(ctx context.Context, id string, wait, every time.Dur
 			return rec, nil
 		case <-deadline.C:
 			return rec, nil
+		case <-changed:
 		case <-tick.C:
 		}
 	}

@@ -88,6 +88,9 @@ type Service struct {
 	// why it did not parse (New cannot fail, so Reminders reports it).
 	reminderTmpl    *template.Template
 	reminderTmplErr error
+
+	// waiters are the requests waiting for an order to change (wait.go).
+	waiters *orderWaiters
 }
 
 // New returns a Service over gw.
@@ -122,7 +125,11 @@ func New(gw Gateway, cfg Config) *Service {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	cfg.Reminders = cfg.Reminders.withDefaults(cfg.PartyGroup)
-	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}, groupTrees: map[string]groupTree{}}
+	waiters := newOrderWaiters()
+	if cfg.Store != nil {
+		cfg.Store = announcingStore{Store: cfg.Store, waiters: waiters}
+	}
+	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}, groupTrees: map[string]groupTree{}, waiters: waiters}
 	svc.reminderTmpl, svc.reminderTmplErr = ParseReminderTemplate(cfg.Reminders.Template)
 	return svc
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -83,10 +84,22 @@ type Client struct {
 	charset   Charset
 	timeout   time.Duration
 	queueWait time.Duration
-	http      *http.Client
+	http      *http.Client // reads: kept-alive connections
+	writeHTTP *http.Client // writes: a fresh connection each
 	slot      chan struct{}
 	observe   func(Observation)
+	// answers holds the buffers that take a read's answer off the wire
+	// (exchange), reused so that memory stays flat under load.
+	answers sync.Pool
+	readers sync.Pool // *bufio.Reader over an answer
 }
+
+// maxBufferedAnswer bounds a read's answer that is taken off the wire whole
+// before it is decoded, so that the gateway is free for the next request
+// while this one decodes. A longer answer (a big report), or one of unknown
+// length, is decoded as it streams in, holding the gateway, in constant
+// memory.
+const maxBufferedAnswer = 256 << 10
 
 // NewClient returns a Client for the gateway at cfg.URL.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -100,27 +113,35 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.QueueWait <= 0 {
 		cfg.QueueWait = 10 * time.Second
 	}
-	rt := cfg.Transport
-	if rt == nil {
-		rt = &http.Transport{
-			Proxy:       http.ProxyFromEnvironment,
-			DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-			// A fresh connection per request. With keep-alive, a connection
-			// that the gateway closed while idle fails the next POST with a
-			// reset that is indistinguishable from Tally dying mid-request,
-			// which would make a clean write look ambiguous. A gateway on the
-			// LAN or behind a tunnel connects in milliseconds.
-			DisableKeepAlives:     true,
-			ResponseHeaderTimeout: 0, // the context bounds the whole exchange
-			TLSHandshakeTimeout:   10 * time.Second,
+	readRT, writeRT := cfg.Transport, cfg.Transport
+	if cfg.Transport == nil {
+		transport := func(keepAlive bool) *http.Transport {
+			return &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+				DisableKeepAlives:     !keepAlive,
+				MaxIdleConnsPerHost:   1, // one request in flight per Tally
+				IdleConnTimeout:       30 * time.Second,
+				ResponseHeaderTimeout: 0, // the context bounds the whole exchange
+				TLSHandshakeTimeout:   10 * time.Second,
+			}
 		}
+		// Writes take a fresh connection each. With keep-alive, a
+		// connection that the gateway closed while idle fails the next POST
+		// with a reset that is indistinguishable from Tally dying
+		// mid-request, which would make a clean write look ambiguous.
+		// Reads keep their connection alive: a read is safe to send again,
+		// and the transport does so on a fresh connection when a reused one
+		// turns out dead (exchange marks reads idempotent).
+		readRT, writeRT = transport(true), transport(false)
 	}
 	return &Client{
 		url:       strings.TrimRight(cfg.URL, "/"),
 		charset:   cfg.Charset,
 		timeout:   cfg.Timeout,
 		queueWait: cfg.QueueWait,
-		http:      &http.Client{Transport: rt},
+		http:      &http.Client{Transport: readRT},
+		writeHTTP: &http.Client{Transport: writeRT},
 		slot:      make(chan struct{}, 1),
 		observe:   cfg.Observe,
 	}, nil
@@ -334,7 +355,8 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 		obs.QueueWait = time.Since(queued)
 		return err
 	}
-	defer func() { <-c.slot }()
+	release := sync.OnceFunc(func() { <-c.slot })
+	defer release()
 	obs.QueueWait = time.Since(queued)
 
 	if write {
@@ -353,7 +375,16 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 	if err != nil {
 		return fmt.Errorf("tallyxml: build request: %w", err)
 	}
-	resp, err := c.http.Do(hr)
+	hc := c.writeHTTP
+	if !write {
+		// A read changes nothing in Tally, so the transport may send it
+		// again when the kept-alive connection it picked was closed by the
+		// gateway meanwhile: a nil Idempotency-Key marks the request as
+		// safe to replay without sending the header (net/http.Transport).
+		hc = c.http
+		hr.Header["Idempotency-Key"] = nil
+	}
+	resp, err := hc.Do(hr)
 	if err != nil {
 		return c.transportError(ctx, write, err)
 	}
@@ -368,7 +399,21 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 		return &GatewayError{Kind: ErrHTTPStatus, URL: c.url, Write: write, Ambiguous: write && resp.StatusCode >= 500,
 			Err: fmt.Errorf("HTTP %d: %q", resp.StatusCode, truncate(string(snippet), 120))}
 	}
-	br := bufio.NewReaderSize(NewReader(resp.Body), 64<<10)
+	var answer io.Reader = resp.Body
+	if !write && resp.ContentLength >= 0 && resp.ContentLength <= maxBufferedAnswer {
+		// Tally's work is done once its answer is off the wire: the
+		// gateway is free for the next request while this one decodes.
+		buf := c.answerBuffer()
+		defer c.answers.Put(buf)
+		if _, err := io.CopyN(buf, resp.Body, resp.ContentLength); err != nil {
+			return c.transportError(ctx, write, err)
+		}
+		_ = resp.Body.Close() // read to the end: the connection is kept for the next read
+		release()
+		answer = bytes.NewReader(buf.Bytes())
+	}
+	br := c.bufReader(NewReader(answer))
+	defer c.readers.Put(br)
 	if err := checkXMLish(br); err != nil {
 		if errors.Is(err, ErrEmptyBody) {
 			if write {
@@ -395,6 +440,24 @@ func (c *Client) exchange(ctx context.Context, kind string, write bool,
 		return err
 	}
 	return nil
+}
+
+// answerBuffer returns an empty buffer from the pool.
+func (c *Client) answerBuffer() *bytes.Buffer {
+	if b, ok := c.answers.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// bufReader returns a pooled reader over r.
+func (c *Client) bufReader(r io.Reader) *bufio.Reader {
+	if br, ok := c.readers.Get().(*bufio.Reader); ok {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, 64<<10)
 }
 
 // acquire waits for the single in-flight slot, at most QueueWait.

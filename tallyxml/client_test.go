@@ -3,7 +3,9 @@ package tallyxml_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -574,4 +576,51 @@ func TestClientWriteOutcomesAreNeverDefiniteFailuresWhenUnknown(t *testing.T) {
 			t.Fatalf("Import with a caller deadline shorter than Tally = %+v, %v; want Tally's answer", res, err)
 		}
 	})
+}
+
+// TestClientConnections: reads share one kept-alive connection, and a read
+// whose kept connection the gateway closed meanwhile is sent again on a
+// fresh one; every write takes a fresh connection of its own, so a closed
+// idle connection can never make a clean write look ambiguous.
+func TestClientConnections(t *testing.T) {
+	t.Parallel()
+	sim := tallysim.New(tallysim.Config{Today: simToday})
+	var dials atomic.Int64
+	ts := httptest.NewUnstartedServer(sim)
+	ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	c := newClient(t, tallyxml.ClientConfig{URL: ts.URL})
+	vars := tallyxml.Vars{Company: tallysim.DemoCompanyName}
+	read := func() {
+		t.Helper()
+		if _, err := listLedgers(t.Context(), c, vars); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		read()
+	}
+	if n := dials.Load(); n != 1 {
+		t.Fatalf("5 reads opened %d connections; want 1", n)
+	}
+	ts.CloseClientConnections() // the gateway drops the idle connection
+	read()
+	if n := dials.Load(); n != 2 {
+		t.Fatalf("a read after the gateway closed its connection: %d connections in all; want 2", n)
+	}
+	for i := range 3 {
+		_, err := c.Import(t.Context(), tallyxml.ImportMasters(vars, tallyxml.LedgerMaster{
+			Name: fmt.Sprintf("Keepalive Party %d", i), Parent: "Sundry Debtors"}), tallyxml.CounterCreated)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := dials.Load(); n != 5 {
+		t.Fatalf("after 3 writes: %d connections in all; want 5 (one per write)", n)
+	}
 }

@@ -60,7 +60,11 @@ type storeHandle struct {
 	service.Store
 	name     string
 	runQueue func(ctx context.Context, poster service.OrderPoster, daily *service.DailyJob) error
-	close    func()
+	// listen, when set, tells of order changes made by other replicas
+	// until ctx is done (PostgreSQL's LISTEN/NOTIFY); the embedded store
+	// has one process, whose changes the service sees itself.
+	listen func(ctx context.Context, changed func(id string)) error
+	close  func()
 }
 
 // openStore opens PostgreSQL when a URL is configured and the embedded
@@ -85,7 +89,8 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 			runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
 				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
-			close: pool.Close}, nil
+			listen: st.ListenOrders,
+			close:  pool.Close}, nil
 	}
 	path := filepath.Join(cfg.DataDir, "tallyfacade.db")
 	st, err := sqlitestore.Open(ctx, path, sqlitestore.Options{Logger: qlog})
@@ -167,6 +172,13 @@ func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger
 			}
 			return err
 		}}
+	}
+	if st.db.listen != nil {
+		wg.Go(func() {
+			if err := st.db.listen(ctx, st.svc.OrderChanged); err != nil && ctx.Err() == nil {
+				logger.Error("order notifications stopped", "error", err)
+			}
+		})
 	}
 	wg.Go(func() {
 		if err := st.db.runQueue(ctx, st.svc, daily); err != nil && ctx.Err() == nil {

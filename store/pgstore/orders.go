@@ -186,6 +186,11 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		if err != nil {
 			return err
 		}
+		// Requests waiting for this order on any replica are woken when
+		// the change commits (ListenOrders).
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, OrderChannel, id); err != nil {
+			return err
+		}
 		if t.Enqueue {
 			return s.enqueue(ctx, tx, id)
 		}

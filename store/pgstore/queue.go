@@ -168,9 +168,16 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		// first (the order is still posting, so its attempt is ambiguous),
 		// and the post lock keeps two from posting at once.
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
-		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        min(cfg.PollInterval, river.FetchCooldownDefault),
-		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
+		// Jobs start as soon as they are committed: the insert's NOTIFY
+		// wakes the worker (River's LISTEN on the pool), and a free worker
+		// fetches again at once. FetchCooldown is the least time between two
+		// fetches, and with one worker it caps throughput: River's default,
+		// 100 ms, held posting to ten orders a second whatever Tally's
+		// speed. The poll is only the fallback (a lost notification, a
+		// snooze that ended).
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     river.FetchCooldownMin,
+		RetryPolicy:       cappedBackoff{max: cfg.MaxBackoff},
 	}
 	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
 		return fmt.Errorf("pgstore: %w", err)

@@ -57,7 +57,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: logger})
+	// An insert-only client still limits its insert notifications (River's
+	// LISTEN/NOTIFY on PostgreSQL) to one per FetchCooldown and queue; at
+	// River's default, 100 ms, an order stored right after another one is
+	// not announced and waits for the worker's next poll.
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: logger, FetchCooldown: river.FetchCooldownMin})
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: river insert client: %w", err)
 	}

@@ -69,8 +69,12 @@ func (s *Store) enqueuePostOrder(ctx context.Context, tx *sql.Tx, orderID string
 // process, and RunQueue runs one worker.
 type QueueConfig struct {
 	// PollInterval is how often River looks for jobs. SQLite has no
-	// LISTEN/NOTIFY, so River only polls: this bounds the delay between a
-	// committed order and the start of its posting. Default 100ms.
+	// LISTEN/NOTIFY, and River announces only inserts made outside a
+	// transaction to its own worker, never the InsertTx that stores an
+	// order with its job, so River polls: this bounds the delay between a
+	// committed order and the start of its posting. Default 10ms: a
+	// synchronous POST /orders waits half of it on average; one poll is
+	// one short query on the queue's own connection.
 	PollInterval time.Duration
 	// JobTimeout bounds one PostOrder call. Default 2 min: a post is a few
 	// Tally requests, each with its own shorter timeout.
@@ -95,7 +99,7 @@ type QueueConfig struct {
 
 func (c QueueConfig) withDefaults(s *Store) QueueConfig {
 	if c.PollInterval <= 0 {
-		c.PollInterval = 100 * time.Millisecond
+		c.PollInterval = 10 * time.Millisecond
 	}
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = 2 * time.Minute
@@ -221,5 +225,6 @@ func (p cappedBackoff) NextRetry(job *rivertype.JobRow) time.Time {
 // fetchCooldown is the least time between two fetches. River fetches again
 // as soon as the worker is free, but no sooner than this; with one worker it
 // bounds the queue's throughput (River's default, 100ms, caps it at ten
-// orders a second, measured in TestQueueReliability).
-const fetchCooldown = 5 * time.Millisecond
+// orders a second, measured in TestQueueReliability and
+// BenchmarkPaceThroughput).
+const fetchCooldown = river.FetchCooldownMin
