@@ -36,4 +36,3 @@ func TestSyncRequestsGolden(t *testing.T) {
 		})
 	}
 }
-
