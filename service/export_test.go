@@ -14,5 +14,5 @@ func (s *Service) ExecuteOrder(ctx context.Context, o Order) (OrderResult, error
 	if err := s.checkWriteCompany(ctx, o.Company); err != nil {
 		return OrderResult{}, err
 	}
-	return s.executeOrder(ctx, p, orderHooks{})
+	return s.executeOrder(ctx, p, postHooks{})
 }

@@ -116,17 +116,6 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 	return p, nil
 }
 
-// orderHooks let the durable queue record each step of a posting.
-type orderHooks struct {
-	// partyCreated says the party was already created for this order by
-	// an earlier attempt: it is never created twice.
-	partyCreated bool
-	// onPartyCreated runs right after Tally created the party.
-	onPartyCreated func(ctx context.Context) error
-	// onImport runs after every Tally write, whatever its outcome.
-	onImport func(ctx context.Context, kind, party string, out ImportOutcome, err error, took time.Duration)
-}
-
 // executeOrder posts an order as one Sales voucher: the party is debited the
 // total with a New Ref bill allocation (so the order shows in Bills
 // Receivable, due after the credit period), the sales ledger is credited the
@@ -139,7 +128,7 @@ type orderHooks struct {
 // learn the company's state). The voucher's REMOTEID derives from the
 // order_ref, so posting the same order_ref again replaces the voucher instead
 // of duplicating it (tally-protocol.md §9.4); an order without one is new.
-func (s *Service) executeOrder(ctx context.Context, p orderPlan, h orderHooks) (OrderResult, error) {
+func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (OrderResult, error) {
 	o, company := p.Order, p.Company
 	if o.Reject != "" {
 		// Stored as rejected (a WhatsApp order naming an unknown product):

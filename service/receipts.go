@@ -3,7 +3,6 @@ package service
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -101,52 +100,6 @@ type receiptPlan struct {
 	Ledger   string // the bank or cash ledger to debit
 }
 
-// receiptHooks let the durable queue record each step of a posting.
-type receiptHooks struct {
-	// onPlanned runs once the allocation is known, before the voucher is
-	// sent: the queue stores it, because after an ambiguous write Tally's
-	// read-back says only that the voucher exists, not how it allocated.
-	onPlanned func(ctx context.Context, res ReceiptResult) error
-	// onImport runs after the voucher import, whatever its outcome.
-	onImport func(ctx context.Context, party string, out ImportOutcome, err error, took time.Duration)
-}
-
-// storedReceipt is how a receipt is kept in OrderRecord.Request. Kind is
-// always kindReceipt: that is how PostOrder tells it from a storedOrder.
-type storedReceipt struct {
-	Kind      string   `json:"kind"`
-	Company   string   `json:"company"`
-	Ref       string   `json:"ref,omitempty"`
-	Date      string   `json:"date"`
-	Party     string   `json:"party"`
-	Amount    Paise    `json:"amount"`
-	Mode      string   `json:"mode"`
-	Bills     []string `json:"bills,omitempty"`
-	Narration string   `json:"narration,omitempty"`
-	Reference string   `json:"reference,omitempty"`
-}
-
-func encodeReceipt(r Receipt) ([]byte, error) {
-	return json.Marshal(storedReceipt{Kind: kindReceipt, Company: r.Company, Ref: r.Ref, Date: r.Date.Format(time.DateOnly),
-		Party: r.Party, Amount: r.Amount, Mode: r.Mode, Bills: r.Bills, Narration: r.Narration, Reference: r.Reference})
-}
-
-func decodeReceipt(b []byte) (Receipt, error) {
-	var sr storedReceipt
-	if err := json.Unmarshal(b, &sr); err != nil {
-		return Receipt{}, err
-	}
-	if sr.Kind != kindReceipt {
-		return Receipt{}, fmt.Errorf("stored request is a %q, not a receipt", sr.Kind)
-	}
-	d, err := time.Parse(time.DateOnly, sr.Date)
-	if err != nil {
-		return Receipt{}, err
-	}
-	return Receipt{Company: sr.Company, Ref: sr.Ref, Date: d, Party: sr.Party, Amount: sr.Amount, Mode: sr.Mode,
-		Bills: sr.Bills, Narration: sr.Narration, Reference: sr.Reference}, nil
-}
-
 // IsReceipt reports whether a stored record is a receipt rather than a sales
 // order. Receipts share the order queue, its states and GET /orders.
 func IsReceipt(rec OrderRecord) bool { return requestKind(rec.Request) == kindReceipt }
@@ -156,11 +109,8 @@ func ReceiptResultOf(rec OrderRecord) (ReceiptResult, bool) {
 	if rec.State != OrderPosted || len(rec.Result) == 0 || !IsReceipt(rec) {
 		return ReceiptResult{}, false
 	}
-	var res ReceiptResult
-	if err := json.Unmarshal(rec.Result, &res); err != nil {
-		return ReceiptResult{}, false
-	}
-	return res, true
+	res, err := decodeReceiptResult(rec.Result)
+	return res, err == nil
 }
 
 // SubmitReceipt validates a receipt and stores it, with the job that posts
@@ -169,21 +119,18 @@ func ReceiptResultOf(rec OrderRecord) (ReceiptResult, bool) {
 // from the record's id, which derives from dedupe when given), so a resend
 // returns the stored receipt with created false instead of paying twice.
 func (s *Service) SubmitReceipt(ctx context.Context, r Receipt, source, dedupe string) (rec OrderRecord, created bool, err error) {
-	id := recordID("receipt-request", dedupe)
-	p, err := s.planReceipt(r, id)
-	if err != nil {
-		return OrderRecord{}, false, err
-	}
-	if err := s.checkWriteCompany(ctx, r.Company); err != nil {
-		return OrderRecord{}, false, err
-	}
-	p.Receipt.Company = p.Company
-	req, err := encodeReceipt(p.Receipt)
-	if err != nil {
-		return OrderRecord{}, false, fmt.Errorf("encode receipt: %w", err)
-	}
-	return s.storeNew(ctx, OrderRecord{ID: id, Company: p.Company, Source: source, Ref: p.Ref,
-		RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req, Key: dedupeRef(dedupe)})
+	return s.submit(ctx, "receipt-request", r.Company, source, dedupe, func(id string) (OrderRecord, error) {
+		p, err := s.planReceipt(r, id)
+		if err != nil {
+			return OrderRecord{}, err
+		}
+		p.Receipt.Company = p.Company
+		req, err := encodeReceipt(p.Receipt)
+		if err != nil {
+			return OrderRecord{}, fmt.Errorf("encode receipt: %w", err)
+		}
+		return OrderRecord{Company: p.Company, Ref: p.Ref, RemoteID: p.RemoteID, Party: p.Receipt.Party, Request: req}, nil
+	})
 }
 
 // planReceipt validates a receipt, picks the ledger it debits and fixes its
@@ -292,7 +239,7 @@ func (s *Service) normalizeReceipt(r *Receipt) error {
 // Ref naming a bill the party does not owe would not be refused by Tally, it
 // would open a new (credit) bill of that name (tally-protocol.md §9.4; the
 // simulator's books.go does the same), so unknown bills are refused here.
-func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h receiptHooks) (ReceiptResult, error) {
+func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h postHooks) (ReceiptResult, error) {
 	r, company := p.Receipt, p.Company
 	// Serialised with orders of the same party in this process, so two
 	// receipts read-allocate-post one after the other instead of both
@@ -386,7 +333,7 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h receiptHo
 	out, err := s.gw.PostVoucher(ctx, company, Voucher{Type: "Receipt", RemoteID: res.RemoteID, Date: r.Date,
 		Reference: reference, Party: res.Party, Narration: narration, Entries: entries})
 	if h.onImport != nil {
-		h.onImport(ctx, res.Party, out, err, time.Since(start))
+		h.onImport(ctx, "vouchers", res.Party, out, err, time.Since(start))
 	}
 	res.Outcome = out
 	if err != nil {
@@ -498,73 +445,49 @@ func laterOf(a, b time.Time) time.Time {
 	return b
 }
 
-// postReceipt is PostOrder for a stored receipt: the same attempt
-// accounting, read-back after an ambiguous write, retries and audit log.
-func (s *Service) postReceipt(ctx context.Context, rec OrderRecord, q QueueConfig) error {
+// receiptJob is a stored receipt as the pipeline attempts it.
+type receiptJob struct {
+	s    *Service
+	rec  OrderRecord
+	plan receiptPlan
+}
+
+func (s *Service) loadReceiptJob(rec OrderRecord) (postingJob, error) {
 	r, err := decodeReceipt(rec.Request)
 	if err != nil {
-		return s.finishRecord(ctx, rec, OrderNeedsAttention, nil, &Error{Kind: Internal, Code: "receipt_unreadable",
-			Message: "the stored receipt cannot be read", Err: err})
+		return nil, &Error{Kind: Internal, Code: "receipt_unreadable", Message: "the stored receipt cannot be read", Err: err}
 	}
 	p, err := s.planReceipt(r, rec.ID)
 	if err != nil {
-		return s.finishRecord(ctx, rec, OrderRejected, nil, err)
+		return nil, err
 	}
 	p.RemoteID, p.Ref = rec.RemoteID, rec.Ref
-	// readBack and recordImport take an order's plan; they use only its
-	// company, date and REMOTEID.
-	asOrder := orderPlan{Company: p.Company, Order: Order{Date: p.Receipt.Date}, RemoteID: p.RemoteID, Ref: p.Ref}
-
-	if rec.Ambiguous {
-		v, found, err := s.readBack(ctx, asOrder)
-		if err != nil {
-			return s.retryOrder(ctx, rec, q, err)
-		}
-		if found {
-			// What was sent is the plan stored just before sending it.
-			var res ReceiptResult
-			if len(rec.Result) == 0 || json.Unmarshal(rec.Result, &res) != nil {
-				res = ReceiptResult{Company: p.Company, Party: rec.Party, VoucherType: "Receipt", Ref: rec.Ref,
-					RemoteID: rec.RemoteID, Date: r.Date, Mode: r.Mode, Ledger: p.Ledger, Amount: r.Amount, Reference: r.Reference}
-			}
-			res.Outcome.LastVoucherID = v.MasterID // the voucher found, as Tally numbers it
-			return s.finishReceipt(ctx, rec, OrderPosted, &res, nil)
-		}
-	}
-
-	st := s.cfg.Store
-	hooks := receiptHooks{
-		onPlanned: func(ctx context.Context, res ReceiptResult) error {
-			b, err := json.Marshal(res)
-			if err != nil {
-				return fmt.Errorf("encode receipt plan: %w", err)
-			}
-			_, err = st.TransitionOrder(ctx, rec.ID, []OrderState{OrderPosting},
-				OrderTransition{To: OrderPosting, Now: s.cfg.Now(), Result: b})
-			return err
-		},
-		onImport: func(ctx context.Context, party string, out ImportOutcome, err error, took time.Duration) {
-			s.recordImport(ctx, rec, asOrder, "vouchers", party, out, err, took)
-		},
-	}
-	res, err := s.executeReceipt(ctx, p, hooks)
-	if err == nil {
-		return s.finishReceipt(ctx, rec, OrderPosted, &res, nil)
-	}
-	return s.settleFailure(ctx, rec, q, err)
+	return &receiptJob{s: s, rec: rec, plan: p}, nil
 }
 
-// finishReceipt is finishOrder for a receipt.
-func (s *Service) finishReceipt(ctx context.Context, rec OrderRecord, to OrderState, res *ReceiptResult, cause error) error {
-	var result []byte
-	if res != nil {
-		r := *res
-		r.Outcome.Request, r.Outcome.Response = nil, nil // kept in the import audit log
-		b, err := json.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode receipt result: %w", err)
-		}
-		result = b
-	}
-	return s.finishRecord(ctx, rec, to, result, cause)
+func (j *receiptJob) target() voucherTarget {
+	return voucherTarget{Company: j.plan.Company, Date: j.plan.Receipt.Date, RemoteID: j.plan.RemoteID}
 }
+
+func (j *receiptJob) readBackProves() bool { return true }
+
+// confirmed: what was sent is the plan stored just before sending it
+// (postHooks.onPlanned); the read-back adds the voucher as Tally numbers it.
+func (j *receiptJob) confirmed(_ context.Context, v VoucherSummary) (postedResult, error) {
+	p, r, rec := j.plan, j.plan.Receipt, j.rec
+	res, err := decodeReceiptResult(rec.Result)
+	if len(rec.Result) == 0 || err != nil {
+		res = ReceiptResult{Company: p.Company, Party: rec.Party, VoucherType: "Receipt", Ref: rec.Ref,
+			RemoteID: rec.RemoteID, Date: r.Date, Mode: r.Mode, Ledger: p.Ledger, Amount: r.Amount, Reference: r.Reference}
+	}
+	res.Outcome.LastVoucherID = v.MasterID
+	return res, nil
+}
+
+func (j *receiptJob) execute(ctx context.Context, h postHooks) (postedResult, error) {
+	return j.s.executeReceipt(ctx, j.plan, h)
+}
+
+func (j *receiptJob) posted(context.Context, postedResult) {}
+
+func (r ReceiptResult) ledgerParty() string { return r.Party }
