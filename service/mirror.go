@@ -2,6 +2,9 @@ package service
 
 import (
 	"context"
+	"iter"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -180,13 +183,17 @@ type MirrorPartyQuery struct {
 	Limit   int
 }
 
-// MirrorBillQuery selects outstanding bills from the mirror, by party
-// keyset: the parties after After (folded name), at most Limit parties, with
-// all their bills.
+// MirrorBillQuery selects outstanding receivable bills (a debit pending)
+// from the mirror, by party keyset: the parties after After (folded name),
+// at most Limit parties, with all their selected bills.
 type MirrorBillQuery struct {
 	Company string
-	Groups  []string // only ledgers under these groups; empty for every ledger
-	Party   string   // one party (folded name), or ""
+	Party   string // one party (folded name), or ""
+	// DueBefore keeps only bills due before it (overdue); zero keeps all.
+	// A bill without a due date is due on its date.
+	DueBefore time.Time
+	// MinOwed keeps only bills owing at least this much (positive paise).
+	MinOwed Paise
 	After   string
 	Limit   int // parties; 0 for all
 }
@@ -208,7 +215,7 @@ type MirrorBillRow struct {
 type BillTotals struct {
 	Bills        int
 	Total        Paise
-	OverdueTotal Paise // due before AsOf
+	OverdueTotal Paise // due before the asOf given
 }
 
 // BooksStore is what the mirror needs from the store. Writes of one batch
@@ -226,10 +233,12 @@ type BooksStore interface {
 	// ledgers whose MasterIDs are given, in one transaction.
 	ApplyMasters(ctx context.Context, company string, groups []MirrorGroup, ledgers []MirrorLedger, goneGroups, goneLedgers []int64) error
 	// ApplyVouchers upserts vouchers (replacing their entries, bills and
-	// stock lines) and deletes those whose MasterIDs are given, then
-	// recomputes the closing balances and outstanding bills of every ledger
-	// they touch (before and after), in one transaction.
-	ApplyVouchers(ctx context.Context, company string, vouchers []MirrorVoucher, gone []int64) error
+	// stock lines) and deletes those whose MasterIDs are given, in one
+	// transaction. With recompute, the same transaction recomputes the
+	// closing balances and outstanding bills of every ledger the vouchers
+	// touch, before and after (FoldBills); an initial load passes false and
+	// calls RecomputeAll once at the end.
+	ApplyVouchers(ctx context.Context, company string, vouchers []MirrorVoucher, gone []int64, recompute bool) error
 	// RecomputeAll recomputes every ledger's closing balance and every
 	// outstanding bill of the company (after an initial load).
 	RecomputeAll(ctx context.Context, company string) error
@@ -256,8 +265,82 @@ type BooksStore interface {
 	MirrorBills(ctx context.Context, q MirrorBillQuery, asOf time.Time) ([]MirrorBillRow, BillTotals, error)
 }
 
+// NameKey is a name folded as Tally matches names (tally-protocol.md §9.4):
+// the key the mirror indexes companies, ledgers and groups by.
+func NameKey(s string) string { return foldName(s) }
+
+// CreditDays reads the ledger's credit period ("30 Days") as days; ok is
+// false when it is empty or not a number of days.
+func (l MirrorLedger) CreditDays() (days int, ok bool) {
+	s := strings.TrimSpace(l.CreditPeriod)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' && i < 6 {
+		i++
+	}
+	if i == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:i])
+	return n, err == nil
+}
+
 // MirrorPartyRow is a ledger with its closing balance (Tally's sign).
 type MirrorPartyRow struct {
 	MirrorLedger
 	Closing Paise
+}
+
+// BillAlloc is one bill allocation as a store reads it to fold bills:
+// ordered by ledger key, bill name, voucher date and voucher MasterID, with
+// cancelled and optional vouchers and ledgers that are not bill-wise left
+// out. CreditDays is the ledger's credit period (HasCreditDays false when it
+// has none).
+type BillAlloc struct {
+	LedgerKey     string
+	Party         string
+	Name          string
+	Type          string
+	Date          time.Time
+	Due           time.Time
+	Amount        Paise
+	CreditDays    int
+	HasCreditDays bool
+}
+
+// FoldBills folds ordered allocations into outstanding bills as Tally keeps
+// them: the first allocation of a reference opens the bill with its
+// voucher's date and due date (its credit period, else the ledger's), later
+// ones (Agst Ref) adjust it by exactly their amount, and a bill that nets to
+// zero is settled. On Account allocations and unnamed ones never form bills
+// (tally-protocol.md §9.3 (D)). emit gets every bill with a pending amount.
+func FoldBills(allocs iter.Seq2[BillAlloc, error], emit func(MirrorBillRow) error) error {
+	var cur MirrorBillRow
+	open := false
+	flush := func() error {
+		if open && cur.Pending != 0 {
+			return emit(cur)
+		}
+		return nil
+	}
+	for a, err := range allocs {
+		if err != nil {
+			return err
+		}
+		if a.Name == "" || strings.EqualFold(a.Type, "On Account") {
+			continue
+		}
+		if open && a.LedgerKey == cur.Key && a.Name == cur.Ref {
+			cur.Pending += a.Amount
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		due := a.Due
+		if due.IsZero() && a.HasCreditDays && !a.Date.IsZero() {
+			due = a.Date.AddDate(0, 0, a.CreditDays)
+		}
+		cur, open = MirrorBillRow{Party: a.Party, Key: a.LedgerKey, Ref: a.Name, Date: a.Date, Due: due, Pending: a.Amount}, true
+	}
+	return flush()
 }

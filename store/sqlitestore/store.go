@@ -66,6 +66,9 @@ type Store struct {
 	// postMu makes posting serial across RunQueue calls on this store.
 	// One SQLite file serves one process, so a mutex is enough.
 	postMu sync.Mutex
+	// mirrorLocks holds one *sync.Mutex per company: the mirror's sync lock
+	// (TrySyncLock), in-process for the same reason.
+	mirrorLocks sync.Map
 }
 
 var _ service.Store = (*Store)(nil)
