@@ -120,6 +120,11 @@ func encGoldenCases() []struct {
 	legacyMasters.Form = FormLegacy
 	legacyVouchers := ImportVouchers(encPinned(), encSalesVoucher())
 	legacyVouchers.Form = FormLegacy
+	// A batch: several vouchers in one request, each with its own REMOTEID.
+	second := encSalesVoucher()
+	second.RemoteID, second.Number = second.RemoteID+"-2", second.Number+"-2"
+	batchVouchers := ImportVouchers(encPinned(), encSalesVoucher(), second)
+	batchVouchers.Form = FormLegacy
 
 	return []struct {
 		name string
@@ -146,6 +151,7 @@ func encGoldenCases() []struct {
 		)},
 		{"import-vouchers", ImportVouchers(encPinned(), encSalesVoucher())},
 		{"import-vouchers-legacy", legacyVouchers},
+		{"import-vouchers-batch-legacy", batchVouchers},
 		{"execute-sync", ExecuteAction("Sync", encPinned())},
 	}
 }

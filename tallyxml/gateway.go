@@ -563,6 +563,37 @@ func (g *Gateway) CreateParty(ctx context.Context, company string, p service.New
 // with "N Days" credit for a New Ref. The outcome, with LASTVCHID as
 // LastVoucherID, is returned whenever Tally answered.
 func (g *Gateway) PostVoucher(ctx context.Context, company string, v service.Voucher) (service.ImportOutcome, error) {
+	return g.PostVouchers(ctx, company, []service.Voucher{v})
+}
+
+// PostVouchers creates (or, with a known RemoteID, replaces) vouchers in one
+// import request, each keeping its own REMOTEID. Tally commits each voucher
+// it accepts and counts the others as exceptions, with LINEERRORs that do
+// not say which voucher they belong to (tally-protocol.md §9.4); so the
+// outcome is the request's, and the error is an import error whenever one
+// voucher was refused: which ones landed is found by reading back by
+// REMOTEID (the service does, with its narration marker).
+func (g *Gateway) PostVouchers(ctx context.Context, company string, vs []service.Voucher) (service.ImportOutcome, error) {
+	vis := make([]VoucherImport, len(vs))
+	for i, v := range vs {
+		vis[i] = voucherImport(v)
+	}
+	req := ImportVouchers(Vars{Company: company}, vis...)
+	req.Form = FormLegacy
+	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreatedOrAltered, service.MaxAuditBody)
+	out := outcomeFromResult(res, ex)
+	if err == nil && res.Created+res.Altered < len(vs) {
+		// Fewer committed than sent, and nothing said why: not a success.
+		err = &ImportError{Result: res, Want: CounterCreatedOrAltered}
+	}
+	if err != nil {
+		return out, translate("post voucher", err)
+	}
+	return out, nil
+}
+
+// voucherImport is a service voucher as the import envelope writes it.
+func voucherImport(v service.Voucher) VoucherImport {
 	vi := VoucherImport{
 		RemoteID: v.RemoteID, Action: ActionCreate, VoucherType: v.Type, View: ViewAccounting,
 		Date: dateFromTime(v.Date), EffectiveDate: dateFromTime(v.Date),
@@ -591,14 +622,7 @@ func (g *Gateway) PostVoucher(ctx context.Context, company string, v service.Vou
 		}
 		vi.Entries = append(vi.Entries, le)
 	}
-	req := ImportVouchers(Vars{Company: company}, vi)
-	req.Form = FormLegacy
-	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreatedOrAltered, service.MaxAuditBody)
-	out := outcomeFromResult(res, ex)
-	if err != nil {
-		return out, translate("post voucher", err)
-	}
-	return out, nil
+	return vi
 }
 
 // outcomeFromResult keeps every counter of an import result, and the text of

@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address HOST:PORT")
 	data := fs.String("data", "", "load companies from this JSON data file instead of the demo company")
 	latency := fs.Duration("latency", 0, "delay added to every request")
+	importCost := fs.Duration("import-cost", 0, "what an import request costs on top of -latency (real TallyPrime: about 500ms)")
+	voucherCost := fs.Duration("voucher-cost", 0, "what each voucher of an import costs on top of -import-cost (real TallyPrime: about 16ms)")
 	faultName := fs.String("fault", "", "inject a fault: refuse|hang|slow|reset|garbage|lost-write")
 	todayStr := fs.String("today", "", "the simulator's today, YYYYMMDD (default: today in Asia/Kolkata)")
 	product := fs.String("product", "prime", "liveness identity: prime|erp9")
@@ -72,8 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := tallysim.Config{
 		Today:   today,
-		Latency: *latency,
-		Logger:  slog.New(slog.NewTextHandler(stderr, nil)),
+		Latency: *latency, ImportCost: *importCost, VoucherCost: *voucherCost,
+		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 	}
 	switch *product {
 	case "prime", "tallyprime":
