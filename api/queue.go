@@ -15,6 +15,8 @@ import (
 type OrderStatusResponse struct {
 	// The order's id.
 	ID string `json:"id" example:"0f8fad5b-d9cb-469f-a165-70867728950e"`
+	// What the record posts: sales (an order), receipt, or cancel (the cancellation of an order's voucher).
+	Kind string `json:"kind" enums:"sales,receipt,cancel" example:"sales"`
 	// received, posting, posted, rejected or needs_attention.
 	State string `json:"state" enums:"received,posting,posted,rejected,needs_attention" example:"posted"`
 	// Company the order is for.
@@ -39,8 +41,10 @@ type OrderStatusResponse struct {
 	CreatedAt string `json:"created_at" format:"date-time" example:"2026-06-23T10:00:00+05:30"`
 	// When it last changed.
 	UpdatedAt string `json:"updated_at" format:"date-time" example:"2026-06-23T10:00:02+05:30"`
-	// What Tally created, once posted.
+	// What Tally created, once a sales order is posted.
 	Result *OrderResponse `json:"result,omitempty"`
+	// What Tally did, once a cancellation is posted.
+	Cancellation *CancelResponse `json:"cancellation,omitempty"`
 }
 
 // OrderListResponse is a page of orders, newest first.
@@ -50,7 +54,7 @@ type OrderListResponse struct {
 }
 
 func (s *Server) toOrderStatus(r service.OrderRecord) OrderStatusResponse {
-	out := OrderStatusResponse{ID: r.ID, State: string(r.State), Company: r.Company, BillRef: r.Ref, RemoteID: r.RemoteID,
+	out := OrderStatusResponse{ID: r.ID, Kind: service.RecordKind(r), State: string(r.State), Company: r.Company, BillRef: r.Ref, RemoteID: r.RemoteID,
 		Party: r.Party, Source: r.Source, Attempts: r.Attempts, LastError: r.LastError, LastErrorCode: r.LastErrorCode,
 		CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt)}
 	if r.State == service.OrderReceived && r.Attempts > 0 && !r.NextAttemptAt.IsZero() {
@@ -59,6 +63,10 @@ func (s *Server) toOrderStatus(r service.OrderRecord) OrderStatusResponse {
 	if res, ok := service.OrderResultOf(r); ok {
 		or := toOrderResponse(res)
 		out.Result = &or
+	}
+	if res, ok := service.CancelResultOf(r); ok {
+		cr := toCancelResponse(res, r.ID)
+		out.Cancellation = &cr
 	}
 	return out
 }
@@ -94,8 +102,11 @@ func (s *Server) answerOrder(c echo.Context, rec service.OrderRecord, orderRef s
 // answerRecord answers from a stored order or receipt, as a repeat of the
 // request that stored it is answered.
 func (s *Server) answerRecord(c echo.Context, rec service.OrderRecord) error {
-	if service.IsReceipt(rec) {
+	switch service.RecordKind(rec) {
+	case service.KindReceipt:
 		return s.answerReceipt(c, rec)
+	case service.KindCancel:
+		return s.answerCancel(c, rec)
 	}
 	// Only a request with an Idempotency-Key is answered from its record, so
 	// the order_ref does not change the note.

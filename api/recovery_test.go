@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,25 +103,8 @@ func TestDeadWorkerRescued(t *testing.T) {
 
 		// The crash: Tally has the voucher, but the order is still posting
 		// with no heartbeat, and its job is running on a worker now gone.
-		b.exec(t, `UPDATE orders SET state = 'posting', result = NULL, posted_at = NULL, heartbeat_at = NULL`,
-			`UPDATE orders SET state = 'posting', result = NULL, posted_at = NULL, heartbeat_at = NULL`)
-		b.exec(t, `UPDATE river_job SET state = 'running', finalized_at = NULL, attempted_at = now()`,
-			`UPDATE river_job SET state = 'running', finalized_at = NULL`)
-		crashed := time.Now()
-
-		var st api.OrderStatusResponse
-		for {
-			got := b.do(t, call{target: r.header.Get("Location")})
-			_ = json.Unmarshal(got.body, &st)
-			if st.State == "posted" {
-				break
-			}
-			if time.Since(crashed) > 10*rescueAfter {
-				t.Fatalf("order still %s %v after the crash; want rescued within about %v", st.State, time.Since(crashed), rescueAfter)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if st.Attempts != 2 || countVouchers(t, b, res.RemoteID) != 1 {
+		st := crashAfterTally(t, b, r.header.Get("Location"), rescueAfter)
+		if st.State != "posted" || st.Attempts != 2 || countVouchers(t, b, res.RemoteID) != 1 {
 			t.Fatalf("rescued order: attempts %d, %d vouchers; want the read-back attempt and one voucher",
 				st.Attempts, countVouchers(t, b, res.RemoteID))
 		}
@@ -130,4 +114,31 @@ func TestDeadWorkerRescued(t *testing.T) {
 			t.Fatalf("imports after the rescue: %d; want the first write only (the rescue read back)", len(il.Imports))
 		}
 	})
+}
+
+// crashAfterTally leaves the record at location as a worker that died after
+// Tally answered leaves it: posting, without a heartbeat or an outcome, its
+// job running on a worker now gone (every job is marked running; the others
+// find their records final and do nothing). It returns the record once the
+// queue's rescue has brought it to a final state.
+func crashAfterTally(t *testing.T, b *testBundle, location string, rescueAfter time.Duration) api.OrderStatusResponse {
+	t.Helper()
+	id := strings.TrimPrefix(location, "/orders/")
+	q := `UPDATE orders SET state = 'posting', result = NULL, posted_at = NULL, heartbeat_at = NULL WHERE id = '` + id + `'`
+	b.exec(t, q, q)
+	b.exec(t, `UPDATE river_job SET state = 'running', finalized_at = NULL, attempted_at = now()`,
+		`UPDATE river_job SET state = 'running', finalized_at = NULL`)
+	crashed := time.Now()
+	for {
+		var st api.OrderStatusResponse
+		_ = json.Unmarshal(b.do(t, call{target: location}).body, &st)
+		switch st.State {
+		case "posted", "rejected", "needs_attention":
+			return st
+		}
+		if time.Since(crashed) > 10*rescueAfter {
+			t.Fatalf("%s still %s %v after the crash; want rescued within about %v", location, st.State, time.Since(crashed), rescueAfter)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	e.GET("/orders", s.listOrders, auth)
 	e.GET("/orders/:id", s.getOrder, auth)
 	e.POST("/orders/:id/retry", s.retryOrder, auth)
+	e.POST("/orders/:id/cancel", s.cancelOrder, auth)
 	e.GET("/imports", s.listImports, auth)
 	e.GET("/imports/:id", s.getImport, auth)
 	s.receiptRoutes(auth)

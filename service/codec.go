@@ -20,6 +20,7 @@ import (
 const (
 	kindSales   = "sales"
 	kindReceipt = "receipt"
+	kindCancel  = "cancel"
 )
 
 // requestKind reads the kind of a stored request; anything without a kind
@@ -28,8 +29,8 @@ func requestKind(b []byte) string {
 	var k struct {
 		Kind string `json:"kind"`
 	}
-	if json.Unmarshal(b, &k) == nil && k.Kind == kindReceipt {
-		return kindReceipt
+	if json.Unmarshal(b, &k) == nil && (k.Kind == kindReceipt || k.Kind == kindCancel) {
+		return k.Kind
 	}
 	return kindSales
 }
@@ -305,4 +306,69 @@ func decodeReceiptResult(b []byte) (ReceiptResult, error) {
 		r.Allocations = append(r.Allocations, ReceiptAllocation(a))
 	}
 	return r, nil
+}
+
+// storedCancel is a cancellation's request: the voucher to cancel.
+type storedCancel struct {
+	Kind        string `json:"kind"` // always kindCancel
+	OrderID     string `json:"order_id"`
+	Company     string `json:"company"`
+	Party       string `json:"party"`
+	Ref         string `json:"ref"`
+	VoucherType string `json:"voucher_type"`
+	RemoteID    string `json:"remote_id"`
+	Date        string `json:"date"`
+}
+
+func encodeCancel(p cancelPlan) ([]byte, error) {
+	return json.Marshal(storedCancel{Kind: kindCancel, OrderID: p.OrderID, Company: p.Company, Party: p.Party, Ref: p.Ref,
+		VoucherType: p.VoucherType, RemoteID: p.RemoteID, Date: p.Date.Format(time.DateOnly)})
+}
+
+func decodeCancel(b []byte) (cancelPlan, error) {
+	var sc storedCancel
+	if err := json.Unmarshal(b, &sc); err != nil {
+		return cancelPlan{}, err
+	}
+	if sc.Kind != kindCancel || sc.RemoteID == "" {
+		return cancelPlan{}, fmt.Errorf("stored request is a %q, not a cancellation", sc.Kind)
+	}
+	d, err := time.Parse(time.DateOnly, sc.Date)
+	if err != nil {
+		return cancelPlan{}, err
+	}
+	return cancelPlan{OrderID: sc.OrderID, Company: sc.Company, Party: sc.Party, Ref: sc.Ref, VoucherType: sc.VoucherType,
+		RemoteID: sc.RemoteID, Date: d}, nil
+}
+
+// storedCancelResult is a CancelResult as stored.
+type storedCancelResult struct {
+	Company     string        `json:"company"`
+	OrderID     string        `json:"order_id"`
+	Party       string        `json:"party"`
+	VoucherType string        `json:"voucher_type"`
+	Ref         string        `json:"ref"`
+	RemoteID    string        `json:"remote_id"`
+	Date        string        `json:"date"`
+	VoucherID   int           `json:"voucher_id"`
+	Outcome     storedOutcome `json:"outcome"`
+}
+
+// encode is the stored form of a cancellation's result.
+func (r CancelResult) encode() ([]byte, error) {
+	return json.Marshal(storedCancelResult{Company: r.Company, OrderID: r.OrderID, Party: r.Party, VoucherType: r.VoucherType,
+		Ref: r.Ref, RemoteID: r.RemoteID, Date: r.Date.Format(time.DateOnly), VoucherID: r.VoucherID, Outcome: toStoredOutcome(r.Outcome)})
+}
+
+func decodeCancelResult(b []byte) (CancelResult, error) {
+	var s storedCancelResult
+	if err := json.Unmarshal(b, &s); err != nil {
+		return CancelResult{}, err
+	}
+	d, err := time.Parse(time.DateOnly, s.Date)
+	if err != nil {
+		return CancelResult{}, err
+	}
+	return CancelResult{Company: s.Company, OrderID: s.OrderID, Party: s.Party, VoucherType: s.VoucherType, Ref: s.Ref,
+		RemoteID: s.RemoteID, Date: d, VoucherID: s.VoucherID, Outcome: s.Outcome.outcome()}, nil
 }

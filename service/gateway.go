@@ -54,9 +54,23 @@ type Gateway interface {
 	CreateParty(ctx context.Context, company string, p NewParty) (ImportOutcome, error)
 	// PostVoucher creates (or, with a known RemoteID, replaces) a voucher.
 	PostVoucher(ctx context.Context, company string, v Voucher) (ImportOutcome, error)
+	// CancelVoucher cancels the voucher with v.RemoteID, as cancelling it
+	// in Tally does: it stays, marked cancelled, without its entries. A
+	// voucher Tally does not have is Upstream. Some builds answer a cancel
+	// by creating a duplicate instead (tally-protocol.md §9.4): only a
+	// read-back tells.
+	CancelVoucher(ctx context.Context, company string, v VoucherRef) (ImportOutcome, error)
 	// Vouchers lists the vouchers dated from..to (inclusive), for reading
 	// back after a write of unknown fate.
 	Vouchers(ctx context.Context, company string, from, to time.Time) ([]VoucherSummary, error)
+}
+
+// VoucherRef names a voucher to cancel: its REMOTEID, with its type and
+// date, which Tally's cancel request carries.
+type VoucherRef struct {
+	Type     string
+	RemoteID string
+	Date     time.Time
 }
 
 // Master is a group or ledger by name and parent group. Parent is "" for a

@@ -24,15 +24,13 @@ import (
 // postingJob is one stored posting, decoded and planned, as the pipeline
 // attempts it.
 type postingJob interface {
-	// target is what finds the job's voucher in Tally again.
+	// target is the voucher the job writes, as found in Tally again.
 	target() voucherTarget
-	// readBackProves reports whether a voucher found by reading Tally back
-	// proves that this request was posted (false for an amended order:
-	// Tally may hold its old content under the same REMOTEID).
-	readBackProves() bool
-	// confirmed is the result of a posting whose voucher the read-back
-	// found, as Tally numbered it (v).
-	confirmed(ctx context.Context, v VoucherSummary) (postedResult, error)
+	// settled reads Tally back after an attempt whose fate is unknown:
+	// done, with what was posted, when Tally holds what the job asks for,
+	// so the attempt sends nothing. An Internal error says what Tally holds
+	// is not what any attempt could have made (the job needs a person).
+	settled(ctx context.Context) (res postedResult, done bool, err error)
 	// execute makes the Tally requests of one attempt, reporting each step
 	// through h.
 	execute(ctx context.Context, h postHooks) (postedResult, error)
@@ -73,12 +71,26 @@ type postHooks struct {
 	onImport func(ctx context.Context, kind, party string, out ImportOutcome, err error, took time.Duration)
 }
 
+// The kinds of stored record (RecordKind).
+const (
+	KindSales   = kindSales
+	KindReceipt = kindReceipt
+	KindCancel  = kindCancel
+)
+
+// RecordKind says what a stored record posts: KindSales, KindReceipt or
+// KindCancel.
+func RecordKind(rec OrderRecord) string { return requestKind(rec.Request) }
+
 // loadJob decodes and plans a stored record of any kind. An Internal error
 // is a record that cannot be read (needs_attention); any other error is a
 // request that can no longer be planned (rejected).
 func (s *Service) loadJob(rec OrderRecord) (postingJob, error) {
-	if requestKind(rec.Request) == kindReceipt {
+	switch requestKind(rec.Request) {
+	case kindReceipt:
 		return s.loadReceiptJob(rec)
+	case kindCancel:
+		return s.loadCancelJob(rec)
 	}
 	return s.loadSalesJob(rec)
 }
@@ -127,16 +139,15 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 		}
 		return s.finish(ctx, rec, to, nil, err)
 	}
-	if rec.Ambiguous && job.readBackProves() {
-		v, found, err := s.findVoucher(ctx, job.target())
-		if err == nil && found {
-			var res postedResult
-			if res, err = job.confirmed(ctx, v); err == nil {
-				return s.finish(ctx, rec, OrderPosted, res, nil)
-			}
-		}
-		if err != nil {
+	if rec.Ambiguous {
+		res, done, err := job.settled(ctx)
+		switch {
+		case err != nil && KindOf(err) == Internal:
+			return s.finish(ctx, rec, OrderNeedsAttention, nil, err)
+		case err != nil:
 			return s.retryOrder(ctx, rec, q, err)
+		case done:
+			return s.finish(ctx, rec, OrderPosted, res, nil)
 		}
 	}
 	res, err := job.execute(ctx, s.hooks(rec, job.target()))

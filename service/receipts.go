@@ -469,11 +469,13 @@ func (j *receiptJob) target() voucherTarget {
 	return voucherTarget{Company: j.plan.Company, Date: j.plan.Receipt.Date, RemoteID: j.plan.RemoteID}
 }
 
-func (j *receiptJob) readBackProves() bool { return true }
-
-// confirmed: what was sent is the plan stored just before sending it
+// settled: what was sent is the plan stored just before sending it
 // (postHooks.onPlanned); the read-back adds the voucher as Tally numbers it.
-func (j *receiptJob) confirmed(_ context.Context, v VoucherSummary) (postedResult, error) {
+func (j *receiptJob) settled(ctx context.Context) (postedResult, bool, error) {
+	v, found, err := j.s.findVoucher(ctx, j.target())
+	if err != nil || !found {
+		return nil, false, err
+	}
 	p, r, rec := j.plan, j.plan.Receipt, j.rec
 	res, err := decodeReceiptResult(rec.Result)
 	if len(rec.Result) == 0 || err != nil {
@@ -481,7 +483,7 @@ func (j *receiptJob) confirmed(_ context.Context, v VoucherSummary) (postedResul
 			RemoteID: rec.RemoteID, Date: r.Date, Mode: r.Mode, Ledger: p.Ledger, Amount: r.Amount, Reference: r.Reference}
 	}
 	res.Outcome.LastVoucherID = v.MasterID
-	return res, nil
+	return res, true, nil
 }
 
 func (j *receiptJob) execute(ctx context.Context, h postHooks) (postedResult, error) {

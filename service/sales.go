@@ -46,13 +46,16 @@ func (s *Service) SubmitOrder(ctx context.Context, o Order, source, dedupe strin
 		}
 		return OrderRecord{Company: p.Company, Ref: p.Ref, RemoteID: p.RemoteID, Party: p.Order.Party.Name, Request: req}, nil
 	})
-	if err != nil || created || IsReceipt(rec) || s.storedContent(rec) == content {
+	if err != nil || created || requestKind(rec.Request) != kindSales || s.storedContent(rec) == content {
 		return rec, created, err
 	}
 	if !o.Amend {
 		return OrderRecord{}, false, &Error{Kind: Conflict, Code: "order_ref_conflict", Subject: rec,
 			Message: fmt.Sprintf("order %s of %s is stored with other content", quote(rec.Ref), quote(rec.Party)),
 			Hint:    `Send "amend": true to replace the order (the same voucher in Tally), or use another order_ref for a new order.`}
+	}
+	if err := s.checkNotCancelled(ctx, rec.ID); err != nil {
+		return OrderRecord{}, false, err
 	}
 	req, err := encodeOrder(p.Order, content, true)
 	if err != nil {
@@ -165,13 +168,22 @@ func (j *salesJob) target() voucherTarget {
 	return voucherTarget{Company: j.plan.Company, Date: j.plan.Order.Date, RemoteID: j.plan.RemoteID}
 }
 
-// readBackProves: an amended order's voucher is in Tally with its old
-// content or its new one, and the read-back cannot tell which: it is posted
-// again, which replaces the voucher of this REMOTEID either way (§9.4).
-func (j *salesJob) readBackProves() bool { return !j.amended }
-
-func (j *salesJob) confirmed(ctx context.Context, v VoucherSummary) (postedResult, error) {
-	return j.s.readBackResult(ctx, j.rec, j.plan, v)
+// settled: an amended order's voucher is in Tally with its old content or
+// its new one, and the read-back cannot tell which, so it is posted again,
+// which replaces the voucher of this REMOTEID either way (§9.4).
+func (j *salesJob) settled(ctx context.Context) (postedResult, bool, error) {
+	if j.amended {
+		return nil, false, nil
+	}
+	v, found, err := j.s.findVoucher(ctx, j.target())
+	if err != nil || !found {
+		return nil, false, err
+	}
+	res, err := j.s.readBackResult(ctx, j.rec, j.plan, v)
+	if err != nil {
+		return nil, false, err
+	}
+	return res, true, nil
 }
 
 func (j *salesJob) execute(ctx context.Context, h postHooks) (postedResult, error) {
@@ -233,7 +245,7 @@ func (s *Service) readBackResult(ctx context.Context, rec OrderRecord, p orderPl
 // OrderResultOf returns the result of a posted sales order; a receipt has a
 // ReceiptResult instead (ReceiptResultOf).
 func OrderResultOf(rec OrderRecord) (OrderResult, bool) {
-	if rec.State != OrderPosted || len(rec.Result) == 0 || IsReceipt(rec) {
+	if rec.State != OrderPosted || len(rec.Result) == 0 || requestKind(rec.Request) != kindSales {
 		return OrderResult{}, false
 	}
 	res, err := decodeOrderResult(rec.Result)

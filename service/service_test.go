@@ -30,6 +30,13 @@ type fakeGateway struct {
 	// storing the voucher, as Tally does on a timeout after receiving.
 	readErr error
 	postErr func(v service.Voucher) (err error, applied bool)
+	// cancelled holds the RemoteIDs of cancelled vouchers. cancelErr fails
+	// CancelVoucher after (applied true) or before cancelling;
+	// cancelDuplicates answers a cancel as the EDU Edit Log build did: a
+	// new voucher, the target untouched (tally-protocol.md §9.4).
+	cancelled        map[string]bool
+	cancelErr        func() (err error, applied bool)
+	cancelDuplicates bool
 }
 
 var _ service.Gateway = (*fakeGateway)(nil)
@@ -39,6 +46,7 @@ func newFake() *fakeGateway {
 		companies: []service.Company{{Name: "ABC Traders", State: "Maharashtra"}},
 		ledgers:   map[string]service.Party{},
 		vouchers:  map[string]service.Voucher{},
+		cancelled: map[string]bool{},
 		calls:     map[string]int{},
 		groups: []service.Master{
 			{Name: "Current Assets"}, {Name: "Current Liabilities"}, {Name: "Sales Accounts"}, {Name: "Loans & Advances (Asset)", Parent: "Current Assets"},
@@ -185,6 +193,29 @@ func (f *fakeGateway) PostVoucher(ctx context.Context, company string, v service
 	return service.ImportOutcome{Created: 1, LastVoucherID: len(f.vouchers)}, nil
 }
 
+func (f *fakeGateway) CancelVoucher(ctx context.Context, company string, v service.VoucherRef) (service.ImportOutcome, error) {
+	f.call("CancelVoucher")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	target, ok := f.vouchers[v.RemoteID]
+	if !ok {
+		return service.ImportOutcome{Errors: 1}, service.Errorf(service.Upstream, "tally_rejected", "Voucher does not exist!")
+	}
+	if f.cancelDuplicates {
+		target.RemoteID += "-duplicate"
+		f.vouchers[target.RemoteID] = target
+		return service.ImportOutcome{Created: 1}, nil
+	}
+	if f.cancelErr != nil {
+		if err, applied := f.cancelErr(); err != nil {
+			f.cancelled[v.RemoteID] = f.cancelled[v.RemoteID] || applied
+			return service.ImportOutcome{}, err
+		}
+	}
+	f.cancelled[v.RemoteID] = true
+	return service.ImportOutcome{Altered: 1}, nil
+}
+
 func (f *fakeGateway) Vouchers(ctx context.Context, company string, from, to time.Time) ([]service.VoucherSummary, error) {
 	f.call("Vouchers")
 	f.mu.Lock()
@@ -192,7 +223,8 @@ func (f *fakeGateway) Vouchers(ctx context.Context, company string, from, to tim
 	var out []service.VoucherSummary
 	for _, v := range f.vouchers {
 		if !v.Date.Before(from) && !v.Date.After(to) {
-			out = append(out, service.VoucherSummary{Type: v.Type, Date: v.Date, Party: v.Party, Narration: v.Narration, RemoteID: v.RemoteID})
+			out = append(out, service.VoucherSummary{Type: v.Type, Date: v.Date, Party: v.Party, Narration: v.Narration, RemoteID: v.RemoteID,
+				Cancelled: f.cancelled[v.RemoteID]})
 		}
 	}
 	return out, nil

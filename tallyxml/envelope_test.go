@@ -125,6 +125,9 @@ func encGoldenCases() []struct {
 	second.RemoteID, second.Number = second.RemoteID+"-2", second.Number+"-2"
 	batchVouchers := ImportVouchers(encPinned(), encSalesVoucher(), second)
 	batchVouchers.Form = FormLegacy
+	cancelVoucher := ImportVouchers(encPinned(), VoucherImport{Action: ActionCancel, RemoteID: "b599ccf4-941b-5683-b9a9-600bb0c4b1e5",
+		VoucherType: "Sales", Date: encJun23})
+	cancelVoucher.Form = FormLegacy
 
 	return []struct {
 		name string
@@ -152,6 +155,7 @@ func encGoldenCases() []struct {
 		{"import-vouchers", ImportVouchers(encPinned(), encSalesVoucher())},
 		{"import-vouchers-legacy", legacyVouchers},
 		{"import-vouchers-batch-legacy", batchVouchers},
+		{"import-voucher-cancel", cancelVoucher},
 		{"execute-sync", ExecuteAction("Sync", encPinned())},
 	}
 }

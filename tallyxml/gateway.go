@@ -625,6 +625,21 @@ func voucherImport(v service.Voucher) VoucherImport {
 	return vi
 }
 
+// CancelVoucher cancels a voucher by REMOTEID with ACTION Cancel, which
+// licensed TallyPrime 7.1 answers ALTERED=1, CANCELLED=0 (hence
+// CounterCancelled accepts either, §9.4); the caller reads back to prove it.
+func (g *Gateway) CancelVoucher(ctx context.Context, company string, v service.VoucherRef) (service.ImportOutcome, error) {
+	req := ImportVouchers(Vars{Company: company}, VoucherImport{RemoteID: v.RemoteID, Action: ActionCancel,
+		VoucherType: v.Type, Date: dateFromTime(v.Date)})
+	req.Form = FormLegacy
+	res, ex, err := g.c.ImportAudited(ctx, req, CounterCancelled, service.MaxAuditBody)
+	out := outcomeFromResult(res, ex)
+	if err != nil {
+		return out, translate("cancel voucher", err)
+	}
+	return out, nil
+}
+
 // outcomeFromResult keeps every counter of an import result, and the text of
 // the exchange for the audit log.
 func outcomeFromResult(r ImportResult, ex Exchange) service.ImportOutcome {
