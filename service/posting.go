@@ -256,6 +256,9 @@ func (s *Service) retryOrder(ctx context.Context, rec OrderRecord, q QueueConfig
 	if _, err := s.cfg.Store.TransitionOrder(ctx, rec.ID, []OrderState{OrderPosting}, t); err != nil {
 		return err
 	}
+	if KindOf(cause) == Unavailable {
+		s.tallyAway() // WatchTally posts it as soon as Tally answers
+	}
 	return &RetryLater{After: delay, Err: cause}
 }
 

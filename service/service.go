@@ -91,6 +91,8 @@ type Service struct {
 
 	// waiters are the requests waiting for an order to change (wait.go).
 	waiters *orderWaiters
+	// away says an attempt found Tally unavailable (watch.go).
+	away chan struct{}
 }
 
 // New returns a Service over gw.
@@ -129,7 +131,8 @@ func New(gw Gateway, cfg Config) *Service {
 	if cfg.Store != nil {
 		cfg.Store = announcingStore{Store: cfg.Store, waiters: waiters}
 	}
-	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}, groupTrees: map[string]groupTree{}, waiters: waiters}
+	svc := &Service{gw: gw, cfg: cfg, log: lg, states: map[string]string{}, groupTrees: map[string]groupTree{}, waiters: waiters,
+		away: make(chan struct{}, 1)}
 	svc.reminderTmpl, svc.reminderTmplErr = ParseReminderTemplate(cfg.Reminders.Template)
 	return svc
 }

@@ -64,7 +64,10 @@ type storeHandle struct {
 	// until ctx is done (PostgreSQL's LISTEN/NOTIFY); the embedded store
 	// has one process, whose changes the service sees itself.
 	listen func(ctx context.Context, changed func(id string)) error
-	close  func()
+	// wake makes the orders waiting for their next attempt due now
+	// (Service.WatchTally).
+	wake  func(ctx context.Context) (int, error)
+	close func()
 }
 
 // openStore opens PostgreSQL when a URL is configured and the embedded
@@ -90,6 +93,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
 			listen: st.ListenOrders,
+			wake:   st.WakeQueue,
 			close:  pool.Close}, nil
 	}
 	path := filepath.Join(cfg.DataDir, "tallyfacade.db")
@@ -101,6 +105,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 		runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
 		},
+		wake:  st.WakeQueue,
 		close: func() { _ = st.Close() }}, nil
 }
 
@@ -173,6 +178,7 @@ func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger
 			return err
 		}}
 	}
+	wg.Go(func() { st.svc.WatchTally(ctx, service.DefaultProbeEvery, st.db.wake) })
 	if st.db.listen != nil {
 		wg.Go(func() {
 			if err := st.db.listen(ctx, st.svc.OrderChanged); err != nil && ctx.Err() == nil {

@@ -52,3 +52,11 @@ func TestListenOrders(t *testing.T) {
 	default:
 	}
 }
+
+func TestWakeQueue(t *testing.T) {
+	storetest.RunWake(t, func(t *testing.T) (service.Store, storetest.QueueRunner, storetest.Waker) {
+		s, _ := newStore(t)
+		cfg := pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, StopTimeout: 5 * time.Second, Logger: quietLogger(t)}
+		return s, func(ctx context.Context, p service.OrderPoster) error { return s.RunQueue(ctx, p, cfg) }, s.WakeQueue
+	})
+}

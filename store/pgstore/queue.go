@@ -14,6 +14,7 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/heartbeat"
+	"github.com/tallyfacade/tallyfacade/store/queuewake"
 	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
 
@@ -339,4 +340,11 @@ func (p cappedBackoff) NextRetry(job *rivertype.JobRow) time.Time {
 		d = min(time.Second<<n, p.max)
 	}
 	return time.Now().Add(d)
+}
+
+// WakeQueue makes every order job waiting for its next attempt due now, in
+// the order the jobs were queued (store/queuewake); it returns how many.
+func (s *Store) WakeQueue(ctx context.Context) (int, error) {
+	n, err := queuewake.Wake(ctx, s.inserter, QueueName, JobKindPostOrder)
+	return n, translate(err, "wake queue")
 }

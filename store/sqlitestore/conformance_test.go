@@ -30,3 +30,16 @@ func TestQueueConformance(t *testing.T) {
 		}
 	})
 }
+
+func TestWakeQueue(t *testing.T) {
+	storetest.RunWake(t, func(t *testing.T) (service.Store, storetest.QueueRunner, storetest.Waker) {
+		s, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "w.db"), sqlitestore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s, func(ctx context.Context, p service.OrderPoster) error {
+			return s.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond})
+		}, s.WakeQueue
+	})
+}
