@@ -217,8 +217,8 @@ func toServiceOrder(r OrderRequest) (service.Order, error) {
 	if r.Date != "" {
 		// The validator's datetime tag reports a malformed date.
 		if d, err := time.Parse(time.DateOnly, r.Date); err == nil {
-			if d.Year() < 1900 || d.Year() > 2099 {
-				fail("date", "must be between 1900 and 2099")
+			if !service.InDateRange(d) {
+				fail("date", "must be "+service.DateRangeText())
 			}
 			o.Date = d
 		}

@@ -153,7 +153,7 @@ func (s *Server) listParties(c echo.Context) error {
 		Group:   q.name("group"),
 		Search:  q.str("search"),
 		Offset:  q.int("offset", 0, 0, 1_000_000),
-		Limit:   q.int("limit", 50, 1, 500),
+		Limit:   q.int("limit", service.DefaultPageSize, 1, service.MaxPageSize),
 	}
 	if len([]rune(pq.Search)) > 200 {
 		q.fail("search", "must be at most 200 characters")

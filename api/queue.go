@@ -161,7 +161,7 @@ func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
 //	@Router			/orders [get]
 func (s *Server) listOrders(c echo.Context) error {
 	q := query{c: c}
-	f := service.OrderFilter{State: service.OrderState(q.str("state")), Party: q.str("party"), Limit: q.int("limit", 50, 1, 500)}
+	f := service.OrderFilter{State: service.OrderState(q.str("state")), Party: q.str("party"), Limit: q.int("limit", service.DefaultPageSize, 1, service.MaxPageSize)}
 	switch f.State {
 	case "", service.OrderReceived, service.OrderPosting, service.OrderPosted, service.OrderRejected, service.OrderNeedsAttention:
 	default:
@@ -316,7 +316,7 @@ func toImportResponse(r service.ImportRecord, bodies bool) ImportResponse {
 func (s *Server) listImports(c echo.Context) error {
 	q := query{c: c}
 	f := service.ImportFilter{OrderID: q.str("order_id"), Party: q.str("party"), Result: q.str("result"),
-		Since: q.date("since"), Limit: q.int("limit", 50, 1, 500)}
+		Since: q.date("since"), Limit: q.int("limit", service.DefaultPageSize, 1, service.MaxPageSize)}
 	if until := q.date("until"); !until.IsZero() {
 		f.Until = until.AddDate(0, 0, 1)
 	}

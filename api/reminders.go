@@ -234,8 +234,8 @@ func mergeDispatchBody(c echo.Context, b DispatchRequest, rq *service.ReminderQu
 	var fields []FieldError
 	if b.AsOf != "" {
 		d, err := time.Parse(time.DateOnly, b.AsOf)
-		if err != nil || d.Year() < 1900 || d.Year() > 2099 {
-			fields = append(fields, FieldError{Field: "as_of", Message: "must be a date as YYYY-MM-DD between 1900 and 2099"})
+		if err != nil || !service.InDateRange(d) {
+			fields = append(fields, FieldError{Field: "as_of", Message: dateMessage()})
 		}
 		rq.AsOf = d
 	}

@@ -324,11 +324,15 @@ func (q *query) date(name string) time.Time {
 		return time.Time{}
 	}
 	d, err := time.Parse(time.DateOnly, v)
-	if err != nil || d.Year() < 1900 || d.Year() > 2099 {
-		q.fail(name, "must be a date as YYYY-MM-DD between 1900 and 2099")
+	if err != nil || !service.InDateRange(d) {
+		q.fail(name, dateMessage())
 	}
 	return d
 }
+
+// dateMessage is what a bad date field is told: the form the api reads,
+// and the range the service keeps (service.InDateRange).
+func dateMessage() string { return "must be a date as YYYY-MM-DD " + service.DateRangeText() }
 
 func (q *query) paise(name string) service.Paise {
 	v := q.str(name)

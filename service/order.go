@@ -1,12 +1,11 @@
 package service
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
@@ -376,43 +375,9 @@ func remoteIDKey(s string) string { return strings.ToLower(strings.TrimSpace(s))
 // namespace must be a UUID in its text form (normally RemoteIDNamespace); any
 // other value is a programming error and panics, like regexp.MustCompile.
 func RemoteID(namespace, key string) string {
-	ns, ok := parseUUID(namespace)
-	if !ok {
+	ns, err := uuid.Parse(namespace)
+	if err != nil || !ValidID(namespace) {
 		panic(fmt.Sprintf("service.RemoteID: namespace %q is not a UUID", namespace))
 	}
-	h := sha1.New()
-	h.Write(ns[:])
-	h.Write([]byte(key))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50 // version 5
-	u[8] = u[8]&0x3f | 0x80 // variant 10 (RFC 9562)
-	return formatUUID(u)
-}
-
-// parseUUID parses the 8-4-4-4-12 hexadecimal form, in either case.
-func parseUUID(s string) ([16]byte, bool) {
-	var u [16]byte
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
-	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
-		return u, false
-	}
-	return u, true
-}
-
-func formatUUID(u [16]byte) string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:36], u[10:16])
-	return string(b[:])
+	return uuid.NewSHA1(ns, []byte(key)).String()
 }

@@ -392,8 +392,8 @@ func (s *Service) normalizeOrder(o *Order) error {
 			return Errorf(Invalid, "invalid_unit", "lines[%d].unit must be at most 20 characters without control characters", i)
 		}
 	}
-	if y := o.Date.Year(); y < 1900 || y > 2099 {
-		return Errorf(Invalid, "invalid_date", "date must be between 1900 and 2099")
+	if err := checkDate(o.Date); err != nil {
+		return err
 	}
 	o.Party.Group = ""
 	return s.validateNewParty(&o.Party)

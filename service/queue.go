@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
 	"strings"
 	"time"
 )
@@ -51,15 +50,6 @@ func (q QueueConfig) backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, q.RetryMax)
-}
-
-// newOrderID returns a random UUID (version 4).
-func newOrderID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
 }
 
 // checkWriteCompany refuses a write for a company the caller named, other

@@ -198,8 +198,8 @@ func (s *Service) normalizeReceipt(r *Receipt) error {
 	} else {
 		r.Date = Day(r.Date, time.UTC)
 	}
-	if y := r.Date.Year(); y < 1900 || y > 2099 {
-		return Errorf(Invalid, "invalid_date", "date must be between 1900 and 2099")
+	if err := checkDate(r.Date); err != nil {
+		return err
 	}
 	if len(r.Bills) > maxReceiptBills {
 		return Errorf(Invalid, "invalid_bills", "bills must name at most %d bills", maxReceiptBills)

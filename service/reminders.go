@@ -426,7 +426,7 @@ type ReminderSend struct {
 type ReminderSendFilter struct {
 	Day   time.Time // zero for every day
 	Party string
-	Limit int // default 50
+	Limit int // PageLimit
 }
 
 // ReminderKey is the dedupe key of a reminder: the company, the party and

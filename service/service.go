@@ -239,7 +239,7 @@ type PartyQuery struct {
 	Group   string // default: the configured party group
 	Search  string // case-insensitive substring of the name
 	Offset  int
-	Limit   int // default 50, at most 500
+	Limit   int // default DefaultPageSize, at most MaxPageSize
 }
 
 // PartyPage is one page of parties, sorted by name.
@@ -260,12 +260,10 @@ func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, err
 	if err := ValidateName("group", q.Group); err != nil {
 		return PartyPage{}, err
 	}
-	if q.Limit <= 0 {
-		q.Limit = 50
+	if q.Limit > MaxPageSize || q.Offset < 0 {
+		return PartyPage{}, Errorf(Invalid, "invalid_page", "limit must be 1..%d and offset not negative", MaxPageSize)
 	}
-	if q.Limit > 500 || q.Offset < 0 {
-		return PartyPage{}, Errorf(Invalid, "invalid_page", "limit must be 1..500 and offset not negative")
-	}
+	q.Limit = PageLimit(q.Limit)
 	company := s.company(q.Company)
 	if err := s.checkPartyGroup(ctx, company, q.Group); err != nil {
 		return PartyPage{}, err

@@ -185,7 +185,7 @@ type OrderFilter struct {
 	State  OrderState // empty for all
 	Party  string
 	Before time.Time // created before, for paging; zero for no bound
-	Limit  int       // default 50
+	Limit  int       // PageLimit
 }
 
 // OrderTransition is a state change with what changes alongside it. Nil
@@ -232,7 +232,7 @@ type ImportFilter struct {
 	Result  string
 	Since   time.Time
 	Until   time.Time
-	Limit   int // default 50
+	Limit   int // PageLimit
 }
 
 // InboundMessage is a WhatsApp message as received.

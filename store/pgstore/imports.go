@@ -21,7 +21,7 @@ const importCols = `id, COALESCE(order_id::text, ''), company, kind, remote_id, 
 func (s *Store) RecordImport(ctx context.Context, r service.ImportRecord) (service.ImportRecord, error) {
 	var orderID *string
 	if r.OrderID != "" {
-		if !validUUID(r.OrderID) {
+		if !service.ValidID(r.OrderID) {
 			return service.ImportRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", r.OrderID)
 		}
 		orderID = &r.OrderID
@@ -89,7 +89,7 @@ func (s *Store) ListImports(ctx context.Context, f service.ImportFilter) ([]serv
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
 	if f.OrderID != "" {
-		if !validUUID(f.OrderID) {
+		if !service.ValidID(f.OrderID) {
 			return nil, nil // no import can belong to a malformed order id
 		}
 		add("order_id = $%d", f.OrderID)
@@ -110,7 +110,7 @@ func (s *Store) ListImports(ctx context.Context, f service.ImportFilter) ([]serv
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	args = append(args, limit(f.Limit))
+	args = append(args, service.PageLimit(f.Limit))
 	q += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,17 +15,10 @@ import (
 const orderCols = `id::text, company, source, ref, remote_id, party, request, result, state, attempts,
 	ambiguous, party_created, last_error, last_error_code, next_attempt_at, created_at, updated_at, posted_at`
 
-// defaultLimit is the page size when a filter leaves Limit at zero; maxLimit
-// bounds what one call may ask for.
-const (
-	defaultLimit = 50
-	maxLimit     = 1000
-)
-
 // CreateOrder implements service.Store. The order row and its post_order job
 // are written in one transaction: River's InsertTx takes our pgx.Tx.
 func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
-	if !validUUID(o.ID) {
+	if !service.ValidID(o.ID) {
 		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
 	}
 	now := dbTime(time.Now())
@@ -80,7 +72,7 @@ RETURNING `+orderCols,
 
 // GetOrder implements service.Store.
 func (s *Store) GetOrder(ctx context.Context, id string) (service.OrderRecord, error) {
-	if !validUUID(id) {
+	if !service.ValidID(id) {
 		return service.OrderRecord{}, orderNotFound(id)
 	}
 	rec, err := scanOrder(s.pool.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
@@ -116,7 +108,7 @@ func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]servic
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	args = append(args, limit(f.Limit))
+	args = append(args, service.PageLimit(f.Limit))
 	q += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -158,7 +150,7 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 	if t.To == "" {
 		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_transition", "transition without a target state")
 	}
-	if !validUUID(id) {
+	if !service.ValidID(id) {
 		return service.OrderRecord{}, orderNotFound(id)
 	}
 	now := t.Now
@@ -261,24 +253,3 @@ func nullTime(t time.Time) *time.Time {
 // dbTime rounds t to PostgreSQL's microsecond precision, in UTC, so that a
 // time the store chooses reads back equal.
 func dbTime(t time.Time) time.Time { return t.UTC().Round(time.Microsecond) }
-
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultLimit
-	case n > maxLimit:
-		return maxLimit
-	}
-	return n
-}
-
-// validUUID reports whether s is a UUID in its canonical 8-4-4-4-12 hex form.
-// The orders.id column is a UUID, so any other string cannot name an order;
-// checking here turns PostgreSQL's cast error into NotFound or Invalid.
-func validUUID(s string) bool {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return false
-	}
-	_, err := hex.DecodeString(s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:])
-	return err == nil
-}

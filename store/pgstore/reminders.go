@@ -85,7 +85,7 @@ func (s *Store) ListReminderSends(ctx context.Context, f service.ReminderSendFil
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	args = append(args, limit(f.Limit))
+	args = append(args, service.PageLimit(f.Limit))
 	q += fmt.Sprintf(" ORDER BY created_at DESC, key LIMIT $%d", len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {

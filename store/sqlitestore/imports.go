@@ -29,7 +29,7 @@ func truncate(b []byte) ([]byte, bool) {
 // Tally's counters and LINEERRORs (as on PostgreSQL). Duration is kept in
 // milliseconds, as on PostgreSQL. An OrderID naming no order is NotFound.
 func (s *Store) RecordImport(ctx context.Context, r service.ImportRecord) (service.ImportRecord, error) {
-	if r.OrderID != "" && !validUUID(r.OrderID) {
+	if r.OrderID != "" && !service.ValidID(r.OrderID) {
 		return service.ImportRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", r.OrderID)
 	}
 	var cutReq, cutResp bool
@@ -103,7 +103,7 @@ func (s *Store) ListImports(ctx context.Context, f service.ImportFilter) ([]serv
 		args  []any
 	)
 	if f.OrderID != "" {
-		if !validUUID(f.OrderID) {
+		if !service.ValidID(f.OrderID) {
 			return nil, nil // no import can belong to a malformed order id
 		}
 		where, args = append(where, "order_id = ?"), append(args, f.OrderID)
@@ -125,7 +125,7 @@ func (s *Store) ListImports(ctx context.Context, f service.ImportFilter) ([]serv
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit(f.Limit))
+	args = append(args, service.PageLimit(f.Limit))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err)

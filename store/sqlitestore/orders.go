@@ -55,7 +55,7 @@ func orderNotFound(id string, cause error) error {
 // CreateOrder implements service.Store: the order row and its post_order job
 // are written in one transaction.
 func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
-	if !validUUID(o.ID) {
+	if !service.ValidID(o.ID) {
 		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
 	}
 	o.State = service.OrderReceived // a new order is always received
@@ -104,7 +104,7 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 
 // GetOrder implements service.Store.
 func (s *Store) GetOrder(ctx context.Context, id string) (service.OrderRecord, error) {
-	if !validUUID(id) {
+	if !service.ValidID(id) {
 		return service.OrderRecord{}, orderNotFound(id, nil)
 	}
 	o, err := getOrder(ctx, s.db, id)
@@ -131,7 +131,7 @@ func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]servic
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit(f.Limit))
+	args = append(args, service.PageLimit(f.Limit))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err)
@@ -154,7 +154,7 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 	if t.To == "" {
 		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_transition", "transition without a target state")
 	}
-	if !validUUID(id) {
+	if !service.ValidID(id) {
 		return service.OrderRecord{}, orderNotFound(id, nil)
 	}
 	if t.Now.IsZero() {

@@ -87,7 +87,7 @@ func (s *Store) ListReminderSends(ctx context.Context, f service.ReminderSendFil
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY created_at DESC, key LIMIT ?"
-	args = append(args, limit(f.Limit))
+	args = append(args, service.PageLimit(f.Limit))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err)

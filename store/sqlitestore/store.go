@@ -15,7 +15,6 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -253,25 +252,3 @@ func boolInt(b bool) int {
 
 // now is the wall clock, for rows whose caller gave no time.
 func now() time.Time { return time.Now() }
-
-// validUUID reports whether s is a UUID in its canonical 8-4-4-4-12 hex
-// form. PostgreSQL's orders.id is a UUID column; checking here gives the
-// same answers as pgstore (Invalid on create, NotFound on lookup).
-func validUUID(s string) bool {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return false
-	}
-	_, err := hex.DecodeString(s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:])
-	return err == nil
-}
-
-// limit applies the interface's default page size and a ceiling.
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
-	}
-	return n
-}
