@@ -279,7 +279,7 @@ func (s *Server) serviceProblem(err error, c echo.Context, p *Problem) {
 			status = http.StatusInternalServerError
 		}
 	}
-	p.Status, p.Code, p.Detail, p.Hint = status, code, se.Message, se.Hint
+	p.Status, p.Code, p.Detail, p.Hint = status, code, se.Message, withRemedy(se.Hint, se.Setting, se.Remedy)
 	if p.Detail == "" {
 		p.Detail = http.StatusText(status)
 	}
@@ -343,3 +343,32 @@ func echoCode(status int) string {
 }
 
 func quote(s string) string { return "'" + s + "'" }
+
+// settingWords says a service setting as an operator sets it: the
+// environment variables (each is also a flag, README's table).
+var settingWords = map[service.Setting]string{
+	service.SettingSalesLedger:    "TALLY_SALES_LEDGER",
+	service.SettingBankLedger:     "TALLY_BANK_LEDGER",
+	service.SettingCashLedger:     "TALLY_CASH_LEDGER",
+	service.SettingReminderSender: "WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID (WhatsApp Cloud API) or REMINDER_WEBHOOK_URL (a chatbot platform)",
+}
+
+// remedyWords says a service remedy as a caller does it: the route.
+var remedyWords = map[service.Remedy]string{
+	service.RemedySearchParties: "GET /parties?search=…",
+	service.RemedyPostOrder:     "POST /orders",
+	service.RemedyDryRun:        `dry_run: true`,
+}
+
+// withRemedy is a service hint with the setting and the route it names, in
+// the words of this API.
+func withRemedy(hint string, setting service.Setting, remedy service.Remedy) string {
+	var parts []string
+	if w := settingWords[setting]; w != "" {
+		parts = append(parts, "Setting: "+w+".")
+	}
+	if w := remedyWords[remedy]; w != "" {
+		parts = append(parts, "Through the API: "+w+".")
+	}
+	return strings.TrimSpace(strings.Join(append([]string{hint}, parts...), " "))
+}

@@ -58,8 +58,35 @@ type Error struct {
 	// Subject is the domain object the error is about, when a client needs
 	// it to act (the existing Party on a party_exists conflict).
 	Subject any
+	// Setting, when set, is the configuration an operator must set to fix
+	// the error, and Remedy what a caller can do through the API instead;
+	// the service names them, the edge (api, cmd) says them in its own
+	// words (a flag, an environment variable, a route).
+	Setting Setting
+	Remedy  Remedy
 	Err     error
 }
+
+// Setting names a configuration value of the service (a Config field).
+type Setting string
+
+// The settings errors name.
+const (
+	SettingSalesLedger    Setting = "sales_ledger"    // Config.SalesLedger
+	SettingBankLedger     Setting = "bank_ledger"     // Config.Receipts.BankLedger
+	SettingCashLedger     Setting = "cash_ledger"     // Config.Receipts.CashLedger
+	SettingReminderSender Setting = "reminder_sender" // Config.Reminders.Sender
+)
+
+// Remedy names what a caller can do instead, through the API.
+type Remedy string
+
+// The remedies errors name.
+const (
+	RemedySearchParties Remedy = "search_parties" // list the parties by a part of the name
+	RemedyPostOrder     Remedy = "post_order"     // post the order directly, naming the party
+	RemedyDryRun        Remedy = "dry_run"        // see what would be sent, sending nothing
+)
 
 // Error implements error. It includes the cause, so it is for logs; clients get
 // Message.

@@ -205,7 +205,7 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (O
 	if notSalesGroups[foldName(sales.Group)] {
 		return OrderResult{}, &Error{Kind: Invalid, Code: "not_a_sales_ledger",
 			Message: fmt.Sprintf("ledger %s is under %s, not Sales Accounts", quote(o.SalesLedger), quote(sales.Group)),
-			Hint:    "Name a ledger under Sales Accounts as sales_ledger, or configure TALLY_SALES_LEDGER."}
+			Hint:    "Name a ledger under Sales Accounts as the order's sales ledger, or configure another default.", Setting: SettingSalesLedger}
 	}
 	for _, t := range pricing.TaxEntries {
 		if _, ok := ledgers[t.Ledger]; !ok {

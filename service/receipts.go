@@ -162,15 +162,14 @@ func (s *Service) planReceipt(r Receipt, recordID string) (receiptPlan, error) {
 
 // receiptLedger is the ledger a receipt of mode debits.
 func (s *Service) receiptLedger(mode string) (string, error) {
-	ledger, setting, what := s.cfg.Receipts.BankLedger, "TALLY_BANK_LEDGER", "bank"
+	ledger, setting, what, example := s.cfg.Receipts.BankLedger, SettingBankLedger, "bank", `"HDFC Bank"`
 	if mode == ModeCash {
-		ledger, setting, what = s.cfg.Receipts.CashLedger, "TALLY_CASH_LEDGER", "cash"
+		ledger, setting, what, example = s.cfg.Receipts.CashLedger, SettingCashLedger, "cash", `"Cash"`
 	}
 	if strings.TrimSpace(ledger) == "" {
-		return "", &Error{Kind: Invalid, Code: "ledger_not_configured",
-			Message: fmt.Sprintf("no %s ledger is configured for %s receipts (setting %s)", what, mode, setting),
-			Hint: fmt.Sprintf("Set %s to the Tally ledger that %s receipts are debited to (for example %s).",
-				setting, mode, map[string]string{"bank": `"HDFC Bank"`, "cash": `"Cash"`}[what])}
+		return "", &Error{Kind: Invalid, Code: "ledger_not_configured", Setting: setting,
+			Message: fmt.Sprintf("no %s ledger is configured for %s receipts", what, mode),
+			Hint:    fmt.Sprintf("Configure the Tally ledger that %s receipts are debited to (for example %s).", mode, example)}
 	}
 	return ledger, nil
 }
@@ -254,7 +253,7 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h postHooks
 	if !ok {
 		return ReceiptResult{}, &Error{Kind: Invalid, Code: "party_not_found",
 			Message: fmt.Sprintf("party %s does not exist in %s", quote(r.Party), quote(company)),
-			Hint:    "A receipt credits an existing customer: check the spelling, or list parties with GET /parties?search=…"}
+			Hint:    "A receipt credits an existing customer: check the spelling, or search the parties.", Remedy: RemedySearchParties}
 	}
 	isParty, err := s.isPartyGroup(ctx, company, party.Group)
 	if err != nil {

@@ -250,9 +250,9 @@ func TestSubmitReceiptInvalid(t *testing.T) {
 		wantCode string
 		wantText string
 	}{
-		{"bank not configured", service.ReceiptsConfig{CashLedger: "Cash"}, ok, "ledger_not_configured", "TALLY_BANK_LEDGER"},
+		{"bank not configured", service.ReceiptsConfig{CashLedger: "Cash"}, ok, "ledger_not_configured", "bank ledger"},
 		{"cash not configured", service.ReceiptsConfig{BankLedger: "HDFC Bank"}, with(func(r *service.Receipt) { r.Mode = "cash" }),
-			"ledger_not_configured", "TALLY_CASH_LEDGER"},
+			"ledger_not_configured", "cash ledger"},
 		{"zero amount", demoLedgers, with(func(r *service.Receipt) { r.Amount = 0 }), "invalid_amount", ""},
 		{"negative amount", demoLedgers, with(func(r *service.Receipt) { r.Amount = -5 }), "invalid_amount", ""},
 		{"blank party", demoLedgers, with(func(r *service.Receipt) { r.Party = "  " }), "invalid_name", "party"},
@@ -274,6 +274,10 @@ func TestSubmitReceiptInvalid(t *testing.T) {
 			e, ok := service.AsError(err)
 			if !ok || e.Kind != service.Invalid || e.Code != tc.wantCode || !strings.Contains(e.Message, tc.wantText) {
 				t.Fatalf("err %v; want Invalid %s mentioning %q", err, tc.wantCode, tc.wantText)
+			}
+			// The setting to fix is named for the edge to say in its words.
+			if want := map[string]service.Setting{"bank ledger": service.SettingBankLedger, "cash ledger": service.SettingCashLedger}[tc.wantText]; e.Setting != want {
+				t.Errorf("setting %q, want %q", e.Setting, want)
 			}
 			if len(st.orders) != 0 || len(f.calls) != 0 {
 				t.Errorf("stored %d, Tally calls %v; want nothing", len(st.orders), f.calls)

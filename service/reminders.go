@@ -458,7 +458,8 @@ func (s *Service) DispatchReminders(ctx context.Context, q ReminderQuery, dryRun
 		if cfg.Sender == nil {
 			return DispatchResult{}, &Error{Kind: Unavailable, Code: "reminder_sender_not_configured",
 				Message: "no reminder sender is configured",
-				Hint:    "Set WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID (WhatsApp Cloud API) or REMINDER_WEBHOOK_URL (a chatbot platform), or use dry_run."}
+				Hint:    "Configure a sender (the WhatsApp Cloud API or a chatbot platform's webhook), or ask for a dry run.",
+				Setting: SettingReminderSender, Remedy: RemedyDryRun}
 		}
 	}
 	rems, err := s.Reminders(ctx, q)

@@ -522,7 +522,8 @@ func compactJSON(raw json.RawMessage) []byte {
 // rejection is the error of an order stored as rejected (Order.Reject).
 func (o Order) rejection() *Error {
 	return &Error{Kind: Invalid, Code: cmp.Or(o.RejectCode, "order_rejected"), Message: o.Reject,
-		Hint: "The order was stored as it came; it cannot be posted as sent. Fix the catalog mapping and ask the customer to order again, or post it with POST /orders."}
+		Hint:   "The order was stored as it came; it cannot be posted as sent. Fix the catalog mapping and ask the customer to order again, or post the order directly.",
+		Remedy: RemedyPostOrder}
 }
 
 // resolvePartyByMobile finds the party of an order placed from a mobile
@@ -561,7 +562,8 @@ func (s *Service) resolvePartyByMobile(ctx context.Context, company string, p Ne
 		// Two customers share the number: debiting either is a guess.
 		return "", nil, &Error{Kind: Invalid, Code: "ambiguous_party_mobile",
 			Message: fmt.Sprintf("the mobile %s belongs to several parties: %s", p.Mobile, strings.Join(matches, ", ")),
-			Hint:    "Keep the number on one ledger in Tally, then retry the order, or post it with POST /orders naming the party."}
+			Hint:    "Keep the number on one ledger in Tally, then retry the order, or post the order directly naming the party.",
+			Remedy:  RemedyPostOrder}
 	}
 	digits := strings.TrimPrefix(p.Mobile, "+")
 	last4 := digits[max(0, len(digits)-4):]
