@@ -8,9 +8,15 @@
 //
 // Regenerate the spec after changing an annotation or a DTO:
 //
-//	go tool swag init -g doc.go -d api -o openapi --outputTypes go,json,yaml --packageName openapi
+//	go tool swag init -g doc.go -d api -o openapi --outputTypes json,yaml
 //
 // TestOpenAPIUpToDate fails when openapi/ is stale.
+//
+// Response DTOs tag every field that is always in the JSON (no omitempty)
+// with validate:"required". Nothing validates a response: the tag is how
+// swag marks the property required, so generated clients do not make every
+// field optional. Money in responses is format:"decimal", which the
+// OpenAPI 3 document gives its pattern (spec.go).
 //
 //	@title						tallyfacade
 //	@version					0.1.0
@@ -22,12 +28,34 @@
 //	@description
 //	@description				Errors are application/problem+json (RFC 9457) with a stable `code`.
 //	@BasePath					/
+//
+//	@tag.name					parties
+//	@tag.description			Party ledgers (customers and suppliers): list, read, balance, create.
+//	@tag.name					orders
+//	@tag.description			Sales orders posted to Tally as Sales vouchers through the durable queue, and their state.
+//	@tag.name					receipts
+//	@tag.description			Payments received, posted to Tally as Receipt vouchers through the same queue.
+//	@tag.name					reports
+//	@tag.description			Outstanding bills (receivables) and the trial balance, as Tally computes them.
+//	@tag.name					reminders
+//	@tag.description			Payment reminders from the overdue bills, and sending them by WhatsApp or a chatbot webhook.
+//	@tag.name					whatsapp
+//	@tag.description			Meta's WhatsApp Cloud API webhook: orders in, authenticated by Meta's signature instead of an API key.
+//	@tag.name					tally
+//	@tag.description			What Tally has loaded and whether it answers.
+//	@tag.name					imports
+//	@tag.description			The audit log: every write sent to Tally, what was sent and what Tally said.
+//	@tag.name					system
+//	@tag.description			Probes and metrics for operators. Open.
+//	@tag.name					docs
+//	@tag.description			This API description. Open.
+//
 //	@securityDefinitions.apikey	ApiKeyAuth
 //	@in							header
 //	@name						X-API-Key
-//	@description				An API key configured in tallyfacade.
+//	@description				An API key configured in tallyfacade (TALLYFACADE_API_KEYS), sent as the X-API-Key header.
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
 //	@name						Authorization
-//	@description				The same API key as "Bearer <key>".
+//	@description				The same API key as a bearer token. The OpenAPI 3 document (/openapi/openapi.json, the one Swagger UI shows) declares this as an HTTP bearer scheme, so clients and Swagger UI add the `Bearer ` prefix themselves. Swagger 2.0 has no bearer scheme, so this Swagger 2.0 document declares the Authorization header as an API key: its value must be the whole `Bearer KEY`.
 package api

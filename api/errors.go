@@ -18,17 +18,17 @@ import (
 // (application/problem+json) with tallyfacade's extension members.
 type Problem struct {
 	// Identifies the kind of problem; a URN built from code.
-	Type string `json:"type" example:"urn:tallyfacade:problem:party_not_found"`
+	Type string `json:"type" validate:"required" example:"urn:tallyfacade:problem:party_not_found"`
 	// A short summary of the problem type (the HTTP status text).
-	Title string `json:"title" example:"Not Found"`
+	Title string `json:"title" validate:"required" example:"Not Found"`
 	// Repeats the HTTP status code.
-	Status int `json:"status" example:"404"`
+	Status int `json:"status" validate:"required" example:"404"`
 	// Explains this occurrence for a person. For 5xx it is generic.
-	Detail string `json:"detail" example:"party 'Rajesh Enterprise' does not exist in 'ABC Traders'"`
+	Detail string `json:"detail" validate:"required" example:"party 'Rajesh Enterprise' does not exist in 'ABC Traders'"`
 	// The request path that failed.
-	Instance string `json:"instance" example:"/parties/Rajesh%20Enterprise/balance"`
+	Instance string `json:"instance" validate:"required" example:"/parties/Rajesh%20Enterprise/balance"`
 	// A stable machine-readable identifier to branch on.
-	Code string `json:"code" example:"party_not_found"`
+	Code string `json:"code" validate:"required" example:"party_not_found"`
 	// The X-Request-Id of the request, for support.
 	RequestID string `json:"request_id,omitempty" example:"5f0c6a1e9b3d4c2a8e7f6b5a4c3d2e1f"`
 	// Tells a person how to fix the problem, when we know.
@@ -46,9 +46,9 @@ type Problem struct {
 // FieldError names one invalid input and why.
 type FieldError struct {
 	// The JSON path of the input (or the query parameter's name).
-	Field string `json:"field" example:"lines[0].quantity"`
+	Field string `json:"field" validate:"required" example:"lines[0].quantity"`
 	// Says what is wrong, for a person.
-	Message string `json:"message" example:"must be greater than 0"`
+	Message string `json:"message" validate:"required" example:"must be greater than 0"`
 }
 
 // requestError is a malformed or invalid request found by the api itself

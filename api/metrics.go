@@ -112,9 +112,11 @@ func (s *Server) routeLabel(c echo.Context) string {
 // metricsHandler serves Prometheus metrics.
 //
 //	@Summary		Prometheus metrics
+//	@ID			getMetrics
 //	@Description	Request counts and latencies by route template and status, and Tally gateway request durations and queue waits. Open, like the probes.
 //	@Tags			system
 //	@Produce		plain
 //	@Success		200	{string}	string	"Prometheus text exposition format"
+//	@Security
 //	@Router			/metrics [get]
 func (s *Server) metricsHandler(c echo.Context) error { return s.metrics.handler(c) }

@@ -75,83 +75,86 @@ type OrderLineRequest struct {
 
 // OrderResponse is what Tally created for an order.
 type OrderResponse struct {
+	// Always posted: the voucher is in Tally (a 202 answer's state is never posted).
+	State string `json:"state" validate:"required" enums:"posted" example:"posted"`
 	// Company the voucher was posted to.
-	Company string `json:"company" example:"ABC Traders"`
+	Company string `json:"company" validate:"required" example:"ABC Traders"`
 	// The ledger debited, as Tally spells it.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// True when the party did not exist and was created.
-	PartyCreated bool `json:"party_created" example:"false"`
+	PartyCreated bool `json:"party_created" validate:"required" example:"false"`
 	// The Tally voucher type.
-	VoucherType string `json:"voucher_type" example:"Sales"`
+	VoucherType string `json:"voucher_type" validate:"required" example:"Sales"`
 	// The bill reference the order is receivable under.
-	BillRef string `json:"bill_ref" example:"WA-1001"`
+	BillRef string `json:"bill_ref" validate:"required" example:"WA-1001"`
 	// The voucher's REMOTEID; the same order maps to the same id.
-	RemoteID string `json:"remote_id" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
+	RemoteID string `json:"remote_id" validate:"required" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
 	// The voucher date.
-	Date string `json:"date" format:"date" example:"2026-06-23"`
+	Date string `json:"date" validate:"required" format:"date" example:"2026-06-23"`
 	// When the bill falls due.
-	DueDate string `json:"due_date" format:"date" example:"2026-07-23"`
+	DueDate string `json:"due_date" validate:"required" format:"date" example:"2026-07-23"`
 	// Tally's LASTVCHID for the import.
-	LastVoucherID int `json:"last_voucher_id" example:"42"`
+	LastVoucherID int `json:"last_voucher_id" validate:"required" example:"42"`
 	// True when a voucher with this REMOTEID existed and Tally replaced it.
-	Replaced bool `json:"replaced" example:"false"`
+	Replaced bool `json:"replaced" validate:"required" example:"false"`
 	// True when IGST applied instead of CGST+SGST.
-	Interstate bool `json:"interstate" example:"false"`
+	Interstate bool `json:"interstate" validate:"required" example:"false"`
 	// The voucher's totals.
-	Amounts OrderAmounts `json:"amounts"`
+	Amounts OrderAmounts `json:"amounts" validate:"required"`
 	// The per-line figures.
-	Lines []OrderLineResponse `json:"lines"`
+	Lines []OrderLineResponse `json:"lines" validate:"required"`
 	// A ready sentence for a chatbot reply.
-	Message string `json:"message" example:"Order WA-1001 for Rajesh Enterprises is in Tally: ₹53,100.00, due 23 Jul 2026."`
+	Message string `json:"message" validate:"required" example:"Order WA-1001 for Rajesh Enterprises is in Tally: ₹53,100.00, due 23 Jul 2026."`
 }
 
 // OrderAmounts are an order's totals.
 type OrderAmounts struct {
 	// The value before tax, credited to the sales ledger.
-	Taxable service.Paise `json:"taxable" swaggertype:"string" example:"45000.00"`
+	Taxable service.Paise `json:"taxable" validate:"required" swaggertype:"string" format:"decimal" example:"45000.00"`
 	// The tax credited to each GST ledger.
-	Taxes []TaxAmountJSON `json:"taxes"`
+	Taxes []TaxAmountJSON `json:"taxes" validate:"required"`
 	// The sum of taxes.
-	Tax service.Paise `json:"tax" swaggertype:"string" example:"8100.00"`
+	Tax service.Paise `json:"tax" validate:"required" swaggertype:"string" format:"decimal" example:"8100.00"`
 	// What the party is debited.
-	Total service.Paise `json:"total" swaggertype:"string" example:"53100.00"`
+	Total service.Paise `json:"total" validate:"required" swaggertype:"string" format:"decimal" example:"53100.00"`
 }
 
 // TaxAmountJSON is one GST ledger's amount.
 type TaxAmountJSON struct {
 	// The GST duty ledger.
-	Ledger string `json:"ledger" example:"CGST"`
+	Ledger string `json:"ledger" validate:"required" example:"CGST"`
 	// Amount credited to it.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"4050.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"4050.00"`
 }
 
 // OrderLineResponse is one priced line.
 type OrderLineResponse struct {
 	// The stock item name.
-	Item string `json:"item" example:"Steel rod 12mm"`
+	Item string `json:"item" validate:"required" example:"Steel rod 12mm"`
 	// Quantity as given.
-	Quantity string `json:"quantity" example:"10"`
+	Quantity string `json:"quantity" validate:"required" example:"10"`
 	// Unit as given.
-	Unit string `json:"unit" example:"NOS"`
+	Unit string `json:"unit" validate:"required" example:"NOS"`
 	// Rate per unit before tax.
-	Rate service.Paise `json:"rate" swaggertype:"string" example:"4500.00"`
+	Rate service.Paise `json:"rate" validate:"required" swaggertype:"string" format:"decimal" example:"4500.00"`
 	// Quantity × rate, rounded half-up to the paisa.
-	Taxable service.Paise `json:"taxable" swaggertype:"string" example:"45000.00"`
+	Taxable service.Paise `json:"taxable" validate:"required" swaggertype:"string" format:"decimal" example:"45000.00"`
 	// The percent applied.
-	GSTRate string `json:"gst_rate" example:"18"`
+	GSTRate string `json:"gst_rate" validate:"required" example:"18"`
 	// The central tax (intra-state).
-	CGST service.Paise `json:"cgst" swaggertype:"string" example:"4050.00"`
+	CGST service.Paise `json:"cgst" validate:"required" swaggertype:"string" format:"decimal" example:"4050.00"`
 	// The state tax (intra-state).
-	SGST service.Paise `json:"sgst" swaggertype:"string" example:"4050.00"`
+	SGST service.Paise `json:"sgst" validate:"required" swaggertype:"string" format:"decimal" example:"4050.00"`
 	// The integrated tax (inter-state).
-	IGST service.Paise `json:"igst" swaggertype:"string" example:"0.00"`
+	IGST service.Paise `json:"igst" validate:"required" swaggertype:"string" format:"decimal" example:"0.00"`
 	// Taxable plus GST.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"53100.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"53100.00"`
 }
 
 // placeOrder posts a sales order.
 //
 //	@Summary		Post a sales order
+//	@ID			placeOrder
 //	@Description	Posts an order as one Sales voucher: the party is debited the total with a bill due after the credit period (so it shows in receivables), the sales ledger credited the taxable value, the GST ledgers their tax, balanced to the paisa. A missing party is created first (bill-wise, with the credit period). The same order_ref (for the same party) sent again with the same content answers with the stored order; with other content it is 409 order_ref_conflict carrying the stored order, unless amend is true, which replaces the same voucher. Without order_ref and Idempotency-Key every request is a new order. Quantities and rates are exact decimals (strings or numbers), never floats.
 //	@Tags			orders
 //	@Accept			json
@@ -161,13 +164,14 @@ type OrderLineResponse struct {
 //	@Param			order	body		OrderRequest	true	"The order"
 //	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409, unless the first has already stored its record, which then answers (201 or 202). Without a key the response carries 'Idempotency: none'."	example(order-WA-1001)
 //	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	example(respond-async)
-//	@Success		201		{object}	OrderResponse	"posted, with a Location to the stored order"
-//	@Success		202		{object}	OrderStatusResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location"
+//	@Success		201		{object}	OrderResponse	"posted (state posted), with a Location to the stored order"
+//	@Success		202		{object}	OrderQueuedResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location"
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
 //	@Failure		409		{object}	Problem	"idempotency_key_in_flight; order_ref_conflict (order: the stored order); order_posting (an amendment while the order is being posted)"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		413		{object}	Problem	"body_too_large"
+//	@Failure		415		{object}	Problem	"unsupported_media_type: a body that is not application/json"
 //	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_missing (hint), tally_rejected (line_errors)"
 //	@Failure		503		{object}	Problem	"database_unavailable: the order was not stored; send it again (with the same order_ref or Idempotency-Key)"
 //	@Security		ApiKeyAuth
@@ -193,15 +197,15 @@ func (s *Server) placeOrder(c echo.Context) error {
 	return s.submitOrder(c, o)
 }
 
-// unkeyedNote tells the caller of an order sent with neither order_ref nor
-// Idempotency-Key that it was taken as a new order (the service's rule: such
-// an order is identified by nothing but its own id), so a resend of it
-// posts another.
-func unkeyedNote(c echo.Context, orderRef string, res OrderResponse) OrderResponse {
+// unkeyedNote adds to the message answering an order sent with neither
+// order_ref nor Idempotency-Key that it was taken as a new order (the
+// service's rule: such an order is identified by nothing but its own id), so
+// a resend of it posts another.
+func unkeyedNote(c echo.Context, orderRef, msg string) string {
 	if dedupe, _ := c.Get(keyDedupe).(string); dedupe == "" && strings.TrimSpace(orderRef) == "" {
-		res.Message += " Sent without order_ref or Idempotency-Key, so it is a new order: sending it again posts another."
+		msg += " Sent without order_ref or Idempotency-Key, so it is a new order: sending it again posts another."
 	}
-	return res
+	return msg
 }
 
 // toServiceOrder converts an order request, parsing the decimals exactly and
@@ -279,7 +283,7 @@ func slabList() string {
 
 func toOrderResponse(r service.OrderResult) OrderResponse {
 	out := OrderResponse{
-		Company: r.Company, Party: r.Party, PartyCreated: r.PartyCreated, VoucherType: r.VoucherType, BillRef: r.Ref,
+		State: string(service.OrderPosted), Company: r.Company, Party: r.Party, PartyCreated: r.PartyCreated, VoucherType: r.VoucherType, BillRef: r.Ref,
 		RemoteID: r.RemoteID, Date: dateString(r.Date), DueDate: dateString(r.Due), LastVoucherID: r.Outcome.LastVoucherID,
 		Replaced: r.Replaced, Interstate: r.Pricing.Interstate,
 		Amounts: OrderAmounts{Taxable: r.Pricing.Taxable, Taxes: make([]TaxAmountJSON, 0, len(r.Pricing.TaxEntries)),
@@ -299,4 +303,20 @@ func toOrderResponse(r service.OrderResult) OrderResponse {
 	}
 	out.Message = fmt.Sprintf("Order %s for %s %s: %s, due %s.", r.Ref, r.Party, verb, r.Pricing.Total.Rupees(), r.Due.Format(messageDate))
 	return out
+}
+
+// queuedMessage is the chatbot sentence of a 202: the order, payment or
+// cancellation is stored and not yet in Tally.
+func queuedMessage(r service.OrderRecord) string {
+	what, done := "Order "+r.Ref, "entered in"
+	switch service.RecordKind(r) {
+	case service.KindReceipt:
+		what = "Payment " + r.Ref
+	case service.KindCancel:
+		what, done = "The cancellation of "+r.Ref, "made in"
+	}
+	if r.State == service.OrderNeedsAttention {
+		return what + " is received but could not be " + done + " Tally yet; we will follow up."
+	}
+	return what + " is received and will be " + done + " Tally shortly."
 }

@@ -14,88 +14,88 @@ import (
 // sign convention.
 type BalanceJSON struct {
 	// The absolute balance, two decimals.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// Side is "Dr" for a debit balance (for a party: the party owes us),
 	// "Cr" for a credit balance (we owe the party or hold its advance), and
 	// "" for a zero balance.
-	Side string `json:"side" enums:"Dr,Cr," example:"Dr"`
+	Side string `json:"side" validate:"required" enums:"Dr,Cr," example:"Dr"`
 	// Signed is positive for a Dr balance (the party owes us) and negative
 	// for a Cr balance: the opposite of Tally's own XML sign, where a debit is negative.
-	Signed service.Paise `json:"signed" swaggertype:"string" example:"48500.00"`
+	Signed service.Paise `json:"signed" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The balance for people, with Indian digit grouping.
-	Display string `json:"display" example:"₹48,500.00 Dr"`
+	Display string `json:"display" validate:"required" example:"₹48,500.00 Dr"`
 }
 
 // PartyResponse is a party ledger as Tally holds it.
 type PartyResponse struct {
 	// The ledger name, exactly as in Tally.
-	Name string `json:"name" example:"Rajesh Enterprises"`
+	Name string `json:"name" validate:"required" example:"Rajesh Enterprises"`
 	// The ledger's parent group.
-	Group string `json:"group" example:"Sundry Debtors"`
+	Group string `json:"group" validate:"required" example:"Sundry Debtors"`
 	// The mobile number as typed in Tally.
-	Mobile string `json:"mobile" example:"9820012345"`
+	Mobile string `json:"mobile" validate:"required" example:"9820012345"`
 	// The mobile in E.164 form, or "" when it is not a usable mobile number.
-	MobileE164 string `json:"mobile_e164" example:"+919820012345"`
+	MobileE164 string `json:"mobile_e164" validate:"required" example:"+919820012345"`
 	// Tells whether mobile_e164 can receive SMS or WhatsApp.
-	MobileValid bool `json:"mobile_valid" example:"true"`
+	MobileValid bool `json:"mobile_valid" validate:"required" example:"true"`
 	// Says why the mobile is not usable; absent when it is (nothing is guessed).
 	MobileNote string `json:"mobile_note,omitempty" example:"too short"`
 	// The ledger's e-mail address.
-	Email string `json:"email" example:"accounts@rajeshenterprises.in"`
+	Email string `json:"email" validate:"required" example:"accounts@rajeshenterprises.in"`
 	// The mailing address, one line per entry.
-	Address []string `json:"address" example:"12 Kalbadevi Road,Mumbai"`
+	Address []string `json:"address" validate:"required" example:"12 Kalbadevi Road,Mumbai"`
 	// The state for GST place of supply.
-	State string `json:"state" example:"Maharashtra"`
+	State string `json:"state" validate:"required" example:"Maharashtra"`
 	// The country of residence.
-	Country string `json:"country" example:"India"`
+	Country string `json:"country" validate:"required" example:"India"`
 	// The postal code.
-	Pincode string `json:"pincode" example:"400002"`
+	Pincode string `json:"pincode" validate:"required" example:"400002"`
 	// The party's GST number, "" when unregistered.
-	GSTIN string `json:"gstin" example:"27AAPFR1234C1Z5"`
+	GSTIN string `json:"gstin" validate:"required" example:"27AAPFR1234C1Z5"`
 	// Tally's registration type text.
-	GSTRegistrationType string `json:"gst_registration_type" example:"Regular"`
+	GSTRegistrationType string `json:"gst_registration_type" validate:"required" example:"Regular"`
 	// Tells whether Tally keeps bill-by-bill details for the party.
-	BillWise bool `json:"bill_wise" example:"true"`
+	BillWise bool `json:"bill_wise" validate:"required" example:"true"`
 	// The default credit period as Tally holds it.
-	CreditPeriod string `json:"credit_period" example:"30 Days"`
+	CreditPeriod string `json:"credit_period" validate:"required" example:"30 Days"`
 	// ClosingBalance is the closing balance; null when Tally sent no figure
 	// (a ledger without transactions).
-	ClosingBalance *BalanceJSON `json:"closing_balance"`
+	ClosingBalance *BalanceJSON `json:"closing_balance" validate:"required" extensions:"x-nullable"`
 }
 
 // PartyListResponse is one page of parties, sorted by name.
 type PartyListResponse struct {
 	// Parties on this page.
-	Parties []PartyResponse `json:"parties"`
+	Parties []PartyResponse `json:"parties" validate:"required"`
 	// The number of matching parties over all pages.
-	Total int `json:"total" example:"12"`
+	Total int `json:"total" validate:"required" example:"12"`
 	// The index of the first party on this page.
-	Offset int `json:"offset" example:"0"`
+	Offset int `json:"offset" validate:"required" example:"0"`
 	// The page size.
-	Limit int `json:"limit" example:"50"`
+	Limit int `json:"limit" validate:"required" example:"50"`
 }
 
 // BalanceResponse is a party's balance, flat so chatbot templates can use
 // each field as a variable.
 type BalanceResponse struct {
 	// The ledger name as Tally spells it.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// The absolute closing balance, two decimals.
-	Balance service.Paise `json:"balance" swaggertype:"string" example:"48500.00"`
+	Balance service.Paise `json:"balance" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// "Dr" when the party owes us, "Cr" when we owe the party (or hold its advance), "" when zero.
-	Side string `json:"side" enums:"Dr,Cr," example:"Dr"`
+	Side string `json:"side" validate:"required" enums:"Dr,Cr," example:"Dr"`
 	// Positive when the party owes us (Dr), negative for Cr: the opposite of Tally's XML sign.
-	Signed service.Paise `json:"signed" swaggertype:"string" example:"48500.00"`
+	Signed service.Paise `json:"signed" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The absolute balance for people.
-	Display string `json:"display" example:"₹48,500.00"`
+	Display string `json:"display" validate:"required" example:"₹48,500.00"`
 	// False when Tally sent no closing figure (a ledger without transactions); the amounts are then zero.
-	BalanceKnown bool `json:"balance_known" example:"true"`
+	BalanceKnown bool `json:"balance_known" validate:"required" example:"true"`
 	// The date of the balance (today in Asia/Kolkata).
-	AsOf string `json:"as_of" format:"date" example:"2026-06-23"`
+	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-23"`
 	// The party's mobile in E.164, "" when not usable.
-	MobileE164 string `json:"mobile_e164" example:"+919820012345"`
+	MobileE164 string `json:"mobile_e164" validate:"required" example:"+919820012345"`
 	// A ready sentence for a chatbot reply.
-	Message string `json:"message" example:"Rajesh Enterprises owes ₹48,500.00 as of 23 Jun 2026."`
+	Message string `json:"message" validate:"required" example:"Rajesh Enterprises owes ₹48,500.00 as of 23 Jun 2026."`
 }
 
 // CreatePartyRequest is a party ledger to create.
@@ -129,6 +129,7 @@ type CreatePartyRequest struct {
 // listParties lists parties.
 //
 //	@Summary		List parties
+//	@ID			listParties
 //	@Description	Lists the ledgers of a party group (default Sundry Debtors, sub-groups included), sorted by name, filtered by a case-insensitive substring and paginated. The group must be one of the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors) or a sub-group of one, else 422 not_a_party_group. One Tally request (one more, cached for a minute, for a sub-group).
 //	@Tags			parties
 //	@Produce		json
@@ -175,6 +176,7 @@ func (s *Server) listParties(c echo.Context) error {
 // getParty reads one party.
 //
 //	@Summary		Get a party
+//	@ID			getParty
 //	@Description	Reads one party ledger with its closing balance. Only ledgers under the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors, sub-groups included) are parties: any other ledger (a bank, Cash, Sales) is 404 party_not_found, the same answer as a missing one. One Tally request for a ledger directly under a party group; one more, cached for a minute, to learn a sub-group's ancestry. Percent-encode the name (a slash as %2F).
 //	@Tags			parties
 //	@Produce		json
@@ -215,6 +217,7 @@ func partyTarget(c echo.Context) (name, company string, err error) {
 // partyBalance reads a party's balance, flat for chatbots.
 //
 //	@Summary		Get a party's balance
+//	@ID			getPartyBalance
 //	@Description	The closing balance of one party as flat fields and a ready sentence, for chatbot templates. Parties only, as GET /parties/{name}: any other ledger is 404 party_not_found. One Tally request for a ledger directly under a party group (one more, cached, for a sub-group). "Dr" means the party owes us; signed is positive then (the opposite of Tally's XML sign).
 //	@Tags			parties
 //	@Produce		json
@@ -244,6 +247,7 @@ func (s *Server) partyBalance(c echo.Context) error {
 // createParty creates a party ledger.
 //
 //	@Summary		Create a party
+//	@ID			createParty
 //	@Description	Creates a party ledger (default under Sundry Debtors, bill-wise on) and answers with the party read back from Tally. The group must be a party group or a sub-group of one (422 not_a_party_group otherwise). A party that already exists is a 409 carrying the existing party: Tally itself would silently alter it. Names match as Tally matches them (case, surrounding and repeated spaces, a hyphen for a space), so "rajesh  enterprises" is a 409 carrying Rajesh Enterprises; a ledger of that name that is not a party is a 409 ledger_exists without its details. Invisible and text-direction characters (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF) are refused with 422 invalid_name.
 //	@Tags			parties
 //	@Accept			json
@@ -258,6 +262,7 @@ func (s *Server) partyBalance(c echo.Context) error {
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		409		{object}	Problem	"party_exists (with the existing party in party), ledger_exists"
 //	@Failure		413		{object}	Problem	"body_too_large"
+//	@Failure		415		{object}	Problem	"unsupported_media_type: a body that is not application/json"
 //	@Failure		422		{object}	Problem	"invalid_request (errors), invalid_name, invalid_mobile, not_a_party_group, tally_rejected (line_errors)"
 //	@Failure		503		{object}	Problem	"Tally unavailable"
 //	@Security		ApiKeyAuth

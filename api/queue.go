@@ -11,26 +11,49 @@ import (
 	"github.com/tallyfacade/tallyfacade/service"
 )
 
-// OrderStatusResponse is a stored order and where it is in the queue.
+// OrderStatusResponse is a stored order (or receipt) and where it is in the
+// queue.
 type OrderStatusResponse struct {
-	// The order's id.
-	ID string `json:"id" example:"0f8fad5b-d9cb-469f-a165-70867728950e"`
-	// What the record posts: sales (an order), receipt, or cancel (the cancellation of an order's voucher).
-	Kind string `json:"kind" enums:"sales,receipt,cancel" example:"sales"`
+	orderRecordJSON
 	// received, posting, posted, rejected or needs_attention.
-	State string `json:"state" enums:"received,posting,posted,rejected,needs_attention" example:"posted"`
+	State string `json:"state" validate:"required" enums:"received,posting,posted,rejected,needs_attention" example:"posted"`
+	// What Tally created, once a sales order is posted.
+	Result *OrderResponse `json:"result,omitempty"`
+	// What Tally did, once a cancellation is posted.
+	Cancellation *CancelResponse `json:"cancellation,omitempty"`
+}
+
+// OrderQueuedResponse is the 202 answer of POST /orders, POST /receipts and
+// POST /orders/{id}/retry: the order is stored and queued, not yet in Tally.
+// Its state is never posted (a posted order is answered 201), so a client
+// tells the two answers apart by state.
+type OrderQueuedResponse struct {
+	orderRecordJSON
+	// received, posting or needs_attention: never posted (that answer is a 201 with the voucher).
+	State string `json:"state" validate:"required" enums:"received,posting,needs_attention" example:"received"`
+	// A ready sentence for a chatbot reply.
+	Message string `json:"message" validate:"required" example:"Order WA-1001 is received and will be entered in Tally shortly."`
+}
+
+// orderRecordJSON is what OrderStatusResponse and OrderQueuedResponse share;
+// each declares its own state, since a 202 is never posted.
+type orderRecordJSON struct {
+	// The order's id.
+	ID string `json:"id" validate:"required" example:"0f8fad5b-d9cb-469f-a165-70867728950e"`
+	// What the record posts: sales (an order), receipt, or cancel (the cancellation of an order's voucher).
+	Kind string `json:"kind" validate:"required" enums:"sales,receipt,cancel" example:"sales"`
 	// Company the order is for.
-	Company string `json:"company" example:"ABC Traders"`
+	Company string `json:"company" validate:"required" example:"ABC Traders"`
 	// The bill reference.
-	BillRef string `json:"bill_ref" example:"WA-1001"`
+	BillRef string `json:"bill_ref" validate:"required" example:"WA-1001"`
 	// The voucher's REMOTEID.
-	RemoteID string `json:"remote_id" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
+	RemoteID string `json:"remote_id" validate:"required" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
 	// The party, as ordered.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// Where the order came from: api or whatsapp.
-	Source string `json:"source" example:"api"`
+	Source string `json:"source" validate:"required" example:"api"`
 	// Posting attempts so far.
-	Attempts int `json:"attempts" example:"1"`
+	Attempts int `json:"attempts" validate:"required" example:"1"`
 	// The last error: Tally's own text for a rejection.
 	LastError string `json:"last_error,omitempty" example:"Ledger 'Sales @ 28%' does not exist!"`
 	// The last error's code.
@@ -38,28 +61,19 @@ type OrderStatusResponse struct {
 	// When the next attempt is due, while Tally is unreachable.
 	NextAttemptAt string `json:"next_attempt_at,omitempty" format:"date-time" example:"2026-06-23T10:05:00+05:30"`
 	// When the order was received.
-	CreatedAt string `json:"created_at" format:"date-time" example:"2026-06-23T10:00:00+05:30"`
+	CreatedAt string `json:"created_at" validate:"required" format:"date-time" example:"2026-06-23T10:00:00+05:30"`
 	// When it last changed.
-	UpdatedAt string `json:"updated_at" format:"date-time" example:"2026-06-23T10:00:02+05:30"`
-	// What Tally created, once a sales order is posted.
-	Result *OrderResponse `json:"result,omitempty"`
-	// What Tally did, once a cancellation is posted.
-	Cancellation *CancelResponse `json:"cancellation,omitempty"`
+	UpdatedAt string `json:"updated_at" validate:"required" format:"date-time" example:"2026-06-23T10:00:02+05:30"`
 }
 
 // OrderListResponse is a page of orders, newest first.
 type OrderListResponse struct {
 	// The orders.
-	Orders []OrderStatusResponse `json:"orders"`
+	Orders []OrderStatusResponse `json:"orders" validate:"required"`
 }
 
 func (s *Server) toOrderStatus(r service.OrderRecord) OrderStatusResponse {
-	out := OrderStatusResponse{ID: r.ID, Kind: service.RecordKind(r), State: string(r.State), Company: r.Company, BillRef: r.Ref, RemoteID: r.RemoteID,
-		Party: r.Party, Source: r.Source, Attempts: r.Attempts, LastError: r.LastError, LastErrorCode: r.LastErrorCode,
-		CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt)}
-	if r.State == service.OrderReceived && r.Attempts > 0 && !r.NextAttemptAt.IsZero() {
-		out.NextAttemptAt = timestamp(r.NextAttemptAt)
-	}
+	out := OrderStatusResponse{orderRecordJSON: toOrderRecordJSON(r), State: string(r.State)}
 	if res, ok := service.OrderResultOf(r); ok {
 		or := toOrderResponse(res)
 		out.Result = &or
@@ -67,6 +81,26 @@ func (s *Server) toOrderStatus(r service.OrderRecord) OrderStatusResponse {
 	if res, ok := service.CancelResultOf(r); ok {
 		cr := toCancelResponse(res, r.ID)
 		out.Cancellation = &cr
+	}
+	return out
+}
+
+// toOrderQueued is the 202 answer for a stored order or receipt; note adds
+// to its message (nil: nothing).
+func toOrderQueued(r service.OrderRecord, note func(string) string) OrderQueuedResponse {
+	out := OrderQueuedResponse{orderRecordJSON: toOrderRecordJSON(r), State: string(r.State), Message: queuedMessage(r)}
+	if note != nil {
+		out.Message = note(out.Message)
+	}
+	return out
+}
+
+func toOrderRecordJSON(r service.OrderRecord) orderRecordJSON {
+	out := orderRecordJSON{ID: r.ID, Kind: service.RecordKind(r), Company: r.Company, BillRef: r.Ref, RemoteID: r.RemoteID,
+		Party: r.Party, Source: r.Source, Attempts: r.Attempts, LastError: r.LastError, LastErrorCode: r.LastErrorCode,
+		CreatedAt: timestamp(r.CreatedAt), UpdatedAt: timestamp(r.UpdatedAt)}
+	if r.State == service.OrderReceived && r.Attempts > 0 && !r.NextAttemptAt.IsZero() {
+		out.NextAttemptAt = timestamp(r.NextAttemptAt)
 	}
 	return out
 }
@@ -91,10 +125,13 @@ func (s *Server) submitOrder(c echo.Context, o service.Order) error {
 // answerOrder answers a request whose sales order is stored (answerStored);
 // orderRef is the order_ref the request sent, if any.
 func (s *Server) answerOrder(c echo.Context, rec service.OrderRecord, orderRef string) error {
+	note := func(msg string) string { return unkeyedNote(c, orderRef, msg) }
 	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
 		res, ok := service.OrderResultOf(rec)
-		return unkeyedNote(c, orderRef, toOrderResponse(res)), ok
-	}, func(location string) string {
+		out := toOrderResponse(res)
+		out.Message = note(out.Message)
+		return out, ok
+	}, note, func(location string) string {
 		return "The order is stored as rejected; fix the cause in Tally and POST " + location + "/retry."
 	})
 }
@@ -116,10 +153,11 @@ func (s *Server) answerRecord(c echo.Context, rec service.OrderRecord) error {
 // answerStored answers a request whose order (or receipt) is stored: it
 // waits briefly for the queue (unless Prefer: respond-async), then answers
 // 201 with what was posted, the stored rejection, or 202 with the order's
-// state. From the moment the record is stored the answer is at worst a 202,
-// never an error that would invite a blind resend.
-func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
-	posted func(service.OrderRecord) (any, bool), rejectedHint func(location string) string) error {
+// state and a sentence (note, if not nil, adds to it). From the moment the
+// record is stored the answer is at worst a 202, never an error that would
+// invite a blind resend.
+func (s *Server) answerStored(c echo.Context, rec service.OrderRecord, posted func(service.OrderRecord) (any, bool),
+	note func(string) string, rejectedHint func(location string) string) error {
 	ctx := c.Request().Context()
 	location := "/orders/" + rec.ID
 	if !strings.Contains(strings.ToLower(c.Request().Header.Get("Prefer")), "respond-async") {
@@ -132,19 +170,24 @@ func (s *Server) answerStored(c echo.Context, rec service.OrderRecord,
 	c.Response().Header().Set(echo.HeaderLocation, location)
 	switch rec.State {
 	case service.OrderPosted:
-		if body, ok := posted(rec); ok {
-			return writeJSON(c, http.StatusCreated, "", body)
+		body, ok := posted(rec)
+		if !ok {
+			// The service stores the result with the posted state, so this
+			// is a damaged record; a 202 would claim it is still queued.
+			return service.Errorf(service.Internal, "", "order %s is posted but its stored result is unreadable", rec.ID)
 		}
+		return writeJSON(c, http.StatusCreated, "", body)
 	case service.OrderRejected:
 		// A deterministic refusal: the record stays stored (GET /orders/{id}).
 		return &service.Error{Kind: service.Invalid, Code: rec.LastErrorCode, Message: rec.LastError, Hint: rejectedHint(location)}
 	}
-	return writeJSON(c, http.StatusAccepted, "", s.toOrderStatus(rec))
+	return writeJSON(c, http.StatusAccepted, "", toOrderQueued(rec, note))
 }
 
 // listOrders lists stored orders.
 //
 //	@Summary		List orders
+//	@ID			listOrders
 //	@Description	Stored orders, newest first, optionally by state.
 //	@Tags			orders
 //	@Produce		json
@@ -184,6 +227,7 @@ func (s *Server) listOrders(c echo.Context) error {
 // getOrder reads one stored order.
 //
 //	@Summary		Get an order
+//	@ID			getOrder
 //	@Description	Where an order is: received, posting, posted (with what Tally created), rejected (with Tally's text) or needs_attention.
 //	@Tags			orders
 //	@Produce		json
@@ -206,12 +250,13 @@ func (s *Server) getOrder(c echo.Context) error {
 // retryOrder puts a parked or rejected order back in the queue.
 //
 //	@Summary		Retry an order
+//	@ID			retryOrder
 //	@Description	Puts an order that needs attention (or was rejected, once the cause is fixed in Tally) back in the queue. The voucher keeps its REMOTEID, so a retry never duplicates.
 //	@Tags			orders
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			id	path		string	true	"order id"
-//	@Success		202	{object}	OrderStatusResponse
+//	@Success		202	{object}	OrderQueuedResponse	"queued again (state received); follow Location"
 //	@Failure		401	{object}	Problem	"unauthenticated"
 //	@Failure		404	{object}	Problem	"order_not_found"
 //	@Failure		409	{object}	Problem	"order_state: only needs_attention and rejected orders can be retried"
@@ -224,60 +269,60 @@ func (s *Server) retryOrder(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/orders/"+rec.ID)
-	return writeJSON(c, http.StatusAccepted, "", s.toOrderStatus(rec))
+	return writeJSON(c, http.StatusAccepted, "", toOrderQueued(rec, nil))
 }
 
 // ImportResponse is one Tally import in the audit log.
 type ImportResponse struct {
 	// The import's id.
-	ID int64 `json:"id" example:"17"`
+	ID int64 `json:"id" validate:"required" example:"17"`
 	// The order it belongs to, if any.
 	OrderID string `json:"order_id,omitempty" example:"0f8fad5b-d9cb-469f-a165-70867728950e"`
 	// The company written to.
-	Company string `json:"company" example:"ABC Traders"`
+	Company string `json:"company" validate:"required" example:"ABC Traders"`
 	// masters or vouchers.
-	Kind string `json:"kind" example:"vouchers"`
+	Kind string `json:"kind" validate:"required" example:"vouchers"`
 	// The voucher's REMOTEID.
 	RemoteID string `json:"remote_id,omitempty" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
 	// The party concerned.
 	Party string `json:"party,omitempty" example:"Rajesh Enterprises"`
 	// ok, rejected (Tally refused), ambiguous (no answer after sending) or failed (never reached Tally).
-	Result string `json:"result" example:"ok"`
+	Result string `json:"result" validate:"required" example:"ok"`
 	// The error code when not ok.
 	ErrorCode string `json:"error_code,omitempty" example:"tally_rejected"`
 	// Tally's counters.
-	Counters ImportCounters `json:"counters"`
+	Counters ImportCounters `json:"counters" validate:"required"`
 	// Tally's LINEERROR texts, verbatim.
-	LineErrors []string `json:"line_errors"`
+	LineErrors []string `json:"line_errors" validate:"required"`
 	// How long the exchange took, in milliseconds.
-	DurationMS int64 `json:"duration_ms" example:"84"`
+	DurationMS int64 `json:"duration_ms" validate:"required" example:"84"`
 	// When it happened.
-	CreatedAt string `json:"created_at" format:"date-time" example:"2026-06-23T10:00:01+05:30"`
+	CreatedAt string `json:"created_at" validate:"required" format:"date-time" example:"2026-06-23T10:00:01+05:30"`
 	// The XML sent to Tally (UTF-8), bounded in size; empty once retention cleared it.
 	Request string `json:"request,omitempty" example:"<ENVELOPE>…</ENVELOPE>"`
 	// Tally's answer, bounded in size.
 	Response string `json:"response,omitempty" example:"<RESPONSE><CREATED>1</CREATED>…</RESPONSE>"`
 	// True when a body was cut to the bound.
-	Truncated bool `json:"truncated" example:"false"`
+	Truncated bool `json:"truncated" validate:"required" example:"false"`
 }
 
 // ImportCounters are Tally's import counters.
 type ImportCounters struct {
-	Created    int `json:"created" example:"1"`
-	Altered    int `json:"altered" example:"0"`
-	Deleted    int `json:"deleted" example:"0"`
-	Cancelled  int `json:"cancelled" example:"0"`
-	Combined   int `json:"combined" example:"0"`
-	Ignored    int `json:"ignored" example:"0"`
-	Errors     int `json:"errors" example:"0"`
-	Exceptions int `json:"exceptions" example:"0"`
-	LastVchID  int `json:"last_voucher_id" example:"42"`
+	Created    int `json:"created" validate:"required" example:"1"`
+	Altered    int `json:"altered" validate:"required" example:"0"`
+	Deleted    int `json:"deleted" validate:"required" example:"0"`
+	Cancelled  int `json:"cancelled" validate:"required" example:"0"`
+	Combined   int `json:"combined" validate:"required" example:"0"`
+	Ignored    int `json:"ignored" validate:"required" example:"0"`
+	Errors     int `json:"errors" validate:"required" example:"0"`
+	Exceptions int `json:"exceptions" validate:"required" example:"0"`
+	LastVchID  int `json:"last_voucher_id" validate:"required" example:"42"`
 }
 
 // ImportListResponse is a page of the import audit log, newest first.
 type ImportListResponse struct {
 	// The imports (without bodies; GET /imports/{id} has them).
-	Imports []ImportResponse `json:"imports"`
+	Imports []ImportResponse `json:"imports" validate:"required"`
 }
 
 func toImportResponse(r service.ImportRecord, bodies bool) ImportResponse {
@@ -296,6 +341,7 @@ func toImportResponse(r service.ImportRecord, bodies bool) ImportResponse {
 // listImports lists the Tally import audit log.
 //
 //	@Summary		List Tally imports
+//	@ID			listImports
 //	@Description	Every write sent to Tally, newest first: what was sent and what Tally said, so an accountant can see exactly what happened.
 //	@Tags			imports
 //	@Produce		json
@@ -342,6 +388,7 @@ func (s *Server) listImports(c echo.Context) error {
 // getImport reads one audited import with its bodies.
 //
 //	@Summary		Get a Tally import
+//	@ID			getImport
 //	@Description	One write sent to Tally, with the XML sent and Tally's answer.
 //	@Tags			imports
 //	@Produce		json

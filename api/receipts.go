@@ -42,53 +42,56 @@ type ReceiptRequest struct {
 
 // ReceiptResponse is the Receipt voucher posted for a payment.
 type ReceiptResponse struct {
+	// Always posted: the voucher is in Tally (a 202 answer's state is never posted).
+	State string `json:"state" validate:"required" enums:"posted" example:"posted"`
 	// The stored receipt's id; GET /orders/{id} reads it (receipts share the order queue).
 	ID string `json:"id,omitempty" example:"0f8fad5b-d9cb-469f-a165-70867728950e"`
 	// Company the voucher was posted to.
-	Company string `json:"company" example:"ABC Traders"`
+	Company string `json:"company" validate:"required" example:"ABC Traders"`
 	// The party credited, as Tally spells it.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// The Tally voucher type.
-	VoucherType string `json:"voucher_type" example:"Receipt"`
+	VoucherType string `json:"voucher_type" validate:"required" example:"Receipt"`
 	// The receipt reference.
-	ReceiptRef string `json:"receipt_ref" example:"PAY-1001"`
+	ReceiptRef string `json:"receipt_ref" validate:"required" example:"PAY-1001"`
 	// The voucher's REMOTEID; the same receipt maps to the same id.
-	RemoteID string `json:"remote_id" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
+	RemoteID string `json:"remote_id" validate:"required" example:"5b9e3c2a-6d1f-5e8a-9c7b-2a4d6f8e0b1c"`
 	// The voucher date.
-	Date string `json:"date" format:"date" example:"2026-06-23"`
+	Date string `json:"date" validate:"required" format:"date" example:"2026-06-23"`
 	// upi, bank or cash.
-	Mode string `json:"mode" example:"upi"`
+	Mode string `json:"mode" validate:"required" example:"upi"`
 	// The bank or cash ledger debited.
-	Ledger string `json:"ledger" example:"HDFC Bank"`
+	Ledger string `json:"ledger" validate:"required" example:"HDFC Bank"`
 	// The amount received.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"20000.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"20000.00"`
 	// The payment's transaction id, as sent.
 	Reference string `json:"reference,omitempty" example:"412345678901"`
 	// The bills the amount was set against (Agst Ref).
-	Allocations []ReceiptAllocationJSON `json:"allocations"`
+	Allocations []ReceiptAllocationJSON `json:"allocations" validate:"required"`
 	// What settled no bill (On Account): an overpayment, or a party with nothing outstanding.
-	OnAccount service.Paise `json:"on_account" swaggertype:"string" example:"0.00"`
+	OnAccount service.Paise `json:"on_account" validate:"required" swaggertype:"string" format:"decimal" example:"0.00"`
 	// Tally's LASTVCHID for the import.
-	LastVoucherID int `json:"last_voucher_id" example:"43"`
+	LastVoucherID int `json:"last_voucher_id" validate:"required" example:"43"`
 	// True when a voucher with this REMOTEID existed and Tally replaced it.
-	Replaced bool `json:"replaced" example:"false"`
+	Replaced bool `json:"replaced" validate:"required" example:"false"`
 	// A ready sentence for a chatbot reply.
-	Message string `json:"message" example:"Received ₹20,000.00 from Rajesh Enterprises by UPI: ₹20,000.00 against ABC/S/101."`
+	Message string `json:"message" validate:"required" example:"Received ₹20,000.00 from Rajesh Enterprises by UPI: ₹20,000.00 against ABC/S/101."`
 }
 
 // ReceiptAllocationJSON is the part of a receipt set against one bill.
 type ReceiptAllocationJSON struct {
 	// The bill.
-	BillRef string `json:"bill_ref" example:"ABC/S/101"`
+	BillRef string `json:"bill_ref" validate:"required" example:"ABC/S/101"`
 	// The amount set against it.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"20000.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"20000.00"`
 	// What the bill owed before this receipt.
-	PendingBefore service.Paise `json:"pending_before" swaggertype:"string" example:"48500.00"`
+	PendingBefore service.Paise `json:"pending_before" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 }
 
 // postReceipt posts a customer's payment.
 //
 //	@Summary		Post a receipt (a customer paid)
+//	@ID			postReceipt
 //	@Description	Posts a payment received by UPI, bank transfer or cash as one Receipt voucher: the party is credited the amount with Agst Ref allocations against the bills named (each up to what it owes), or against the oldest bills first when none are named, and any remainder On Account; the configured bank ledger (upi, bank) or cash ledger (cash) is debited. Bills Receivable, and so the next reminders, drop by exactly the amounts allocated. A named bill the party does not owe is refused (bill_not_outstanding), and so is a mode whose ledger is not configured (ledger_not_configured, naming the setting).
 //	@Description
 //	@Description	Receipts use the order queue: they are stored first, posted in the background, retried while Tally is away, audited under GET /imports, and are read, listed and retried with the orders (GET /orders/{id}, GET /orders, POST /orders/{id}/retry). The same receipt_ref for the same party, or the same Idempotency-Key, never posts twice.
@@ -100,13 +103,14 @@ type ReceiptAllocationJSON struct {
 //	@Param			receipt	body		ReceiptRequest	true	"The payment"
 //	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409, unless the first has already stored its record, which then answers (201 or 202). Without a key the response carries 'Idempotency: none'."	example(payment-412345678901)
 //	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	example(respond-async)
-//	@Success		201		{object}	ReceiptResponse	"posted, with its id and a Location"
-//	@Success		202		{object}	OrderStatusResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location (/orders/{id})"
+//	@Success		201		{object}	ReceiptResponse	"posted (state posted), with its id and a Location"
+//	@Success		202		{object}	OrderQueuedResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location (/orders/{id})"
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		409		{object}	Problem	"idempotency_key_in_flight"
 //	@Failure		413		{object}	Problem	"body_too_large"
+//	@Failure		415		{object}	Problem	"unsupported_media_type: a body that is not application/json"
 //	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_not_configured, ledger_missing, party_not_found, bill_not_outstanding (hint lists what is outstanding), tally_rejected (line_errors)"
 //	@Failure		503		{object}	Problem	"database_unavailable: the receipt was not stored; send it again (with the same receipt_ref or Idempotency-Key)"
 //	@Security		ApiKeyAuth
@@ -140,7 +144,7 @@ func (s *Server) answerReceipt(c echo.Context, rec service.OrderRecord) error {
 	return s.answerStored(c, rec, func(rec service.OrderRecord) (any, bool) {
 		res, ok := service.ReceiptResultOf(rec)
 		return toReceiptResponse(res, rec.ID), ok
-	}, func(location string) string { return rejectedReceiptHint(rec, location) })
+	}, nil, func(location string) string { return rejectedReceiptHint(rec, location) })
 }
 
 // rejectedReceiptHint keeps the service's hint for a bill that is not
@@ -199,7 +203,7 @@ func toServiceReceipt(r ReceiptRequest) (service.Receipt, error) {
 }
 
 func toReceiptResponse(r service.ReceiptResult, id string) ReceiptResponse {
-	out := ReceiptResponse{ID: id, Company: r.Company, Party: r.Party, VoucherType: r.VoucherType, ReceiptRef: r.Ref,
+	out := ReceiptResponse{State: string(service.OrderPosted), ID: id, Company: r.Company, Party: r.Party, VoucherType: r.VoucherType, ReceiptRef: r.Ref,
 		RemoteID: r.RemoteID, Date: dateString(r.Date), Mode: r.Mode, Ledger: r.Ledger, Amount: r.Amount,
 		Reference: r.Reference, Allocations: make([]ReceiptAllocationJSON, 0, len(r.Allocations)), OnAccount: r.OnAccount,
 		LastVoucherID: r.Outcome.LastVoucherID, Replaced: r.Replaced}

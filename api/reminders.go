@@ -21,39 +21,39 @@ func (s *Server) reminderRoutes(auth echo.MiddlewareFunc) {
 // RemindersResponse lists the payment reminders due as of a date.
 type RemindersResponse struct {
 	// The date the bills are overdue on.
-	AsOf string `json:"as_of" format:"date" example:"2026-06-30"`
+	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-30"`
 	// One reminder per party, sorted by name.
-	Reminders []ReminderJSON `json:"reminders"`
+	Reminders []ReminderJSON `json:"reminders" validate:"required"`
 	// The number of reminders.
-	Count int `json:"count" example:"1"`
+	Count int `json:"count" validate:"required" example:"1"`
 	// What the reminders ask for in all.
-	Total service.Paise `json:"total" swaggertype:"string" example:"48500.00"`
+	Total service.Paise `json:"total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 }
 
 // ReminderJSON is one party's payment reminder.
 type ReminderJSON struct {
 	// The ledger name.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// The party's mobile in E.164; "" when it has no usable one (see mobile_problem).
-	Mobile string `json:"mobile" example:"+919820012345"`
+	Mobile string `json:"mobile" validate:"required" example:"+919820012345"`
 	// The mobile as typed in Tally.
-	MobileRaw string `json:"mobile_raw" example:"9820012345"`
+	MobileRaw string `json:"mobile_raw" validate:"required" example:"9820012345"`
 	// Why the mobile cannot receive WhatsApp; "" when it can.
 	MobileProblem string `json:"mobile_problem,omitempty" example:""`
 	// What the reminder asks for: the overdue bills less the party's credits.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The overdue bills alone.
-	Overdue service.Paise `json:"overdue" swaggertype:"string" example:"48500.00"`
+	Overdue service.Paise `json:"overdue" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The party's unadjusted credits (advances, credit notes), negative; "0.00" when none.
-	Credits service.Paise `json:"credits" swaggertype:"string" example:"0.00"`
+	Credits service.Paise `json:"credits" validate:"required" swaggertype:"string" format:"decimal" example:"0.00"`
 	// The oldest overdue due date.
-	DueSince string `json:"due_since" format:"date" example:"2026-06-10"`
+	DueSince string `json:"due_since" validate:"required" format:"date" example:"2026-06-10"`
 	// Days past due of the oldest bill.
-	OverdueDays int `json:"overdue_days" example:"20"`
+	OverdueDays int `json:"overdue_days" validate:"required" example:"20"`
 	// The overdue bills, oldest due first.
-	Bills []BillJSON `json:"bills"`
+	Bills []BillJSON `json:"bills" validate:"required"`
 	// The rendered message.
-	Message string `json:"message" example:"Dear Rajesh Enterprises, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. Kindly arrange payment. Reply here for any query."`
+	Message string `json:"message" validate:"required" example:"Dear Rajesh Enterprises, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. Kindly arrange payment. Reply here for any query."`
 }
 
 // DispatchRequest selects the reminders to send. Every field is optional;
@@ -76,26 +76,37 @@ type DispatchRequest struct {
 // DispatchResponse says what a dispatch did, party by party.
 type DispatchResponse struct {
 	// The date the bills are overdue on.
-	AsOf string `json:"as_of" format:"date" example:"2026-06-30"`
+	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-30"`
 	// The day sends are counted on: each party and bill set gets one reminder a day.
-	Day string `json:"day" format:"date" example:"2026-06-30"`
+	Day string `json:"day" validate:"required" format:"date" example:"2026-06-30"`
 	// True when nothing was sent.
-	DryRun bool `json:"dry_run" example:"false"`
+	DryRun bool `json:"dry_run" validate:"required" example:"false"`
 	// One line per party with overdue bills.
-	Results []DispatchResultJSON `json:"results"`
+	Results []DispatchResultJSON `json:"results" validate:"required"`
 	// How many parties ended in each status.
-	Counts map[string]int `json:"counts" example:"sent:1"`
+	Counts DispatchCounts `json:"counts" validate:"required"`
+}
+
+// DispatchCounts counts a dispatch's parties by status; every status is
+// present, zero or not.
+type DispatchCounts struct {
+	Sent        int `json:"sent" validate:"required" example:"1"`
+	AlreadySent int `json:"already_sent" validate:"required" example:"0"`
+	NoMobile    int `json:"no_mobile" validate:"required" example:"0"`
+	Failed      int `json:"failed" validate:"required" example:"0"`
+	Unknown     int `json:"unknown" validate:"required" example:"0"`
+	DryRun      int `json:"dry_run" validate:"required" example:"0"`
 }
 
 // DispatchResultJSON is one party's line of a dispatch.
 type DispatchResultJSON struct {
 	// The ledger name.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// The E.164 number sent to; "" when there is none.
-	Mobile string `json:"mobile" example:"+919820012345"`
+	Mobile string `json:"mobile" validate:"required" example:"+919820012345"`
 	// sent, already_sent (earlier today, by any replica), no_mobile, failed (not delivered; the next dispatch
 	// tries again), unknown (the provider's answer was lost after sending: maybe delivered, never resent) or dry_run.
-	Status string `json:"status" enums:"sent,already_sent,no_mobile,failed,unknown,dry_run" example:"sent"`
+	Status string `json:"status" validate:"required" enums:"sent,already_sent,no_mobile,failed,unknown,dry_run" example:"sent"`
 	// Why it failed, or why there is no mobile.
 	Error string `json:"error,omitempty" example:""`
 	// The provider's message id (a WhatsApp wamid).
@@ -103,16 +114,17 @@ type DispatchResultJSON struct {
 	// How many times the provider was tried.
 	Attempts int `json:"attempts,omitempty" example:"1"`
 	// What the reminder asks for.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The message sent (or, for dry_run, that would be sent).
-	Message string `json:"message" example:"Dear Rajesh Enterprises, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. Kindly arrange payment. Reply here for any query."`
+	Message string `json:"message" validate:"required" example:"Dear Rajesh Enterprises, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. Kindly arrange payment. Reply here for any query."`
 	// The dedupe key of the (party, bill set, day).
-	Key string `json:"key" example:"reminder:2026-06-30:3f2a…"`
+	Key string `json:"key" validate:"required" example:"reminder:2026-06-30:3f2a…"`
 }
 
 // listReminders computes the payment reminders.
 //
 //	@Summary		Payment reminders due
+//	@ID			listReminders
 //	@Description	From Bills Receivable: each party of the group with bills overdue as of the date, its WhatsApp number (E.164, or why there is none), the amount (overdue bills less the party's credits), the bills, and the message rendered from the configured template (default: the WhatsApp guide's "Dear …, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. …", Indian digit grouping). Sends nothing. Two Tally requests.
 //	@Tags			reminders
 //	@Produce		json
@@ -167,6 +179,7 @@ func (s *Server) reminderQuery(q *query) service.ReminderQuery {
 // dispatchReminders sends the payment reminders.
 //
 //	@Summary		Send payment reminders
+//	@ID			dispatchReminders
 //	@Description	Sends each reminder of GET /reminders with a usable mobile through the configured sender (WhatsApp Cloud API template or text message, or a chatbot platform's webhook). Each (party, bill set, day in Asia/Kolkata) is sent at most once across replicas: a second dispatch the same day reports already_sent, while a part payment or a new overdue bill makes a new reminder. Provider refusals that prove nothing was delivered (429, 503, no connection) are tried 3 times with backoff; an answer lost after sending (a timeout, a 500) is reported unknown and never resent, so nobody gets a reminder twice; every send and the provider's answer are recorded. The answer is 200 with one line per party even when some failed. dry_run claims and sends nothing and shows what would be sent. Filters come from the JSON body or the query string (as GET /reminders; dry_run too). Without a configured sender (WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID, or REMINDER_WEBHOOK_URL) a non-dry run is 503 reminder_sender_not_configured, whose hint names the settings. A daily schedule runs the same dispatch.
 //	@Tags			reminders
 //	@Accept			json
@@ -182,6 +195,7 @@ func (s *Server) reminderQuery(q *query) service.ReminderQuery {
 //	@Success		200					{object}	DispatchResponse
 //	@Failure		401					{object}	Problem	"unauthenticated"
 //	@Failure		404					{object}	Problem	"unknown_company"
+//	@Failure		415					{object}	Problem	"unsupported_media_type: a body that is not application/json"
 //	@Failure		422					{object}	Problem	"invalid_request"
 //	@Failure		503					{object}	Problem	"reminder_sender_not_configured, Tally or the database unavailable"
 //	@Security		ApiKeyAuth
@@ -217,15 +231,16 @@ func (s *Server) dispatchReminders(c echo.Context) error {
 		return err
 	}
 	out := DispatchResponse{AsOf: dateString(res.AsOf), Day: dateString(res.Day), DryRun: res.DryRun,
-		Results: make([]DispatchResultJSON, 0, len(res.Parties)), Counts: map[string]int{}}
+		Results: make([]DispatchResultJSON, 0, len(res.Parties))}
 	for _, p := range res.Parties {
 		out.Results = append(out.Results, DispatchResultJSON{Party: p.Reminder.Party, Mobile: p.Reminder.Mobile.E164,
 			Status: string(p.Status), Error: p.Error, MessageID: p.MessageID, Attempts: p.Attempts,
 			Amount: p.Reminder.Amount, Message: p.Reminder.Message, Key: p.Key})
 	}
-	for st, n := range res.Counts() {
-		out.Counts[string(st)] = n
-	}
+	counts := res.Counts()
+	out.Counts = DispatchCounts{Sent: counts[service.ReminderSent], AlreadySent: counts[service.ReminderAlreadySent],
+		NoMobile: counts[service.ReminderNoMobile], Failed: counts[service.ReminderFailed],
+		Unknown: counts[service.ReminderUnknown], DryRun: counts[service.ReminderDryRun]}
 	return writeJSON(c, http.StatusOK, "", out)
 }
 

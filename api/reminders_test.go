@@ -257,7 +257,7 @@ func TestDispatchSendsOnce(t *testing.T) {
 
 			first := dispatch(t, b, ``)
 			sent := fake.sent()
-			if len(sent) != withMobile || first.Counts["sent"] != withMobile {
+			if len(sent) != withMobile || first.Counts.Sent != withMobile {
 				t.Fatalf("first dispatch: %d messages, counts %v; want %d sent", len(sent), first.Counts, withMobile)
 			}
 			for _, p := range first.Results {
@@ -281,7 +281,7 @@ func TestDispatchSendsOnce(t *testing.T) {
 			if n := len(fake.sent()); n != withMobile {
 				t.Fatalf("second dispatch sent %d more messages", n-withMobile)
 			}
-			if second.Counts["already_sent"] != withMobile || second.Counts["sent"] != 0 {
+			if second.Counts.AlreadySent != withMobile || second.Counts.Sent != 0 {
 				t.Errorf("second dispatch counts %v, want %d already_sent", second.Counts, withMobile)
 			}
 		})

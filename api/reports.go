@@ -12,116 +12,117 @@ import (
 // ReceivablesResponse is the outstanding bills, grouped by party.
 type ReceivablesResponse struct {
 	// The date the bills are outstanding on.
-	AsOf string `json:"as_of" format:"date" example:"2026-06-23"`
+	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-23"`
 	// Parties with outstanding bills, sorted by name.
-	Parties []PartyReceivablesJSON `json:"parties"`
+	Parties []PartyReceivablesJSON `json:"parties" validate:"required"`
 	// What all parties owe us (positive), net of advances (negative bills).
-	Total service.Paise `json:"total" swaggertype:"string" example:"48500.00"`
+	Total service.Paise `json:"total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The part of total that is past due.
-	OverdueTotal service.Paise `json:"overdue_total" swaggertype:"string" example:"48500.00"`
+	OverdueTotal service.Paise `json:"overdue_total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The number of bills listed.
-	Count int `json:"count" example:"1"`
+	Count int `json:"count" validate:"required" example:"1"`
 	// The number of parties listed.
-	PartyCount int `json:"party_count" example:"1"`
+	PartyCount int `json:"party_count" validate:"required" example:"1"`
 }
 
 // PartyReceivablesJSON is one party's outstanding bills.
 type PartyReceivablesJSON struct {
 	// The ledger name.
-	Party string `json:"party" example:"Rajesh Enterprises"`
+	Party string `json:"party" validate:"required" example:"Rajesh Enterprises"`
 	// What the party owes over the bills listed.
-	Total service.Paise `json:"total" swaggertype:"string" example:"48500.00"`
+	Total service.Paise `json:"total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The part of total past due.
-	Overdue service.Paise `json:"overdue" swaggertype:"string" example:"48500.00"`
+	Overdue service.Paise `json:"overdue" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// Bills sorted by due date.
-	Bills []BillJSON `json:"bills"`
+	Bills []BillJSON `json:"bills" validate:"required"`
 }
 
 // BillJSON is one outstanding bill.
 type BillJSON struct {
 	// The bill reference.
-	Ref string `json:"ref" example:"ABC/S/101"`
+	Ref string `json:"ref" validate:"required" example:"ABC/S/101"`
 	// The bill's date.
-	BillDate string `json:"bill_date" format:"date" example:"2026-05-11"`
+	BillDate string `json:"bill_date" validate:"required" format:"date" example:"2026-05-11"`
 	// When it falls due; "" when Tally has none (then the bill date counts).
-	DueDate string `json:"due_date" format:"date" example:"2026-06-10"`
+	DueDate string `json:"due_date" validate:"required" format:"date" example:"2026-06-10"`
 	// What is still owed on the bill: positive when the party owes us, negative for an advance or credit.
-	Amount service.Paise `json:"amount" swaggertype:"string" example:"48500.00"`
+	Amount service.Paise `json:"amount" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// How many days past due the bill is as of as_of; 0 when not yet due.
-	OverdueDays int `json:"overdue_days" example:"13"`
+	OverdueDays int `json:"overdue_days" validate:"required" example:"13"`
 }
 
 // TrialBalanceResponse is the trial balance with its totals.
 type TrialBalanceResponse struct {
 	// The date of the closing balances.
-	AsOf string `json:"as_of" format:"date" example:"2026-06-23"`
+	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-23"`
 	// True for ledgers, false for top-level groups.
-	LedgerWise bool `json:"ledger_wise" example:"false"`
+	LedgerWise bool `json:"ledger_wise" validate:"required" example:"false"`
 	// Rows in Tally's order.
-	Rows []TrialBalanceRowJSON `json:"rows"`
+	Rows []TrialBalanceRowJSON `json:"rows" validate:"required"`
 	// The sum of the debit column, the total Tally prints under it.
-	TotalDebit service.Paise `json:"total_debit" swaggertype:"string" example:"163760.00"`
+	TotalDebit service.Paise `json:"total_debit" validate:"required" swaggertype:"string" format:"decimal" example:"163760.00"`
 	// The sum of the credit column, the total Tally prints under it.
-	TotalCredit service.Paise `json:"total_credit" swaggertype:"string" example:"163760.00"`
+	TotalCredit service.Paise `json:"total_credit" validate:"required" swaggertype:"string" format:"decimal" example:"163760.00"`
 	// Tells whether the two totals agree.
-	Balanced bool `json:"balanced" example:"true"`
+	Balanced bool `json:"balanced" validate:"required" example:"true"`
 }
 
 // TrialBalanceRowJSON is one group or ledger of the trial balance, with
 // Tally's two columns as Tally shows them and their net.
 type TrialBalanceRowJSON struct {
 	// Name of the group or ledger.
-	Name string `json:"name" example:"Current Liabilities"`
+	Name string `json:"name" validate:"required" example:"Current Liabilities"`
 	// Tally's debit column, "0.00" when empty. A group holding ledgers with
 	// debit and with credit balances has both debit and credit set, as on
 	// Tally's screen; a ledger has one of the two.
-	Debit service.Paise `json:"debit" swaggertype:"string" example:"16560.00"`
+	Debit service.Paise `json:"debit" validate:"required" swaggertype:"string" format:"decimal" example:"16560.00"`
 	// Tally's credit column, "0.00" when empty.
-	Credit service.Paise `json:"credit" swaggertype:"string" example:"163760.00"`
+	Credit service.Paise `json:"credit" validate:"required" swaggertype:"string" format:"decimal" example:"163760.00"`
 	// The row's one balance: debit and credit netted, with its side
 	// (signed positive for Dr).
-	Net BalanceJSON `json:"net"`
+	Net BalanceJSON `json:"net" validate:"required"`
 }
 
 // CompaniesResponse lists the companies loaded in Tally.
 type CompaniesResponse struct {
 	// Companies loaded in Tally.
-	Companies []CompanyJSON `json:"companies"`
+	Companies []CompanyJSON `json:"companies" validate:"required"`
 }
 
 // CompanyJSON is a company loaded in Tally.
 type CompanyJSON struct {
 	// The company name, exactly as Tally holds it.
-	Name string `json:"name" example:"ABC Traders"`
+	Name string `json:"name" validate:"required" example:"ABC Traders"`
 	// Tally's identifier of the company.
-	GUID string `json:"guid" example:"a1b2c3d4-0000-0000-0000-000000000001"`
+	GUID string `json:"guid" validate:"required" example:"a1b2c3d4-0000-0000-0000-000000000001"`
 	// State of the company's registration.
-	State string `json:"state" example:"Maharashtra"`
+	State string `json:"state" validate:"required" example:"Maharashtra"`
 	// Country of the company.
-	Country string `json:"country" example:"India"`
+	Country string `json:"country" validate:"required" example:"India"`
 	// The first day of its books.
-	BooksFrom string `json:"books_from" format:"date" example:"2025-04-01"`
+	BooksFrom string `json:"books_from" validate:"required" format:"date" example:"2025-04-01"`
 	// The start of its current financial year.
-	StartFrom string `json:"start_from" format:"date" example:"2026-04-01"`
+	StartFrom string `json:"start_from" validate:"required" format:"date" example:"2026-04-01"`
 }
 
 // TallyStatusResponse is what tallyfacade knows about the Tally it talks to.
 type TallyStatusResponse struct {
 	// "TallyPrime" or "Tally.ERP 9".
-	Product string `json:"product" example:"TallyPrime"`
+	Product string `json:"product" validate:"required" example:"TallyPrime"`
 	// The gateway address tallyfacade uses.
-	URL string `json:"url" example:"http://127.0.0.1:9000"`
+	URL string `json:"url" validate:"required" example:"http://127.0.0.1:9000"`
 	// The configured company.
-	Company string `json:"company" example:"ABC Traders"`
+	Company string `json:"company" validate:"required" example:"ABC Traders"`
 	// Tells whether the configured company is loaded in Tally.
-	CompanyLoaded bool `json:"company_loaded" example:"true"`
+	CompanyLoaded bool `json:"company_loaded" validate:"required" example:"true"`
 	// Companies loaded in Tally.
-	Companies []string `json:"companies" example:"ABC Traders"`
+	Companies []string `json:"companies" validate:"required" example:"ABC Traders"`
 }
 
 // receivables lists outstanding bills.
 //
 //	@Summary		Outstanding bills (receivables)
+//	@ID			listReceivables
 //	@Description	Tally's Bills Receivable as of a date, grouped by party, with overdue days recomputed from each bill's due date. Amounts are positive when the party owes us. One Tally request.
 //	@Tags			reports
 //	@Produce		json
@@ -162,6 +163,7 @@ func (s *Server) receivables(c echo.Context) error {
 // trialBalance reads the trial balance.
 //
 //	@Summary		Trial balance
+//	@ID			getTrialBalance
 //	@Description	The trial balance as of a date, group-wise (default) or ledger-wise, with its totals. Each row has Tally's debit and credit columns as Tally shows them (a group holding both debit and credit ledgers fills both) and their net with its side; total_debit and total_credit are the sums of the two columns. One Tally request.
 //	@Tags			reports
 //	@Produce		json
@@ -196,6 +198,7 @@ func (s *Server) trialBalance(c echo.Context) error {
 // listCompanies lists the companies loaded in Tally.
 //
 //	@Summary		Companies loaded in Tally
+//	@ID			listCompanies
 //	@Description	The companies Tally has loaded. A company that is not loaded cannot be read or written through the gateway.
 //	@Tags			tally
 //	@Produce		json
@@ -222,6 +225,7 @@ func (s *Server) listCompanies(c echo.Context) error {
 // tallyStatus reports on the Tally gateway.
 //
 //	@Summary		Tally status
+//	@ID			getTallyStatus
 //	@Description	Whether Tally answers, which product it is, and whether the configured company is loaded.
 //	@Tags			tally
 //	@Produce		json

@@ -63,10 +63,12 @@ func rawPathRouting(next echo.HandlerFunc) echo.HandlerFunc {
 // healthz reports that the process is up.
 //
 //	@Summary		Liveness probe
+//	@ID			getHealth
 //	@Description	Always 200 while the process runs; it does not touch Tally. Use /readyz for "can serve requests".
 //	@Tags			system
 //	@Produce		json
 //	@Success		200	{object}	StatusResponse
+//	@Security
 //	@Router			/healthz [get]
 func (s *Server) healthz(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ok"})
@@ -75,12 +77,14 @@ func (s *Server) healthz(c echo.Context) error {
 // readyz reports whether Tally and the configured company are available.
 //
 //	@Summary		Readiness probe
+//	@ID			getReadiness
 //	@Description	200 when Tally answers and the configured company is loaded; otherwise a 503 problem with Retry-After and a hint saying what to fix on the Tally PC.
 //	@Tags			system
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Success		200	{object}	StatusResponse
 //	@Failure		503	{object}	Problem	"not ready: tally_unreachable, company_not_loaded, not_ready, …"
+//	@Security
 //	@Router			/readyz [get]
 func (s *Server) readyz(c echo.Context) error {
 	if s.ready != nil {
@@ -94,5 +98,5 @@ func (s *Server) readyz(c echo.Context) error {
 // StatusResponse is the body of the probes.
 type StatusResponse struct {
 	// "ok" for /healthz and "ready" for /readyz.
-	Status string `json:"status" example:"ready"`
+	Status string `json:"status" validate:"required" example:"ready"`
 }

@@ -56,10 +56,12 @@ func loadSpec(spec []byte) (specDocs, error) {
 // swaggerJSON serves the Swagger 2.0 spec.
 //
 //	@Summary		OpenAPI spec (Swagger 2.0)
+//	@ID			getSwaggerSpec
 //	@Description	The API description as swag generated it. Open.
 //	@Tags			docs
 //	@Produce		json
 //	@Success		200	{object}	object
+//	@Security
 //	@Router			/openapi/swagger.json [get]
 func (s *Server) swaggerJSON(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, s.spec.swagger)
@@ -68,10 +70,12 @@ func (s *Server) swaggerJSON(c echo.Context) error {
 // openAPIJSON serves the OpenAPI 3 conversion of the spec.
 //
 //	@Summary		OpenAPI spec (OpenAPI 3)
+//	@ID			getOpenAPISpec
 //	@Description	The same API description converted to OpenAPI 3. Open.
 //	@Tags			docs
 //	@Produce		json
 //	@Success		200	{object}	object
+//	@Security
 //	@Router			/openapi/openapi.json [get]
 func (s *Server) openAPIJSON(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, s.spec.openapi)

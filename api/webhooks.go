@@ -30,13 +30,13 @@ func (s *Server) webhookRoutes() {
 // WhatsAppWebhookResponse says what a webhook delivery held.
 type WhatsAppWebhookResponse struct {
 	// Always "ok": the delivery is stored.
-	Status string `json:"status" example:"ok"`
+	Status string `json:"status" validate:"required" example:"ok"`
 	// Order messages stored as orders (rejected ones included).
-	Orders int `json:"orders" example:"1"`
+	Orders int `json:"orders" validate:"required" example:"1"`
 	// Messages and statuses seen before: Meta redelivers.
-	Duplicates int `json:"duplicates" example:"0"`
+	Duplicates int `json:"duplicates" validate:"required" example:"0"`
 	// Other messages and statuses: recorded, not acted on.
-	Ignored int `json:"ignored" example:"0"`
+	Ignored int `json:"ignored" validate:"required" example:"0"`
 }
 
 func whatsAppNotConfigured(what string) error {
@@ -48,6 +48,7 @@ func whatsAppNotConfigured(what string) error {
 // whatsAppVerify answers Meta's verification handshake.
 //
 //	@Summary		WhatsApp webhook verification
+//	@ID			verifyWhatsAppWebhook
 //	@Description	Meta's handshake when the callback URL is set in the App Dashboard: with hub.mode=subscribe and hub.verify_token equal to WHATSAPP_VERIFY_TOKEN, answers hub.challenge as text/plain; otherwise 403. No API key: Meta cannot send one.
 //	@Tags			whatsapp
 //	@Produce		plain
@@ -58,6 +59,7 @@ func whatsAppNotConfigured(what string) error {
 //	@Success		200					{string}	string	"the challenge"
 //	@Failure		403					{object}	Problem	"verify_token_mismatch"
 //	@Failure		404					{object}	Problem	"whatsapp_not_configured"
+//	@Security
 //	@Router			/webhooks/whatsapp [get]
 func (s *Server) whatsAppVerify(c echo.Context) error {
 	if !s.svc.WhatsAppHandshakeEnabled() {
@@ -77,6 +79,7 @@ func (s *Server) whatsAppVerify(c echo.Context) error {
 // whatsAppNotify receives WhatsApp Cloud API notifications.
 //
 //	@Summary		WhatsApp webhook notifications
+//	@ID			receiveWhatsAppWebhook
 //	@Description	Meta's POST of messages and statuses, signed with X-Hub-Signature-256 (HMAC-SHA256 of the raw body with WHATSAPP_APP_SECRET), checked before anything else: a missing or bad signature is 401 and nothing is stored. Each message is recorded once by its id (Meta redelivers); an order message becomes a stored order, posted to Tally by the queue (GET /orders?state=…), with the party found by the sender's mobile or created from the profile name. Other messages and statuses are recorded and ignored. 200 once stored; 5xx only when storing failed, so Meta delivers again. No API key.
 //	@Tags			whatsapp
 //	@Accept			json
@@ -91,6 +94,7 @@ func (s *Server) whatsAppVerify(c echo.Context) error {
 //	@Failure		413					{object}	Problem	"body_too_large"
 //	@Failure		500					{object}	Problem	"storing failed: Meta retries"
 //	@Failure		503					{object}	Problem	"storing failed: Meta retries"
+//	@Security
 //	@Router			/webhooks/whatsapp [post]
 func (s *Server) whatsAppNotify(c echo.Context) error {
 	if !s.svc.WhatsAppNotificationsEnabled() {
