@@ -135,15 +135,15 @@ type CreatePartyRequest struct {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			group	query		string	false	"Group whose ledgers to list"	default(Sundry Debtors)
-//	@Param			search	query		string	false	"Case-insensitive substring of the name"	example(rajesh)
+//	@Param			search	query		string	false	"Case-insensitive substring of the name"	extensions(x-example=rajesh)
 //	@Param			offset	query		int		false	"Index of the first party"	default(0)	minimum(0)
 //	@Param			limit	query		int		false	"Page size"	default(50)	minimum(1)	maximum(500)
-//	@Param			company	query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	PartyListResponse
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		422		{object}	Problem	"invalid_request, not_a_party_group"
-//	@Failure		503		{object}	Problem	"Tally unavailable (tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …)"
+//	@Failure		503		{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/parties [get]
@@ -181,13 +181,13 @@ func (s *Server) listParties(c echo.Context) error {
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			name	path		string	true	"Ledger name, percent-encoded"	example(Rajesh Enterprises)
-//	@Param			company	query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
+//	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	PartyResponse
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
 //	@Failure		422		{object}	Problem	"invalid_name"
-//	@Failure		503		{object}	Problem	"Tally unavailable"
+//	@Failure		503		{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/parties/{name} [get]
@@ -222,13 +222,13 @@ func partyTarget(c echo.Context) (name, company string, err error) {
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			name	path		string	true	"Ledger name, percent-encoded"	example(Rajesh Enterprises)
-//	@Param			company	query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
+//	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	BalanceResponse
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
 //	@Failure		422		{object}	Problem	"invalid_name"
-//	@Failure		503		{object}	Problem	"Tally unavailable"
+//	@Failure		503		{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/parties/{name}/balance [get]
@@ -253,7 +253,7 @@ func (s *Server) partyBalance(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			company	query		string				false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			company	query		string				false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Param			party	body		CreatePartyRequest	true	"The party to create"
 //	@Success		201		{object}	PartyResponse
 //	@Header			201		{string}	Location	"/parties/{name}, percent-encoded"
@@ -264,7 +264,7 @@ func (s *Server) partyBalance(c echo.Context) error {
 //	@Failure		413		{object}	Problem	"body_too_large"
 //	@Failure		415		{object}	Problem	"unsupported_media_type: a body that is not application/json"
 //	@Failure		422		{object}	Problem	"invalid_request (errors), invalid_name, invalid_mobile, not_a_party_group, tally_rejected (line_errors)"
-//	@Failure		503		{object}	Problem	"Tally unavailable"
+//	@Failure		503		{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/parties [post]

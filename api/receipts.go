@@ -99,10 +99,10 @@ type ReceiptAllocationJSON struct {
 //	@Accept			json
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			company	query		string			false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			company	query		string			false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Param			receipt	body		ReceiptRequest	true	"The payment"
-//	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409, unless the first has already stored its record, which then answers (201 or 202). Without a key the response carries 'Idempotency: none'."	example(payment-412345678901)
-//	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	example(respond-async)
+//	@Param			Idempotency-Key	header	string	false	"Makes a retry safe: the first request with a key runs, a repeat with the same body replays its response, another body is 422, a repeat while the first runs is 409, unless the first has already stored its record, which then answers (201 or 202). Without a key the response carries 'Idempotency: none'."	extensions(x-example=payment-412345678901)
+//	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	extensions(x-example=respond-async)
 //	@Success		201		{object}	ReceiptResponse	"posted (state posted), with its id and a Location"
 //	@Success		202		{object}	OrderQueuedResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location (/orders/{id})"
 //	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"

@@ -129,17 +129,17 @@ type DispatchResultJSON struct {
 //	@Tags			reminders
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			as_of				query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-30)
-//	@Param			min_overdue_days	query		int		false	"Only bills at least this many days past due; default the configured minimum (1)"	example(7)
-//	@Param			min_amount			query		string	false	"Only parties owing at least this much overdue"	example(1000.00)
-//	@Param			group				query		string	false	"Party group: a party group (TALLY_PARTY_GROUPS) or a sub-group of one, else 422 not_a_party_group; default the configured one (Sundry Debtors)"	example(Sundry Debtors)
-//	@Param			company				query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			as_of				query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-30)
+//	@Param			min_overdue_days	query		int		false	"Only bills at least this many days past due; default the configured minimum (1)"
+//	@Param			min_amount			query		string	false	"Only parties owing at least this much overdue"	extensions(x-example=1000.00)
+//	@Param			group				query		string	false	"Party group: a party group (TALLY_PARTY_GROUPS) or a sub-group of one, else 422 not_a_party_group; default the configured one (Sundry Debtors)"	extensions(x-example=Sundry Debtors)
+//	@Param			company				query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200					{object}	RemindersResponse
 //	@Failure		400					{object}	Problem	"malformed_query"
 //	@Failure		401					{object}	Problem	"unauthenticated"
 //	@Failure		404					{object}	Problem	"unknown_company"
 //	@Failure		422					{object}	Problem	"invalid_request, not_a_party_group"
-//	@Failure		503					{object}	Problem	"Tally unavailable"
+//	@Failure		503					{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/reminders [get]
@@ -187,11 +187,11 @@ func (s *Server) reminderQuery(q *query) service.ReminderQuery {
 //	@Produce		application/problem+json
 //	@Param			request				body		DispatchRequest	false	"Filters and dry_run (optional)"
 //	@Param			dry_run				query		bool			false	"Show what would be sent; send nothing"	default(false)
-//	@Param			as_of				query		string			false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-30)
-//	@Param			min_overdue_days	query		int				false	"Only bills at least this many days past due"	example(7)
-//	@Param			min_amount			query		string			false	"Only parties owing at least this much overdue"	example(1000.00)
-//	@Param			group				query		string			false	"Party group"	example(Sundry Debtors)
-//	@Param			company				query		string			false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			as_of				query		string			false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-30)
+//	@Param			min_overdue_days	query		int				false	"Only bills at least this many days past due"
+//	@Param			min_amount			query		string			false	"Only parties owing at least this much overdue"	extensions(x-example=1000.00)
+//	@Param			group				query		string			false	"Party group"	extensions(x-example=Sundry Debtors)
+//	@Param			company				query		string			false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200					{object}	DispatchResponse
 //	@Failure		401					{object}	Problem	"unauthenticated"
 //	@Failure		404					{object}	Problem	"unknown_company"

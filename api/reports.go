@@ -127,17 +127,17 @@ type TallyStatusResponse struct {
 //	@Tags			reports
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			as_of			query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-23)
-//	@Param			party			query		string	false	"Only this party (its name as Tally matches it); a ledger that is not a party has no bills here"	example(Rajesh Enterprises)
+//	@Param			as_of			query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-23)
+//	@Param			party			query		string	false	"Only this party (its name as Tally matches it); a ledger that is not a party has no bills here"	extensions(x-example=Rajesh Enterprises)
 //	@Param			overdue_only	query		bool	false	"Only bills past due"	default(false)
-//	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	example(1000.00)
-//	@Param			company			query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	extensions(x-example=1000.00)
+//	@Param			company			query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200				{object}	ReceivablesResponse
 //	@Failure		400				{object}	Problem	"malformed_query"
 //	@Failure		401				{object}	Problem	"unauthenticated"
 //	@Failure		404				{object}	Problem	"unknown_company"
 //	@Failure		422				{object}	Problem	"invalid_request"
-//	@Failure		503				{object}	Problem	"Tally unavailable"
+//	@Failure		503				{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/receivables [get]
@@ -168,15 +168,15 @@ func (s *Server) receivables(c echo.Context) error {
 //	@Tags			reports
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			as_of		query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	example(2026-06-23)
+//	@Param			as_of		query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-23)
 //	@Param			ledger_wise	query		bool	false	"Ledgers instead of groups"	default(false)
-//	@Param			company		query		string	false	"Tally company; default: the configured one"	example(ABC Traders)
+//	@Param			company		query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200			{object}	TrialBalanceResponse
 //	@Failure		400			{object}	Problem	"malformed_query"
 //	@Failure		401			{object}	Problem	"unauthenticated"
 //	@Failure		404			{object}	Problem	"unknown_company"
 //	@Failure		422			{object}	Problem	"invalid_request"
-//	@Failure		503			{object}	Problem	"Tally unavailable"
+//	@Failure		503			{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/reports/trial-balance [get]
@@ -205,7 +205,7 @@ func (s *Server) trialBalance(c echo.Context) error {
 //	@Produce		application/problem+json
 //	@Success		200	{object}	CompaniesResponse
 //	@Failure		401	{object}	Problem	"unauthenticated"
-//	@Failure		503	{object}	Problem	"Tally unavailable"
+//	@Failure		503	{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/companies [get]
@@ -232,7 +232,7 @@ func (s *Server) listCompanies(c echo.Context) error {
 //	@Produce		application/problem+json
 //	@Success		200	{object}	TallyStatusResponse
 //	@Failure		401	{object}	Problem	"unauthenticated"
-//	@Failure		503	{object}	Problem	"Tally unavailable"
+//	@Failure		503	{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable; Retry-After says when to retry"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/tally/status [get]

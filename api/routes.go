@@ -83,7 +83,7 @@ func (s *Server) healthz(c echo.Context) error {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Success		200	{object}	StatusResponse
-//	@Failure		503	{object}	Problem	"not ready: tally_unreachable, company_not_loaded, not_ready, …"
+//	@Failure		503	{object}	Problem	"tally_unreachable, company_not_loaded, not_ready, …: not ready; the hint says what to fix on the Tally PC"
 //	@Security
 //	@Router			/readyz [get]
 func (s *Server) readyz(c echo.Context) error {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // TestSpecListsEveryRoute checks the served Swagger 2.0 spec against echo's
@@ -70,10 +73,48 @@ func TestSpecListsEveryRoute(t *testing.T) {
 	}
 }
 
+var openapi3Out = flag.String("openapi3-out", "", "write the served OpenAPI 3 document to this file (.ci/run lints it)")
+
+// TestOpenAPI3 checks the OpenAPI 3 document the server serves: it is a
+// valid document (examples included), and what refineV3 adds is there.
+// With -openapi3-out it writes the document, for the linters in .ci/run.
 func TestOpenAPI3(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{})
 	r := b.do(t, call{target: "/openapi/openapi.json", noKey: true})
+	if *openapi3Out != "" {
+		if err := os.WriteFile(*openapi3Out, r.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loaded, err := openapi3.NewLoader().LoadFromData(r.body)
+	if err != nil {
+		t.Fatalf("openapi.json does not load: %v", err)
+	}
+	if err := loaded.Validate(t.Context()); err != nil {
+		t.Errorf("openapi.json is not a valid OpenAPI 3 document: %v", err)
+	}
+	if bearer := loaded.Components.SecuritySchemes["BearerAuth"]; bearer == nil || bearer.Value.Type != "http" || bearer.Value.Scheme != "bearer" {
+		t.Errorf("BearerAuth is not an HTTP bearer scheme: %+v", bearer)
+	}
+	for path, item := range loaded.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "" {
+				t.Errorf("%s %s has no operationId", method, path)
+			}
+			for status, rr := range op.Responses.Map() {
+				want := "application/json"
+				if status >= "400" {
+					want = "application/problem+json"
+				}
+				for ct := range rr.Value.Content {
+					if ct != want && (ct == "application/json" || ct == "application/problem+json") {
+						t.Errorf("%s %s %s: %s; want %s only", method, path, status, ct, want)
+					}
+				}
+			}
+		}
+	}
 	var doc struct {
 		OpenAPI    string                    `json:"openapi"`
 		Paths      map[string]map[string]any `json:"paths"`
@@ -98,7 +139,7 @@ func TestSwaggerUI(t *testing.T) {
 		target, wantType, wantBody string
 		wantStatus                 int
 	}{
-		{"/swagger/", "text/html", "../openapi/swagger.json", http.StatusOK},
+		{"/swagger/", "text/html", "../openapi/openapi.json", http.StatusOK},
 		{"/swagger/index.html", "text/html", "SwaggerUIBundle", http.StatusOK},
 		{"/swagger/swagger-ui-bundle.js", "text/javascript", "", http.StatusOK},
 		{"/swagger/swagger-ui.css", "text/css", "", http.StatusOK},

@@ -53,9 +53,9 @@ func whatsAppNotConfigured(what string) error {
 //	@Tags			whatsapp
 //	@Produce		plain
 //	@Produce		application/problem+json
-//	@Param			hub.mode			query		string	true	"subscribe"	example(subscribe)
+//	@Param			hub.mode			query		string	true	"subscribe"	extensions(x-example=subscribe)
 //	@Param			hub.verify_token	query		string	true	"WHATSAPP_VERIFY_TOKEN"
-//	@Param			hub.challenge		query		string	true	"echoed back"	example(1158201444)
+//	@Param			hub.challenge		query		string	true	"echoed back"	extensions(x-example=1158201444)
 //	@Success		200					{string}	string	"the challenge"
 //	@Failure		403					{object}	Problem	"verify_token_mismatch"
 //	@Failure		404					{object}	Problem	"whatsapp_not_configured"
@@ -92,8 +92,8 @@ func (s *Server) whatsAppVerify(c echo.Context) error {
 //	@Failure		401					{object}	Problem	"invalid_signature"
 //	@Failure		404					{object}	Problem	"whatsapp_not_configured"
 //	@Failure		413					{object}	Problem	"body_too_large"
-//	@Failure		500					{object}	Problem	"storing failed: Meta retries"
-//	@Failure		503					{object}	Problem	"storing failed: Meta retries"
+//	@Failure		500					{object}	Problem	"internal: storing failed; Meta delivers again"
+//	@Failure		503					{object}	Problem	"database_unavailable, request_timeout: storing failed; Meta delivers again"
 //	@Security
 //	@Router			/webhooks/whatsapp [post]
 func (s *Server) whatsAppNotify(c echo.Context) error {
