@@ -53,7 +53,7 @@ func toCancelResponse(r service.CancelResult, id string) CancelResponse {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			id	path		string	true	"order id"
-//	@Param			Prefer	header		string	false	"respond-async: answer 202 at once and cancel in the background"	example(respond-async)
+//	@Param			Prefer	header		string	false	"respond-async: answer 202 at once and cancel in the background"	extensions(x-example=respond-async)
 //	@Success		201	{object}	CancelResponse	"cancelled, proven by read-back; Location names the cancellation"
 //	@Success		202	{object}	OrderQueuedResponse	"stored and queued, or needs_attention (last_error says what was seen); follow Location"
 //	@Failure		401	{object}	Problem	"unauthenticated"

@@ -166,7 +166,7 @@ type OrderLineResponse struct {
 //	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	extensions(x-example=respond-async)
 //	@Success		201		{object}	OrderResponse	"posted (state posted), with a Location to the stored order"
 //	@Success		202		{object}	OrderQueuedResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location"
-//	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
+//	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key, malformed_query"
 //	@Failure		409		{object}	Problem	"idempotency_key_in_flight; order_ref_conflict (order: the stored order); order_posting (an amendment while the order is being posted)"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"

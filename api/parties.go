@@ -140,6 +140,7 @@ type CreatePartyRequest struct {
 //	@Param			limit	query		int		false	"Page size"	default(50)	minimum(1)	maximum(500)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	PartyListResponse
+//	@Failure		400		{object}	Problem	"malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		422		{object}	Problem	"invalid_request, not_a_party_group"
@@ -184,6 +185,7 @@ func (s *Server) listParties(c echo.Context) error {
 //	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	PartyResponse
+//	@Failure		400		{object}	Problem	"malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
 //	@Failure		422		{object}	Problem	"invalid_name"
@@ -225,6 +227,7 @@ func partyTarget(c echo.Context) (name, company string, err error) {
 //	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	BalanceResponse
+//	@Failure		400		{object}	Problem	"malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
 //	@Failure		422		{object}	Problem	"invalid_name"
@@ -257,7 +260,7 @@ func (s *Server) partyBalance(c echo.Context) error {
 //	@Param			party	body		CreatePartyRequest	true	"The party to create"
 //	@Success		201		{object}	PartyResponse
 //	@Header			201		{string}	Location	"/parties/{name}, percent-encoded"
-//	@Failure		400		{object}	Problem	"malformed_json, empty_body"
+//	@Failure		400		{object}	Problem	"malformed_json, empty_body, malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		409		{object}	Problem	"party_exists (with the existing party in party), ledger_exists"

@@ -105,7 +105,7 @@ type ReceiptAllocationJSON struct {
 //	@Param			Prefer	header		string			false	"respond-async: answer 202 at once and post in the background"	extensions(x-example=respond-async)
 //	@Success		201		{object}	ReceiptResponse	"posted (state posted), with its id and a Location"
 //	@Success		202		{object}	OrderQueuedResponse	"stored and queued: Tally is unreachable or busy, the wait ran out, or respond-async was asked; follow Location (/orders/{id})"
-//	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key"
+//	@Failure		400		{object}	Problem	"malformed_json, empty_body, invalid_idempotency_key, malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		409		{object}	Problem	"idempotency_key_in_flight"

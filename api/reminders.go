@@ -193,6 +193,7 @@ func (s *Server) reminderQuery(q *query) service.ReminderQuery {
 //	@Param			group				query		string			false	"Party group"	extensions(x-example=Sundry Debtors)
 //	@Param			company				query		string			false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200					{object}	DispatchResponse
+//	@Failure		400					{object}	Problem	"malformed_json, malformed_query"
 //	@Failure		401					{object}	Problem	"unauthenticated"
 //	@Failure		404					{object}	Problem	"unknown_company"
 //	@Failure		415					{object}	Problem	"unsupported_media_type: a body that is not application/json"

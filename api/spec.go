@@ -93,8 +93,8 @@ const moneyPattern = `^-?\d+\.\d{2}$`
 //     answer gets a whole example composed from its properties' examples.
 //
 // It runs once at start-up over swag's output, so the document is
-// reproducible from the annotations; TestOpenAPI3Lintable writes it for CI's
-// linters.
+// reproducible from the annotations; TestOpenAPI3 -openapi3-out writes it
+// for the linters in .ci/run, and TestContract checks real answers with it.
 func refineV3(doc *openapi3.T) {
 	if ss := doc.Components.SecuritySchemes["BearerAuth"]; ss != nil && ss.Value != nil {
 		ss.Value = &openapi3.SecurityScheme{Type: "http", Scheme: "bearer",

@@ -46,8 +46,8 @@ type waBundle struct {
 func waSetup(t testing.TB) *waBundle { return waSetupOn(t, "sqlite") }
 
 // waSetupOn is waSetup on a given store: "sqlite" or "postgres"
-// (TEST_DATABASE_URL; skipped without, failed under CI=true).
-func waSetupOn(t testing.TB, store string) *waBundle {
+// (TEST_DATABASE_URL; skipped without, failed under CI=true); tweaks change the service's configuration before it is built.
+func waSetupOn(t testing.TB, store string, tweaks ...func(*service.Config)) *waBundle {
 	t.Helper()
 	sim := tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, time.June, 23)})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
@@ -79,13 +79,17 @@ func waSetupOn(t testing.TB, store string) *waBundle {
 	}
 	five, twelve := decimal.NewFromInt(5), decimal.NewFromInt(12)
 	now := time.Date(2026, time.June, 23, 10, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))
-	svc := service.New(tallyxml.NewGateway(client), service.Config{Company: tallysim.DemoCompanyName, Store: st,
+	cfg := service.Config{Company: tallysim.DemoCompanyName, Store: st,
 		Now:   func() time.Time { return now },
 		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond},
 		WhatsApp: service.WhatsAppConfig{VerifyToken: waTestToken, AppSecret: waTestSecret, Catalog: service.Catalog{
 			"saree-cotton": {Item: "Cotton saree", GSTRate: &five, Unit: "NOS"},
 			"kurta-m":      {Item: "Kurta (M)", GSTRate: &twelve, SalesLedger: "Sales"},
-		}}})
+		}}}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	svc := service.New(tallyxml.NewGateway(client), cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
