@@ -112,6 +112,11 @@ func TestContract(t *testing.T) {
 		{name: "create party in an unknown company", method: "POST", path: "/parties", target: "/parties?company=XYZ%20Ltd", body: `{"name": "Contract Two"}`, want: 404},
 		{name: "create party, Tally down", method: "POST", path: "/parties", target: "/parties", body: `{"name": "Contract Three"}`, fault: tallysim.Refuse, want: 503},
 
+		{name: "balance by mobile, mirror off", method: "GET", path: "/parties/by-mobile/{mobile}/balance", target: "/parties/by-mobile/9820012345/balance", want: 404},
+		{name: "balance by mobile without a key", method: "GET", path: "/parties/by-mobile/{mobile}/balance", target: "/parties/by-mobile/9820012345/balance", noKey: true, want: 401},
+		{name: "balance by mobile, malformed query", method: "GET", path: "/parties/by-mobile/{mobile}/balance", target: "/parties/by-mobile/9820012345/balance?company=%zz", want: 400},
+		{name: "sync, mirror off", method: "GET", path: "/sync", target: "/sync", want: 404},
+		{name: "sync without a key", method: "GET", path: "/sync", target: "/sync", noKey: true, want: 401},
 		{name: "receivables", method: "GET", path: "/receivables", target: "/receivables", want: 200},
 		{name: "receivables, malformed query", method: "GET", path: "/receivables", target: "/receivables?party=%zz", want: 400},
 		{name: "receivables without a key", method: "GET", path: "/receivables", target: "/receivables", noKey: true, want: 401},

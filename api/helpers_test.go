@@ -68,9 +68,10 @@ func (b *syncBuffer) String() string {
 // testBundle is the real stack: simulator, Tally client and gateway, service,
 // api server.
 type testBundle struct {
-	sim  *tallysim.Server
-	srv  *api.Server
-	logs *syncBuffer
+	sim   *tallysim.Server
+	srv   *api.Server
+	books *service.Books // nil unless setupOpts.mirror
+	logs  *syncBuffer
 	// exec runs SQL on a durable store's database, to stand for what a
 	// crash leaves behind: the query for PostgreSQL or for SQLite.
 	exec func(t *testing.T, postgres, sqlite string)
@@ -91,6 +92,9 @@ type setupOpts struct {
 	// rescueAfter is the queue's dead-worker rescue interval; zero is the
 	// production one.
 	rescueAfter time.Duration
+	// mirror answers reads from the mirror of the books (synced once
+	// before the server is returned), as cmd wires it with a pinned company.
+	mirror bool
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -112,6 +116,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	var exec func(t *testing.T, postgres, sqlite string)
+	var booksStore service.BooksStore
 	switch opts.durable {
 	case "":
 		opts.durable = "sqlite"
@@ -123,7 +128,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		cfg.Store = st
+		cfg.Store, booksStore = st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond, RescueAfter: opts.rescueAfter})
 		}
@@ -144,7 +149,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Store = st
+		cfg.Store, booksStore = st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond,
 				RescueAfter: opts.rescueAfter})
@@ -156,7 +161,19 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			}
 		}
 	}
-	svc := service.New(tallyxml.NewGateway(client), cfg)
+	gw := tallyxml.NewGateway(client)
+	var books *service.Books
+	svc := service.New(service.NotifyWrites(gw, func(company string) {
+		if books != nil {
+			books.Changed(company)
+		}
+	}), cfg)
+	if opts.mirror {
+		books = service.NewBooks(svc, gw, booksStore, service.BooksConfig{})
+		if _, err := books.Sync(t.Context(), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if runQueue != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -180,11 +197,12 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		Ready:          opts.ready,
 		Spec:           swaggerDoc(),
 		OrderWait:      opts.orderWait,
+		Books:          books,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{sim: sim, srv: srv, logs: logs, exec: exec}
+	return &testBundle{sim: sim, srv: srv, books: books, logs: logs, exec: exec}
 }
 
 // call is one request to the server.

@@ -19,6 +19,8 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	tally      *prometheus.HistogramVec
 	tallyQueue prometheus.Histogram
+	sync       *prometheus.HistogramVec
+	syncLag    *prometheus.GaugeVec
 	handler    echo.HandlerFunc
 }
 
@@ -44,7 +46,16 @@ func newMetrics() *metrics {
 		Help:    "Time a Tally request waited for the one in flight (the gateway is serial).",
 		Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue,
+	m.sync = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "mirror_sync_duration_seconds",
+		Help:    "Runs of the mirror's sync by kind (probe, incremental, initial, reconcile, check) and outcome.",
+		Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900},
+	}, []string{"kind", "outcome"})
+	m.syncLag = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "mirror_lag_seconds",
+		Help: "How long ago the mirror of a company was last known to equal Tally, after the last sync run.",
+	}, []string{"company"})
+	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue, m.sync, m.syncLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	return m

@@ -73,6 +73,15 @@ type PartyListResponse struct {
 	Offset int `json:"offset" validate:"required" example:"0"`
 	// The page size.
 	Limit int `json:"limit" validate:"required" example:"50"`
+	// The cursor of the next page (pass it as cursor); absent on the last page.
+	Next string `json:"next,omitempty" example:"rajesh enterprises"`
+	Freshness
+}
+
+// PartyReadResponse is one party with where its figures come from.
+type PartyReadResponse struct {
+	PartyResponse
+	Freshness
 }
 
 // BalanceResponse is a party's balance, flat so chatbot templates can use
@@ -94,8 +103,9 @@ type BalanceResponse struct {
 	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-23"`
 	// The party's mobile in E.164, "" when not usable.
 	MobileE164 string `json:"mobile_e164" validate:"required" example:"+919820012345"`
-	// A ready sentence for a chatbot reply.
+	// A ready sentence for a chatbot reply; when stale it says when the books were last synced.
 	Message string `json:"message" validate:"required" example:"Rajesh Enterprises owes ₹48,500.00 as of 23 Jun 2026."`
+	Freshness
 }
 
 // CreatePartyRequest is a party ledger to create.
@@ -130,7 +140,7 @@ type CreatePartyRequest struct {
 //
 //	@Summary		List parties
 //	@ID			listParties
-//	@Description	Lists the ledgers of a party group (default Sundry Debtors, sub-groups included), sorted by name, filtered by a case-insensitive substring and paginated. The group must be one of the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors) or a sub-group of one, else 422 not_a_party_group. One Tally request (one more, cached for a minute, for a sub-group).
+//	@Description	Lists the ledgers of a party group (default Sundry Debtors, sub-groups included), sorted by name, filtered by a case-insensitive substring and paginated. The group must be one of the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors) or a sub-group of one, else 422 not_a_party_group. Answered from the mirror of the books (see README, freshness): page with cursor (each answer's next), which costs the same for every page; offset still works but reads the whole group. With mobile, the parties of every party group whose mobile (as E.164) is that number, in any common form. A company the mirror never loaded is read live from Tally (one request).
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -138,6 +148,9 @@ type CreatePartyRequest struct {
 //	@Param			search	query		string	false	"Case-insensitive substring of the name"	extensions(x-example=rajesh)
 //	@Param			offset	query		int		false	"Index of the first party"	default(0)	minimum(0)
 //	@Param			limit	query		int		false	"Page size"	default(50)	minimum(1)	maximum(500)
+//	@Param			cursor	query		string	false	"The next of the previous page"
+//	@Param			mobile	query		string	false	"Only parties with this mobile, in any common form"	extensions(x-example=+919820012345)
+//	@Param			fresh	query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200		{object}	PartyListResponse
 //	@Failure		400		{object}	Problem	"malformed_query"
@@ -157,17 +170,37 @@ func (s *Server) listParties(c echo.Context) error {
 		Offset:  q.int("offset", 0, 0, 1_000_000),
 		Limit:   q.int("limit", service.DefaultPageSize, 1, service.MaxPageSize),
 	}
+	cursor, mobile, force := q.str("cursor"), q.str("mobile"), fresh(&q)
 	if len([]rune(pq.Search)) > 200 {
 		q.fail("search", "must be at most 200 characters")
+	}
+	if len(cursor) > 1000 {
+		q.fail("cursor", "is not a cursor this service gave")
 	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	page, err := s.svc.ListParties(c.Request().Context(), pq)
+	ctx := c.Request().Context()
+	var page service.PartyKeysetPage
+	var f service.Freshness
+	var err error
+	switch {
+	case mobile != "" && s.books == nil:
+		return errMirrorOff
+	case mobile != "":
+		page.Parties, f, err = s.books.PartiesByMobile(ctx, pq.Company, mobile, force)
+		page.Total, page.Limit = len(page.Parties), len(page.Parties)
+	case s.books == nil:
+		page.PartyPage, err = s.svc.ListParties(ctx, pq)
+		f.Live = true
+	default:
+		page, f, err = s.books.ListParties(ctx, pq, cursor, force)
+	}
 	if err != nil {
 		return err
 	}
-	out := PartyListResponse{Parties: make([]PartyResponse, 0, len(page.Parties)), Total: page.Total, Offset: page.Offset, Limit: page.Limit}
+	out := PartyListResponse{Parties: make([]PartyResponse, 0, len(page.Parties)), Total: page.Total, Offset: page.Offset,
+		Limit: page.Limit, Next: page.Next, Freshness: toFreshness(f)}
 	for _, p := range page.Parties {
 		out.Parties = append(out.Parties, toPartyResponse(p))
 	}
@@ -178,13 +211,14 @@ func (s *Server) listParties(c echo.Context) error {
 //
 //	@Summary		Get a party
 //	@ID			getParty
-//	@Description	Reads one party ledger with its closing balance. Only ledgers under the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors, sub-groups included) are parties: any other ledger (a bank, Cash, Sales) is 404 party_not_found, the same answer as a missing one. One Tally request for a ledger directly under a party group; one more, cached for a minute, to learn a sub-group's ancestry. Percent-encode the name (a slash as %2F).
+//	@Description	Reads one party ledger with its closing balance. Only ledgers under the party groups (TALLY_PARTY_GROUPS, default Sundry Debtors and Sundry Creditors, sub-groups included) are parties: any other ledger (a bank, Cash, Sales) is 404 party_not_found, the same answer as a missing one. Answered from the mirror of the books (see README, freshness: stale with synced_at while Tally cannot be asked); a company the mirror never loaded is read live (one Tally request, one more for a sub-group). Percent-encode the name (a slash as %2F).
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
-//	@Success		200		{object}	PartyResponse
+//	@Param			fresh	query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
+//	@Success		200		{object}	PartyReadResponse
 //	@Failure		400		{object}	Problem	"malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		404		{object}	Problem	"party_not_found, unknown_company"
@@ -194,38 +228,45 @@ func (s *Server) listParties(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/parties/{name} [get]
 func (s *Server) getParty(c echo.Context) error {
-	name, company, err := partyTarget(c)
+	name, company, force, err := partyTarget(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.svc.GetParty(c.Request().Context(), company, name)
+	var p service.Party
+	f := service.Freshness{Live: true}
+	if s.books == nil {
+		p, err = s.svc.GetParty(c.Request().Context(), company, name)
+	} else {
+		p, f, err = s.books.GetParty(c.Request().Context(), company, name, force)
+	}
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, "", toPartyResponse(p))
+	return writeJSON(c, http.StatusOK, "", PartyReadResponse{PartyResponse: toPartyResponse(p), Freshness: toFreshness(f)})
 }
 
 // partyTarget reads the party name from the path and the company from the
 // query of a /parties/{name} route.
-func partyTarget(c echo.Context) (name, company string, err error) {
+func partyTarget(c echo.Context) (name, company string, force bool, err error) {
 	if name, err = pathName(c); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	q := query{c: c}
-	company = q.company()
-	return name, company, q.err()
+	company, force = q.company(), fresh(&q)
+	return name, company, force, q.err()
 }
 
 // partyBalance reads a party's balance, flat for chatbots.
 //
 //	@Summary		Get a party's balance
 //	@ID			getPartyBalance
-//	@Description	The closing balance of one party as flat fields and a ready sentence, for chatbot templates. Parties only, as GET /parties/{name}: any other ledger is 404 party_not_found. One Tally request for a ledger directly under a party group (one more, cached, for a sub-group). "Dr" means the party owes us; signed is positive then (the opposite of Tally's XML sign).
+//	@Description	The closing balance of one party as flat fields and a ready sentence, for chatbot templates. Parties only, as GET /parties/{name}: any other ledger is 404 party_not_found. Answered from the mirror of the books, fresh within TALLY_FRESHNESS (one probe of Tally shared by concurrent readers after it); while Tally is off or hung, within a second from the mirror with stale true, synced_at, and a sentence saying "as of" the last sync. A company the mirror never loaded is read live. "Dr" means the party owes us; signed is positive then (the opposite of Tally's XML sign).
 //	@Tags			parties
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
+//	@Param			fresh	query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Success		200		{object}	BalanceResponse
 //	@Failure		400		{object}	Problem	"malformed_query"
 //	@Failure		401		{object}	Problem	"unauthenticated"
@@ -236,15 +277,21 @@ func partyTarget(c echo.Context) (name, company string, err error) {
 //	@Security		BearerAuth
 //	@Router			/parties/{name}/balance [get]
 func (s *Server) partyBalance(c echo.Context) error {
-	name, company, err := partyTarget(c)
+	name, company, force, err := partyTarget(c)
 	if err != nil {
 		return err
 	}
-	b, err := s.svc.PartyBalance(c.Request().Context(), company, name)
+	var b service.PartyBalance
+	f := service.Freshness{Live: true}
+	if s.books == nil {
+		b, err = s.svc.PartyBalance(c.Request().Context(), company, name)
+	} else {
+		b, f, err = s.books.PartyBalance(c.Request().Context(), company, name, force)
+	}
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, "", toBalanceResponse(b))
+	return writeJSON(c, http.StatusOK, "", toBalanceResponse(b, f))
 }
 
 // createParty creates a party ledger.
@@ -322,13 +369,19 @@ func toBalanceJSON(b service.Balance) BalanceJSON {
 // messageDate is how the chatbot sentence writes a date: "23 Jun 2026".
 const messageDate = "2 Jan 2006"
 
-func toBalanceResponse(b service.PartyBalance) BalanceResponse {
+// toBalanceResponse writes a balance with where it comes from. A stale
+// balance is as of the last sync, and its sentence gives that time, so a
+// bot that forwards it never passes an old figure off as today's.
+func toBalanceResponse(b service.PartyBalance, f service.Freshness) BalanceResponse {
 	out := BalanceResponse{
 		Party: b.Party.Name, Balance: b.Balance.Amount, Side: string(b.Balance.Side), Signed: -b.Balance.Signed,
 		Display: b.Balance.Amount.Rupees(), BalanceKnown: b.Known, AsOf: b.AsOf.Format(time.DateOnly),
-		MobileE164: b.Party.Mobile.E164,
+		MobileE164: b.Party.Mobile.E164, Freshness: toFreshness(f),
 	}
 	when := b.AsOf.Format(messageDate)
+	if f.Stale {
+		when = b.AsOf.Format(messageDate+", 15:04") + " (when the books were last synced)"
+	}
 	switch b.Balance.Side {
 	case service.Debit:
 		out.Message = b.Party.Name + " owes " + out.Display + " as of " + when + "."

@@ -28,6 +28,7 @@ type RemindersResponse struct {
 	Count int `json:"count" validate:"required" example:"1"`
 	// What the reminders ask for in all.
 	Total service.Paise `json:"total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
+	Freshness
 }
 
 // ReminderJSON is one party's payment reminder.
@@ -125,7 +126,7 @@ type DispatchResultJSON struct {
 //
 //	@Summary		Payment reminders due
 //	@ID			listReminders
-//	@Description	From Bills Receivable: each party of the group with bills overdue as of the date, its WhatsApp number (E.164, or why there is none), the amount (overdue bills less the party's credits), the bills, and the message rendered from the configured template (default: the WhatsApp guide's "Dear …, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. …", Indian digit grouping). Sends nothing. Two Tally requests.
+//	@Description	From Bills Receivable: each party of the group with bills overdue as of the date, its WhatsApp number (E.164, or why there is none), the amount (overdue bills less the party's credits), the bills, and the message rendered from the configured template (default: the WhatsApp guide's "Dear …, our records show an outstanding balance of Rs. 48,500 due since 10 June 2026. …", Indian digit grouping). Sends nothing. From the mirror of the books (see README, freshness); a company the mirror never loaded is read live (two Tally requests).
 //	@Tags			reminders
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -134,6 +135,7 @@ type DispatchResultJSON struct {
 //	@Param			min_amount			query		string	false	"Only parties owing at least this much overdue"	extensions(x-example=1000.00)
 //	@Param			group				query		string	false	"Party group: a party group (TALLY_PARTY_GROUPS) or a sub-group of one, else 422 not_a_party_group; default the configured one (Sundry Debtors)"	extensions(x-example=Sundry Debtors)
 //	@Param			company				query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
+//	@Param			fresh				query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Success		200					{object}	RemindersResponse
 //	@Failure		400					{object}	Problem	"malformed_query"
 //	@Failure		401					{object}	Problem	"unauthenticated"
@@ -146,10 +148,18 @@ type DispatchResultJSON struct {
 func (s *Server) listReminders(c echo.Context) error {
 	q := query{c: c}
 	rq := s.reminderQuery(&q)
+	force := fresh(&q)
 	if err := q.err(); err != nil {
 		return err
 	}
-	rems, err := s.svc.Reminders(c.Request().Context(), rq)
+	var rems []service.Reminder
+	f := service.Freshness{Live: true}
+	var err error
+	if s.books == nil {
+		rems, err = s.svc.Reminders(c.Request().Context(), rq)
+	} else {
+		rems, f, err = s.books.Reminders(c.Request().Context(), rq, force)
+	}
 	if err != nil {
 		return err
 	}
@@ -157,7 +167,7 @@ func (s *Server) listReminders(c echo.Context) error {
 	if asOf.IsZero() {
 		asOf = s.svc.Today()
 	}
-	out := RemindersResponse{AsOf: dateString(asOf), Reminders: make([]ReminderJSON, 0, len(rems)), Count: len(rems)}
+	out := RemindersResponse{AsOf: dateString(asOf), Reminders: make([]ReminderJSON, 0, len(rems)), Count: len(rems), Freshness: toFreshness(f)}
 	for _, r := range rems {
 		out.Reminders = append(out.Reminders, toReminderJSON(r))
 		out.Total += r.Amount

@@ -19,10 +19,13 @@ type ReceivablesResponse struct {
 	Total service.Paise `json:"total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// The part of total that is past due.
 	OverdueTotal service.Paise `json:"overdue_total" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
-	// The number of bills listed.
+	// The number of bills over all pages.
 	Count int `json:"count" validate:"required" example:"1"`
-	// The number of parties listed.
+	// The number of parties on this page.
 	PartyCount int `json:"party_count" validate:"required" example:"1"`
+	// The cursor of the next page of parties (pass it as cursor); absent on the last page.
+	Next string `json:"next,omitempty" example:"rajesh enterprises"`
+	Freshness
 }
 
 // PartyReceivablesJSON is one party's outstanding bills.
@@ -123,7 +126,7 @@ type TallyStatusResponse struct {
 //
 //	@Summary		Outstanding bills (receivables)
 //	@ID			listReceivables
-//	@Description	Tally's Bills Receivable as of a date, grouped by party, with overdue days recomputed from each bill's due date. Amounts are positive when the party owes us. One Tally request.
+//	@Description	Tally's Bills Receivable as of a date, grouped by party, with overdue days recomputed from each bill's due date. Amounts are positive when the party owes us. Today's bills are answered from the mirror of the books (see README, freshness), limit parties a page: each answer's next is the cursor of the following page, and every page costs the same; totals and count are over all pages. A date before today, or a company the mirror never loaded, is read live from Tally (one request, every party at once).
 //	@Tags			reports
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -131,6 +134,9 @@ type TallyStatusResponse struct {
 //	@Param			party			query		string	false	"Only this party (its name as Tally matches it); a ledger that is not a party has no bills here"	extensions(x-example=Rajesh Enterprises)
 //	@Param			overdue_only	query		bool	false	"Only bills past due"	default(false)
 //	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	extensions(x-example=1000.00)
+//	@Param			limit			query		int		false	"Parties per page (mirror only)"	default(100)	minimum(1)	maximum(1000)
+//	@Param			cursor			query		string	false	"The next of the previous page"
+//	@Param			fresh			query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Param			company			query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Success		200				{object}	ReceivablesResponse
 //	@Failure		400				{object}	Problem	"malformed_query"
@@ -150,14 +156,27 @@ func (s *Server) receivables(c echo.Context) error {
 		OverdueOnly: q.bool("overdue_only"),
 		MinAmount:   q.paise("min_amount"),
 	}
+	limit, cursor, force := q.int("limit", 100, 1, 1000), q.str("cursor"), fresh(&q)
+	if len(cursor) > 1000 {
+		q.fail("cursor", "is not a cursor this service gave")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	r, err := s.svc.Receivables(c.Request().Context(), rq)
+	var page service.ReceivablesPage
+	f := service.Freshness{Live: true}
+	var err error
+	if s.books == nil {
+		page.Receivables, err = s.svc.Receivables(c.Request().Context(), rq)
+	} else {
+		page, f, err = s.books.Receivables(c.Request().Context(), rq, cursor, limit, force)
+	}
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, "", toReceivablesResponse(r))
+	out := toReceivablesResponse(page.Receivables)
+	out.Next, out.Freshness = page.Next, toFreshness(f)
+	return writeJSON(c, http.StatusOK, "", out)
 }
 
 // trialBalance reads the trial balance.

@@ -44,6 +44,10 @@ type Config struct {
 	// order before answering 202. Default 8s: chatbot platforms give a
 	// reply a few seconds more than that at most.
 	OrderWait time.Duration
+	// Books is the mirror of Tally's books that party, balance,
+	// receivables and reminder reads are answered from; nil reads Tally
+	// live (no pinned company).
+	Books *service.Books
 }
 
 // Server is tallyfacade's HTTP server: an echo instance with every route,
@@ -52,6 +56,7 @@ type Config struct {
 type Server struct {
 	e        *echo.Echo
 	svc      *service.Service
+	books    *service.Books
 	log      *slog.Logger
 	validate *validator.Validate
 	keys     [][sha256.Size]byte
@@ -71,7 +76,7 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("api: nil service")
 	}
-	s := &Server{svc: svc, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready}
+	s := &Server{svc: svc, books: cfg.Books, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

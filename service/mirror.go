@@ -38,18 +38,23 @@ type MirrorGroup struct {
 // sign (a debit is negative); Closing is computed by the store from the
 // opening balance and the vouchers.
 type MirrorLedger struct {
-	MasterID     int64
-	AlterID      int64
-	GUID         string
-	Name         string
-	Parent       string
-	Mobile       Mobile // as typed, with its E.164 form
-	Email        string
-	State        string
-	GSTIN        string
-	BillWise     bool
-	CreditPeriod string // as Tally holds it, "30 Days"
-	Opening      Paise
+	MasterID int64
+	AlterID  int64
+	GUID     string
+	Name     string
+	Parent   string
+	Mobile   Mobile // as typed, with its E.164 form
+	Email    string
+	Address  []string
+	State    string
+	Country  string
+	Pincode  string
+	GSTIN    string
+	// GSTRegistrationType is Tally's text: "Regular", "Unregistered/Consumer", …
+	GSTRegistrationType string
+	BillWise            bool
+	CreditPeriod        string // as Tally holds it, "30 Days"
+	Opening             Paise
 }
 
 // MirrorVoucher is a voucher with its entries. A cancelled voucher keeps its

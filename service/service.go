@@ -254,20 +254,10 @@ type PartyPage struct {
 // no paging of its own for built-in collections, so one request reads the
 // group and the page is cut here.
 func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, error) {
-	if q.Group == "" {
-		q.Group = s.cfg.PartyGroup
-	}
-	if err := ValidateName("group", q.Group); err != nil {
+	if err := s.checkPartyQuery(ctx, &q); err != nil {
 		return PartyPage{}, err
 	}
-	if q.Limit > MaxPageSize || q.Offset < 0 {
-		return PartyPage{}, Errorf(Invalid, "invalid_page", "limit must be 1..%d and offset not negative", MaxPageSize)
-	}
-	q.Limit = PageLimit(q.Limit)
-	company := s.company(q.Company)
-	if err := s.checkPartyGroup(ctx, company, q.Group); err != nil {
-		return PartyPage{}, err
-	}
+	company := q.Company
 	all, err := s.gw.Parties(ctx, company, q.Group)
 	if err != nil {
 		return PartyPage{}, err

@@ -38,7 +38,7 @@ const (
 // ids and the opening balance the mirror needs.
 var syncLedgerFetch = []string{
 	"Name", "GUID", "MasterID", "AlterID", "Parent", "OpeningBalance", "LedgerMobile", "Email", "LedStateName",
-	"PartyGSTIN", "IsBillWiseOn", "BillCreditPeriod", "LedMailingDetails", "LedGSTRegDetails", "ContactDetails",
+	"CountryName", "Pincode", "Address", "PartyGSTIN", "GSTRegistrationType", "IsBillWiseOn", "BillCreditPeriod", "LedMailingDetails", "LedGSTRegDetails", "ContactDetails",
 }
 
 // syncVoucherFetch is every voucher field the mirror keeps. ALLLEDGERENTRIES
@@ -171,7 +171,8 @@ func (g *Gateway) LedgersSince(ctx context.Context, company string, after int64,
 			}
 			p := partyFromLedger(l)
 			if err := fn(service.MirrorLedger{MasterID: int64(l.MasterID), AlterID: int64(l.AlterID), GUID: l.GUID,
-				Name: l.Name, Parent: p.Group, Mobile: p.Mobile, Email: p.Email, State: p.State, GSTIN: p.GSTIN,
+				Name: l.Name, Parent: p.Group, Mobile: p.Mobile, Email: p.Email, Address: p.Address, State: p.State,
+				Country: p.Country, Pincode: p.Pincode, GSTIN: p.GSTIN, GSTRegistrationType: p.GSTRegistrationType,
 				BillWise: p.BillWise, CreditPeriod: p.CreditPeriod, Opening: service.Paise(l.OpeningBalance.Paise())}); err != nil {
 				return err
 			}

@@ -54,6 +54,7 @@ type config struct {
 	WhatsApp       service.WhatsAppConfig
 	CatalogFile    string
 	ConfirmOrders  bool
+	Freshness      time.Duration
 
 	// raw holds what is parsed into a field of another type by validate.
 	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat string }
@@ -120,6 +121,7 @@ func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 	}
 	return append(fs,
 		s.str(&c.CompanyState, "company-state", "TALLY_COMPANY_STATE", "", "the company's state for GST; default: ask Tally"),
+		s.duration(&c.Freshness, "tally-freshness", "TALLY_FRESHNESS", 10*time.Second, 100*time.Millisecond, "reads answer from the mirror of the books while its last check of Tally is younger than this"),
 		s.duration(&c.RequestTimeout, "request-timeout", "TALLYFACADE_REQUEST_TIMEOUT", 25*time.Second, time.Millisecond, "bound on one API request"),
 		s.str(&c.SalesLedger, "sales-ledger", "TALLY_SALES_LEDGER", "Sales", "ledger credited with an order's taxable value"),
 		s.str(&c.raw.partyGroups, "party-groups", "TALLY_PARTY_GROUPS", "Sundry Debtors,Sundry Creditors", "comma-separated groups whose ledgers (sub-groups included) are parties; no other ledger is read or created through /parties"),

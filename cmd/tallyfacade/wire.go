@@ -50,6 +50,7 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 type stack struct {
 	client *tallyxml.Client
 	svc    *service.Service
+	books  *service.Books // nil without a pinned company
 	api    *api.Server
 	db     *storeHandle
 }
@@ -58,6 +59,7 @@ type stack struct {
 // service.Store: its queue and its closing.
 type storeHandle struct {
 	service.Store
+	books    service.BooksStore // the mirror's tables, in the same database
 	name     string
 	runQueue func(ctx context.Context, poster service.OrderPoster, daily *service.DailyJob) error
 	// listen, when set, tells of order changes made by other replicas
@@ -88,7 +90,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 			pool.Close()
 			return nil, err
 		}
-		return &storeHandle{Store: st, name: "PostgreSQL",
+		return &storeHandle{Store: st, books: st, name: "PostgreSQL",
 			runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
 				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
@@ -101,7 +103,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 	if err != nil {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
-	return &storeHandle{Store: st, name: path,
+	return &storeHandle{Store: st, books: st, name: path,
 		runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
 		},
@@ -138,7 +140,15 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	if st.db, err = openStore(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
-	st.svc = service.New(tallyxml.NewGateway(client), service.Config{
+	gw := tallyxml.NewGateway(client)
+	// Writes Tally confirms tell the mirror, so they show in reads after
+	// one sync (st.books is set below, before anything can write).
+	written := service.NotifyWrites(gw, func(company string) {
+		if st.books != nil {
+			st.books.Changed(company)
+		}
+	})
+	st.svc = service.New(written, service.Config{
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
 		PartyGroups:    cfg.PartyGroups,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
@@ -149,10 +159,20 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 		Reminders:   service.RemindersConfig{Template: cfg.Reminders.Template, Sender: snd},
 		WhatsApp:    cfg.WhatsApp,
 	})
+	if cfg.Company != "" {
+		// The mirror needs a pinned company: without one Tally answers for
+		// whichever company is active, which cannot be mirrored.
+		st.books = service.NewBooks(st.svc, gw, st.db.books, service.BooksConfig{Freshness: cfg.Freshness,
+			Observe: func(r service.SyncRun) {
+				if st.api != nil {
+					st.api.ObserveSync(r)
+				}
+			}})
+	}
 	srv, err := api.New(st.svc, api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
 		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
-		Spec: openapi.SwaggerJSON,
+		Spec: openapi.SwaggerJSON, Books: st.books,
 	})
 	if err != nil {
 		st.db.close()
@@ -191,6 +211,11 @@ func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger
 			logger.Error("order queue stopped", "error", err)
 		}
 	})
+	if st.books != nil {
+		// Keeps the mirror fresh, looks for deletions and checks it
+		// against Tally's own figures (service/sync.go).
+		wg.Go(func() { st.books.Run(ctx, cfg.Company) })
+	}
 	wg.Go(func() {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()

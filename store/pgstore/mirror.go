@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -146,15 +147,17 @@ ON CONFLICT (company, master_id) DO UPDATE SET alter_id = EXCLUDED.alter_id, gui
 			}
 			if _, err := tx.Exec(ctx, `
 INSERT INTO mirror_ledgers (company, master_id, alter_id, guid, name, name_key, parent, parent_key, mobile, mobile_e164,
-    email, state, gstin, bill_wise, credit_period, credit_days, opening)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    email, state, gstin, bill_wise, credit_period, credit_days, opening, address, country, pincode, gst_registration_type)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 ON CONFLICT (company, master_id) DO UPDATE SET alter_id = EXCLUDED.alter_id, guid = EXCLUDED.guid, name = EXCLUDED.name,
     name_key = EXCLUDED.name_key, parent = EXCLUDED.parent, parent_key = EXCLUDED.parent_key, mobile = EXCLUDED.mobile,
     mobile_e164 = EXCLUDED.mobile_e164, email = EXCLUDED.email, state = EXCLUDED.state, gstin = EXCLUDED.gstin,
     bill_wise = EXCLUDED.bill_wise, credit_period = EXCLUDED.credit_period, credit_days = EXCLUDED.credit_days,
-    opening = EXCLUDED.opening`,
+    opening = EXCLUDED.opening, address = EXCLUDED.address, country = EXCLUDED.country, pincode = EXCLUDED.pincode,
+    gst_registration_type = EXCLUDED.gst_registration_type`,
 				co, l.MasterID, l.AlterID, l.GUID, l.Name, key, l.Parent, service.NameKey(l.Parent), l.Mobile.Raw, l.Mobile.E164,
-				l.Email, l.State, l.GSTIN, l.BillWise, l.CreditPeriod, credit, int64(l.Opening)); err != nil {
+				l.Email, l.State, l.GSTIN, l.BillWise, l.CreditPeriod, credit, int64(l.Opening),
+				strings.Join(l.Address, "\n"), l.Country, l.Pincode, l.GSTRegistrationType); err != nil {
 				return err
 			}
 		}
@@ -445,14 +448,19 @@ func (s *Store) MirrorGroups(ctx context.Context, company string) ([]service.Mir
 	return out, translate(err, "mirror groups")
 }
 
-const ledgerCols = `master_id, alter_id, guid, name, parent, mobile, email, state, gstin, bill_wise, credit_period, opening, closing`
+const ledgerCols = `master_id, alter_id, guid, name, parent, mobile, email, state, gstin, bill_wise, credit_period, opening, closing,
+    address, country, pincode, gst_registration_type`
 
 func scanLedger(r pgx.Row) (service.MirrorPartyRow, error) {
 	var p service.MirrorPartyRow
 	var mobile string
 	var opening, closing int64
+	var address string
 	err := r.Scan(&p.MasterID, &p.AlterID, &p.GUID, &p.Name, &p.Parent, &mobile, &p.Email, &p.State, &p.GSTIN,
-		&p.BillWise, &p.CreditPeriod, &opening, &closing)
+		&p.BillWise, &p.CreditPeriod, &opening, &closing, &address, &p.Country, &p.Pincode, &p.GSTRegistrationType)
+	if address != "" {
+		p.Address = strings.Split(address, "\n")
+	}
 	p.Mobile = service.NormalizeMobile(mobile)
 	p.Opening, p.Closing = service.Paise(opening), service.Paise(closing)
 	return p, err

@@ -131,15 +131,17 @@ ON CONFLICT (company, master_id) DO UPDATE SET alter_id = excluded.alter_id, gui
 			}
 			if _, err := tx.ExecContext(ctx, `
 INSERT INTO mirror_ledgers (company, master_id, alter_id, guid, name, name_key, parent, parent_key, mobile, mobile_e164,
-    email, state, gstin, bill_wise, credit_period, credit_days, opening)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    email, state, gstin, bill_wise, credit_period, credit_days, opening, address, country, pincode, gst_registration_type)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (company, master_id) DO UPDATE SET alter_id = excluded.alter_id, guid = excluded.guid, name = excluded.name,
     name_key = excluded.name_key, parent = excluded.parent, parent_key = excluded.parent_key, mobile = excluded.mobile,
     mobile_e164 = excluded.mobile_e164, email = excluded.email, state = excluded.state, gstin = excluded.gstin,
     bill_wise = excluded.bill_wise, credit_period = excluded.credit_period, credit_days = excluded.credit_days,
-    opening = excluded.opening`,
+    opening = excluded.opening, address = excluded.address, country = excluded.country, pincode = excluded.pincode,
+    gst_registration_type = excluded.gst_registration_type`,
 				co, l.MasterID, l.AlterID, l.GUID, l.Name, key, l.Parent, service.NameKey(l.Parent), l.Mobile.Raw, l.Mobile.E164,
-				l.Email, l.State, l.GSTIN, boolInt(l.BillWise), l.CreditPeriod, credit, int64(l.Opening)); err != nil {
+				l.Email, l.State, l.GSTIN, boolInt(l.BillWise), l.CreditPeriod, credit, int64(l.Opening),
+				strings.Join(l.Address, "\n"), l.Country, l.Pincode, l.GSTRegistrationType); err != nil {
 				return err
 			}
 		}
@@ -457,7 +459,8 @@ func (s *Store) MirrorGroups(ctx context.Context, company string) ([]service.Mir
 	return out, translate(rows.Err())
 }
 
-const ledgerCols = `master_id, alter_id, guid, name, parent, mobile, email, state, gstin, bill_wise, credit_period, opening, closing`
+const ledgerCols = `master_id, alter_id, guid, name, parent, mobile, email, state, gstin, bill_wise, credit_period, opening, closing,
+    address, country, pincode, gst_registration_type`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -465,9 +468,13 @@ func scanLedger(r scanner) (service.MirrorPartyRow, error) {
 	var p service.MirrorPartyRow
 	var mobile string
 	var opening, closing int64
+	var address string
 	var billWise int
 	err := r.Scan(&p.MasterID, &p.AlterID, &p.GUID, &p.Name, &p.Parent, &mobile, &p.Email, &p.State, &p.GSTIN,
-		&billWise, &p.CreditPeriod, &opening, &closing)
+		&billWise, &p.CreditPeriod, &opening, &closing, &address, &p.Country, &p.Pincode, &p.GSTRegistrationType)
+	if address != "" {
+		p.Address = strings.Split(address, "\n")
+	}
 	p.Mobile = service.NormalizeMobile(mobile)
 	p.BillWise = billWise != 0
 	p.Opening, p.Closing = service.Paise(opening), service.Paise(closing)

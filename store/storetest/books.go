@@ -97,8 +97,9 @@ func booksMasters() ([]service.MirrorGroup, []service.MirrorLedger) {
 		{MasterID: 6, AlterID: 6, Name: "Current Assets"},
 	}
 	ledgers := []service.MirrorLedger{
-		{MasterID: 101, AlterID: 30, Name: "Rajesh Enterprises", Parent: "Sundry Debtors", Mobile: service.NormalizeMobile("98200 12345"),
-			BillWise: true, CreditPeriod: "30 Days", Opening: -100000},
+		{MasterID: 101, AlterID: 30, GUID: "g-101", Name: "Rajesh Enterprises", Parent: "Sundry Debtors", Mobile: service.NormalizeMobile("98200 12345"),
+			Email: "a@r.in", Address: []string{"12 Kalbadevi Road", "Mumbai"}, State: "Maharashtra", Country: "India", Pincode: "400002",
+			GSTIN: "27AAPFR1234C1Z5", GSTRegistrationType: "Regular", BillWise: true, CreditPeriod: "30 Days", Opening: -100000},
 		{MasterID: 102, AlterID: 31, Name: "Priya Textiles", Parent: "Sundry Debtors", Mobile: service.NormalizeMobile("+91 98201 11111")},
 		{MasterID: 103, AlterID: 32, Name: "Supplier Co", Parent: "Sundry Creditors", BillWise: true},
 		{MasterID: 104, AlterID: 33, Name: "Sales", Parent: "Sales Accounts"},
@@ -169,6 +170,14 @@ func testBalancesAndBills(t *testing.T, s service.BooksStore) {
 	// cancelled and optional vouchers do not count.
 	if c := closing(t, s, "rajesh  enterprises"); c != -100000-50000-20000+30000 {
 		t.Errorf("Rajesh closing %d", c)
+	}
+	_, ledgers := booksMasters()
+	got, _, err := s.MirrorLedger(t.Context(), booksCo, service.NameKey("Rajesh Enterprises"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(ledgers[0], got, opts); d != "" {
+		t.Errorf("ledger round trip (-stored +read):\n%s", d)
 	}
 	if c := closing(t, s, "Sales"); c != 50000+20000+9900 {
 		t.Errorf("Sales closing %d", c)

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
+	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
+)
+
+// mirrorRig is the whole read path: simulator, Tally client, SQLite store,
+// service and its mirror, on a clock the test moves.
+type mirrorRig struct {
+	sim   *tallysim.Server
+	co    *tallysim.Company
+	svc   *service.Service
+	books *service.Books
+	clock atomic.Int64 // unix nanoseconds
+}
+
+func (r *mirrorRig) now() time.Time          { return time.Unix(0, r.clock.Load()).UTC() }
+func (r *mirrorRig) advance(d time.Duration) { r.clock.Add(int64(d)) }
+
+func newMirrorRig(t *testing.T, cfg service.BooksConfig) *mirrorRig {
+	t.Helper()
+	r := &mirrorRig{}
+	r.clock.Store(time.Date(2026, 6, 23, 6, 30, 0, 0, time.UTC).UnixNano()) // noon in Asia/Kolkata
+	r.sim = tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, 6, 23)})
+	if err := r.sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.sim.Close() })
+	r.co, _ = r.sim.Company(tallysim.DemoCompanyName)
+	client, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: r.sim.URL(), Timeout: 3 * time.Second, QueueWait: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	gw := tallyxml.NewGateway(client)
+	r.svc = service.New(service.NotifyWrites(gw, func(c string) { r.books.Changed(c) }),
+		service.Config{Company: tallysim.DemoCompanyName, Store: db, Now: r.now})
+	r.books = service.NewBooks(r.svc, gw, db, cfg)
+	return r
+}
+
+// wantAgrees checks the mirror against Tally's own figures.
+func (r *mirrorRig) wantAgrees(t *testing.T) {
+	t.Helper()
+	chk, err := r.books.Check(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("check: %d parties, %d bills agree", chk.Parties, chk.Bills)
+	if chk.Parties == 0 || chk.Bills == 0 || len(chk.Differences) > 0 {
+		t.Fatalf("check: %d parties, %d bills, differences:\n%s", chk.Parties, chk.Bills, strings.Join(chk.Differences, "\n"))
+	}
+}
+
+func (r *mirrorRig) probes() int {
+	n := 0
+	for _, rec := range r.sim.Requests() {
+		if strings.Contains(rec.Kind, "TallyFacade Sync Company") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestMirrorFollowsTally: the initial load in small date windows, then
+// alterations, new vouchers, a cancel and a delete keyed into Tally; after
+// each sync (and the reconcile, for the delete) the mirror's balances and
+// bills equal Tally's closing balances and Bills Receivable.
+func TestMirrorFollowsTally(t *testing.T) {
+	t.Parallel()
+	r := newMirrorRig(t, service.BooksConfig{BatchSize: 3})
+	ctx := t.Context()
+	st, err := r.books.Sync(ctx, "")
+	if err != nil || !st.Loaded || st.Vouchers == 0 {
+		t.Fatalf("initial sync: %+v, %v", st, err)
+	}
+	r.wantAgrees(t)
+
+	if err := r.co.AlterLedger("Priya Textiles", func(l *tallysim.Ledger) { l.Mobile = "98209 99999" }); err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.co.AddVoucher(tallysim.Voucher{Type: "Sales", Date: tallyxml.NewDate(2026, 6, 20), Party: "Priya Textiles",
+		Entries: []tallysim.Entry{
+			{Ledger: "Priya Textiles", Amount: tallyxml.Paise(-1234500), Bills: []tallysim.BillAllocation{{Name: "MIR/1", Type: tallysim.NewRef, Amount: tallyxml.Paise(-1234500)}}},
+			{Ledger: "Sales", Amount: tallyxml.Paise(1234500)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vouchers := r.co.Vouchers()
+	if err := r.co.CancelVoucher(vouchers[0].MasterID); err != nil {
+		t.Fatal(err)
+	}
+	st, err = r.books.Sync(ctx, "")
+	if err != nil || st.Vouchers < v.AlterID {
+		t.Fatalf("incremental sync: %+v, %v", st, err)
+	}
+	r.wantAgrees(t)
+	parties, _, err := r.books.PartiesByMobile(ctx, "", "+91 98209 99999", false)
+	if err != nil || len(parties) != 1 || parties[0].Name != "Priya Textiles" {
+		t.Fatalf("by the altered mobile: %+v, %v", parties, err)
+	}
+
+	// A delete does not move ALTVCHID: the reconcile finds it.
+	if err := r.co.DeleteVoucher(v.MasterID); err != nil {
+		t.Fatal(err)
+	}
+	if chk, err := r.books.Check(ctx, ""); err != nil || len(chk.Differences) == 0 {
+		t.Fatalf("check before the reconcile: %+v, %v; want the deleted voucher's bill reported", chk, err)
+	}
+	if err := r.books.Reconcile(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.wantAgrees(t)
+	status, err := r.books.Status(ctx, "")
+	if err != nil || status.Counts.Vouchers != len(r.co.Vouchers()) || status.State.LastReconcile.IsZero() {
+		t.Fatalf("status after the reconcile: %+v, %v", status, err)
+	}
+}
+
+// TestMirrorFreshness: reads within the freshness interval ask Tally
+// nothing; after it, a burst of concurrent readers shares one probe.
+func TestMirrorFreshness(t *testing.T) {
+	t.Parallel()
+	r := newMirrorRig(t, service.BooksConfig{Freshness: 10 * time.Second})
+	ctx := t.Context()
+	if _, err := r.books.Sync(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	before := len(r.sim.Requests())
+	for range 20 {
+		if _, f, err := r.books.PartyBalance(ctx, "", "Rajesh Enterprises", false); err != nil || f.Stale || f.Live {
+			t.Fatalf("fresh read: %+v, %v", f, err)
+		}
+	}
+	if n := len(r.sim.Requests()) - before; n != 0 {
+		t.Fatalf("%d Tally requests for reads within the freshness interval", n)
+	}
+	r.advance(11 * time.Second)
+	probes := r.probes()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 50 {
+		wg.Go(func() {
+			if _, _, err := r.books.PartyBalance(ctx, "", "Rajesh Enterprises", false); err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() > 0 || r.probes()-probes != 1 {
+		t.Fatalf("50 concurrent readers after the interval: %d failed, %d probes; want 0 and 1", failed.Load(), r.probes()-probes)
+	}
+	// fresh=true always probes.
+	if _, _, err := r.books.PartyBalance(ctx, "", "Rajesh Enterprises", true); err != nil || r.probes()-probes != 2 {
+		t.Fatalf("a forced read: %v, %d probes", err, r.probes()-probes)
+	}
+}
+
+// TestMirrorStale: with Tally refusing or hanging, reads answer from the
+// mirror, stale, as of the last sync, within the stale budget.
+func TestMirrorStale(t *testing.T) {
+	t.Parallel()
+	r := newMirrorRig(t, service.BooksConfig{StaleAfter: 300 * time.Millisecond})
+	ctx := t.Context()
+	synced, err := r.books.Sync(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.co.ClosingBalance("Rajesh Enterprises", tallyxml.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fault := range []tallysim.Fault{tallysim.Refuse, tallysim.Hang} {
+		r.sim.SetFault(fault)
+		r.advance(time.Minute)
+		pb, f, err := r.books.PartyBalance(ctx, "", "Rajesh Enterprises", false)
+		if err != nil || !f.Stale || !f.AsOf.Equal(synced.LastSync) || pb.Balance.Signed != service.Paise(want.Paise()) {
+			t.Fatalf("%v: %+v %+v, %v; want the mirror's balance, stale as of %v", fault, pb, f, err, synced.LastSync)
+		}
+		r.sim.SetFault(tallysim.NoFault)
+	}
+}
