@@ -134,7 +134,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		}
 		exec = func(t *testing.T, _, query string) {
 			t.Helper()
-			db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+			db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(60000)")
 			if err != nil {
 				t.Fatal(err)
 			}
