@@ -129,11 +129,47 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 // order_ref, so posting the same order_ref again replaces the voucher instead
 // of duplicating it (tally-protocol.md §9.4); an order without one is new.
 func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (OrderResult, error) {
+	res, v, err := s.prepareOrder(ctx, p, h, s.gw.Ledgers)
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	out, err := s.gw.PostVoucher(ctx, p.Company, v)
+	if h.onImport != nil {
+		h.onImport(ctx, "vouchers", res.Party, out, err, time.Since(start))
+	}
+	return postedOrder(res, out, err)
+}
+
+// postedOrder is an order's result once Tally answered its voucher's import.
+func postedOrder(res OrderResult, out ImportOutcome, err error) (OrderResult, error) {
+	res.Outcome = out
+	if err != nil {
+		return res, err
+	}
+	res.Replaced = out.Created == 0 && out.Altered > 0
+	return res, nil
+}
+
+// ledgerReader reads ledgers by name (Gateway.Ledgers, or a batch's one
+// read, postBatch).
+type ledgerReader func(ctx context.Context, company string, names []string) (map[string]Party, error)
+
+// orderLedgerNames are the ledgers an order's preparation reads.
+func (s *Service) orderLedgerNames(o Order) []string {
+	return []string{o.Party.Name, o.SalesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST}
+}
+
+// prepareOrder does everything executeOrder does before the voucher is
+// sent: the checks against Tally's ledgers (read with read), the party
+// created when missing, the pricing; it returns the result so far and the
+// voucher to post.
+func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, read ledgerReader) (OrderResult, Voucher, error) {
 	o, company := p.Order, p.Company
 	if o.Reject != "" {
 		// Stored as rejected (a WhatsApp order naming an unknown product):
 		// refused before any Tally request.
-		return OrderResult{}, o.rejection()
+		return OrderResult{}, Voucher{}, o.rejection()
 	}
 	lockKey := o.Party.Name
 	if o.PartyByMobile {
@@ -147,28 +183,27 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (O
 		// which must answer fast and never wait for Tally.
 		name, cands, err := s.resolvePartyByMobile(ctx, company, o.Party)
 		if err != nil {
-			return OrderResult{}, err
+			return OrderResult{}, Voucher{}, err
 		}
 		if name != "" {
 			o.Party.Name = name
 		}
 		candidates = cands
 	}
-	names := []string{o.Party.Name, o.SalesLedger, s.cfg.Tax.CGST, s.cfg.Tax.SGST, s.cfg.Tax.IGST}
-	ledgers, err := s.gw.Ledgers(ctx, company, nonEmpty(append(names, candidates...)))
+	ledgers, err := read(ctx, company, nonEmpty(append(s.orderLedgerNames(o), candidates...)))
 	if err == nil {
 		// A near-twin of the party's name is that party (parties.go).
 		err = s.withTwins(ctx, company, ledgers, append([]string{o.Party.Name}, candidates...))
 	}
 	if err != nil {
-		return OrderResult{}, err
+		return OrderResult{}, Voucher{}, err
 	}
 	if candidates != nil {
 		// No party has the number: the new party takes the first name no
 		// ledger has (resolvePartyByMobile).
 		free := slices.IndexFunc(candidates, func(n string) bool { _, taken := ledgers[n]; return !taken })
 		if free < 0 {
-			return OrderResult{}, &Error{Kind: Invalid, Code: "party_name_taken",
+			return OrderResult{}, Voucher{}, &Error{Kind: Invalid, Code: "party_name_taken",
 				Message: fmt.Sprintf("no party has the mobile %s, and ledgers named %s exist already", o.Party.Mobile, strings.Join(candidates, ", ")),
 				Hint:    "Set the customer's mobile on their ledger in Tally, then retry the order."}
 		}
@@ -181,35 +216,35 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (O
 	}
 	pricing, err := s.priceFor(ctx, company, o, partyState)
 	if err != nil {
-		return OrderResult{}, err
+		return OrderResult{}, Voucher{}, err
 	}
 	notParty := false
 	if exists {
 		isParty, err := s.isPartyGroup(ctx, company, party.Group)
 		if err != nil {
-			return OrderResult{}, err
+			return OrderResult{}, Voucher{}, err
 		}
 		notParty = !isParty
 	}
 	if notParty || s.isOwnLedger(o.Party.Name, o.SalesLedger) {
 		// A customer who calls themselves "Cash" or "Sales" must not have
 		// the sale debited to that ledger.
-		return OrderResult{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
+		return OrderResult{}, Voucher{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
 			Message: fmt.Sprintf("%s is a ledger under %s, not a party", quote(o.Party.Name), quote(party.Group)),
 			Hint:    "Use the customer's own ledger name; orders debit a party under Sundry Debtors."}
 	}
 	sales, ok := ledgers[o.SalesLedger]
 	if !ok {
-		return OrderResult{}, missingLedger(company, o.SalesLedger, "Sales Accounts")
+		return OrderResult{}, Voucher{}, missingLedger(company, o.SalesLedger, "Sales Accounts")
 	}
 	if notSalesGroups[foldName(sales.Group)] {
-		return OrderResult{}, &Error{Kind: Invalid, Code: "not_a_sales_ledger",
+		return OrderResult{}, Voucher{}, &Error{Kind: Invalid, Code: "not_a_sales_ledger",
 			Message: fmt.Sprintf("ledger %s is under %s, not Sales Accounts", quote(o.SalesLedger), quote(sales.Group)),
 			Hint:    "Name a ledger under Sales Accounts as the order's sales ledger, or configure another default.", Setting: SettingSalesLedger}
 	}
 	for _, t := range pricing.TaxEntries {
 		if _, ok := ledgers[t.Ledger]; !ok {
-			return OrderResult{}, missingLedger(company, t.Ledger, "Duties & Taxes (type of duty GST)")
+			return OrderResult{}, Voucher{}, missingLedger(company, t.Ledger, "Duties & Taxes (type of duty GST)")
 		}
 	}
 
@@ -223,7 +258,7 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (O
 		// Created by an earlier attempt and gone since (renamed or
 		// deleted in Tally): creating it again could make a second
 		// ledger, so a person decides.
-		return res, &Error{Kind: Invalid, Code: "party_vanished",
+		return res, Voucher{}, &Error{Kind: Invalid, Code: "party_vanished",
 			Message: fmt.Sprintf("party %s was created for this order but no longer exists in %s", quote(o.Party.Name), quote(company)),
 			Hint:    "Restore or recreate the party in Tally, then retry the order."}
 	default:
@@ -241,11 +276,11 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (O
 			// altered it with the same details instead. The party exists,
 			// which is what the order needs.
 		default:
-			return res, fmt.Errorf("create party for order %s: %w", res.Ref, err)
+			return res, Voucher{}, fmt.Errorf("create party for order %s: %w", res.Ref, err)
 		}
 		if h.onPartyCreated != nil {
 			if err := h.onPartyCreated(ctx); err != nil {
-				return res, err
+				return res, Voucher{}, err
 			}
 		}
 	}
@@ -266,18 +301,8 @@ func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (O
 	for _, t := range pricing.TaxEntries {
 		entries = append(entries, Entry{Ledger: t.Ledger, Amount: t.Amount})
 	}
-	start := time.Now()
-	out, err := s.gw.PostVoucher(ctx, company, Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
-		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries})
-	if h.onImport != nil {
-		h.onImport(ctx, "vouchers", res.Party, out, err, time.Since(start))
-	}
-	res.Outcome = out
-	if err != nil {
-		return res, err
-	}
-	res.Replaced = out.Created == 0 && out.Altered > 0
-	return res, nil
+	return res, Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
+		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries}, nil
 }
 
 // priceFor prices an order for a party in partyState: intra- or

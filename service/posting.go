@@ -139,6 +139,11 @@ func (s *Service) PostOrder(ctx context.Context, id string) error {
 		}
 		return s.finish(ctx, rec, to, nil, err)
 	}
+	if sj, ok := job.(*salesJob); ok && !rec.Ambiguous {
+		if done, err := s.postBatch(ctx, sj, q); done {
+			return err
+		}
+	}
 	if rec.Ambiguous {
 		res, done, err := job.settled(ctx)
 		switch {
@@ -228,13 +233,21 @@ func (s *Service) findVoucher(ctx context.Context, t voucherTarget) (VoucherSumm
 	if err != nil {
 		return VoucherSummary{}, false, err
 	}
+	v, found := t.find(vs)
+	return v, found, nil
+}
+
+// find returns t's voucher among vs (read back from Tally): the live one
+// with its REMOTEID, or with its narration marker, which survives builds
+// that rewrite the REMOTEID (§9.4).
+func (t voucherTarget) find(vs []VoucherSummary) (VoucherSummary, bool) {
 	marker := narrationMarker(t.RemoteID)
 	for _, v := range vs {
 		if !v.Cancelled && (v.RemoteID == t.RemoteID || strings.Contains(v.Narration, marker)) {
-			return v, true, nil
+			return v, true
 		}
 	}
-	return VoucherSummary{}, false, nil
+	return VoucherSummary{}, false
 }
 
 // retryOrder schedules another attempt, or parks the record when it has had

@@ -22,6 +22,10 @@ type QueueConfig struct {
 	// takes, short enough that a worker is not held much longer than the
 	// outage.
 	AuditRetry, AuditRetryBase time.Duration
+	// BatchSize is the most sales orders posted in one import request
+	// when several wait for Tally (batch.go). Default 50; 1 posts each
+	// order alone.
+	BatchSize int
 }
 
 func (q QueueConfig) withDefaults() QueueConfig {
@@ -39,6 +43,9 @@ func (q QueueConfig) withDefaults() QueueConfig {
 	}
 	if q.AuditRetryBase <= 0 {
 		q.AuditRetryBase = 50 * time.Millisecond
+	}
+	if q.BatchSize <= 0 {
+		q.BatchSize = 50
 	}
 	return q
 }

@@ -186,6 +186,9 @@ type OrderFilter struct {
 	Party  string
 	Before time.Time // created before, for paging; zero for no bound
 	Limit  int       // PageLimit
+	// OldestFirst lists the oldest first (the order they were queued);
+	// Before is then ignored.
+	OldestFirst bool
 }
 
 // OrderTransition is a state change with what changes alongside it. Nil

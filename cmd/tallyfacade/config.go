@@ -48,6 +48,7 @@ type config struct {
 	BodyRetention  time.Duration
 	OrderWait      time.Duration
 	MaxAttempts    int
+	BatchSize      int
 	BankLedger     string
 	CashLedger     string
 	Reminders      reminderConfig
@@ -134,6 +135,7 @@ func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 		s.duration(&c.BodyRetention, "audit-body-retention", "TALLYFACADE_AUDIT_BODY_RETENTION", 90*24*time.Hour, time.Millisecond, "how long the XML of Tally imports is kept; counters are kept for ever"),
 		s.duration(&c.OrderWait, "order-wait", "TALLYFACADE_ORDER_WAIT", 8*time.Second, time.Millisecond, "how long POST /orders waits for Tally before answering 202"),
 		s.integer(&c.MaxAttempts, "max-attempts", "TALLYFACADE_MAX_ATTEMPTS", 50, 1, 10000, "attempts while Tally is unreachable before an order needs attention"),
+		s.integer(&c.BatchSize, "batch-size", "TALLY_BATCH_SIZE", 50, 1, 250, "most waiting orders posted in one Tally import request (1: each alone)"),
 		s.str(&c.BankLedger, "bank-ledger", "TALLY_BANK_LEDGER", "", "ledger debited with UPI and bank receipts, e.g. HDFC Bank"),
 		s.str(&c.CashLedger, "cash-ledger", "TALLY_CASH_LEDGER", "Cash", "ledger debited with cash receipts"),
 		s.str(&c.Reminders.Template, "reminder-template", "REMINDER_TEMPLATE", "", "reminder text, a Go template over .Party .Amount .DueSince …; default: the guide's text"),

@@ -153,7 +153,7 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 		PartyGroups:    cfg.PartyGroups,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
 		Store: st.db, Logger: logger.With("component", "orders"),
-		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts},
+		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts, BatchSize: cfg.BatchSize},
 		Idempotency: service.IdempotencyConfig{TTL: cfg.IdempotencyTTL},
 		Receipts:    service.ReceiptsConfig{BankLedger: cfg.BankLedger, CashLedger: cfg.CashLedger},
 		Reminders:   service.RemindersConfig{Template: cfg.Reminders.Template, Sender: snd},

@@ -101,7 +101,7 @@ func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]servic
 	if f.Party != "" {
 		add("party = $%d", f.Party)
 	}
-	if !f.Before.IsZero() {
+	if !f.Before.IsZero() && !f.OldestFirst {
 		add("created_at < $%d", f.Before)
 	}
 	q := `SELECT ` + orderCols + ` FROM orders`
@@ -109,7 +109,11 @@ func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]servic
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	args = append(args, service.PageLimit(f.Limit))
-	q += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
+	order := "created_at DESC, id DESC"
+	if f.OldestFirst {
+		order = "created_at, id"
+	}
+	q += fmt.Sprintf(" ORDER BY %s LIMIT $%d", order, len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err, "list orders")

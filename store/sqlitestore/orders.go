@@ -123,14 +123,18 @@ func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]servic
 	if f.Party != "" {
 		where, args = append(where, "party = ?"), append(args, f.Party)
 	}
-	if !f.Before.IsZero() {
+	if !f.Before.IsZero() && !f.OldestFirst {
 		where, args = append(where, "created_at < ?"), append(args, toDB(f.Before))
 	}
 	q := `SELECT ` + orderColumns + ` FROM orders`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	if f.OldestFirst {
+		q += " ORDER BY created_at, id LIMIT ?"
+	} else {
+		q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	}
 	args = append(args, service.PageLimit(f.Limit))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Orders/ConcurrentDuplicateCreates", testConcurrentCreates},
 		{"Orders/GetMissing", testGetMissing},
 		{"Orders/List", testListOrders},
+		{"Orders/ListOldestFirst", testListOldestFirst},
 		{"Orders/Transition", testTransition},
 		{"Orders/TransitionConflict", testTransitionConflict},
 		{"Orders/ConcurrentTransitions", testConcurrentTransitions},

@@ -76,3 +76,27 @@ func RunWake(t *testing.T, newStore func(t *testing.T) (service.Store, QueueRunn
 		t.Errorf("woken orders posted in the order %v; want the queue's order %v", posted, ids)
 	}
 }
+
+// testListOldestFirst: OldestFirst lists in the order orders were stored
+// (how a batch picks the waiting ones), by state, up to Limit.
+func testListOldestFirst(t *testing.T, s service.Store) {
+	var ids []string
+	for i := range 4 {
+		ids = append(ids, mustCreate(t, s, newOrder("P", t0.Add(time.Duration(i)*time.Second))).ID)
+	}
+	if _, err := s.TransitionOrder(ctxFor(t), ids[1], []service.OrderState{service.OrderReceived},
+		service.OrderTransition{To: service.OrderPosting, Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListOrders(ctxFor(t), service.OrderFilter{State: service.OrderReceived, OldestFirst: true, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIDs []string
+	for _, o := range got {
+		gotIDs = append(gotIDs, o.ID)
+	}
+	if want := []string{ids[0], ids[2]}; !slices.Equal(gotIDs, want) {
+		t.Errorf("oldest first = %v; want %v", gotIDs, want)
+	}
+}
