@@ -40,7 +40,9 @@ func (p Product) String() string {
 
 // ClientConfig configures a Client. Only URL is required.
 type ClientConfig struct {
-	// URL is the gateway address, e.g. http://127.0.0.1:9000.
+	// URL is the gateway address, e.g. http://127.0.0.1:9000. Another
+	// scheme (agent://shop1) is accepted only with a Transport that serves
+	// it: the agent link of package agentlink.
 	URL string
 	// Charset of requests. The default, UTF16, is what Tally needs for ₹ and
 	// non-Latin names: a UTF-8 request gets non-Latin characters back as "?"
@@ -52,7 +54,10 @@ type ClientConfig struct {
 	// QueueWait bounds how long a request waits for the one in flight before
 	// it gives up with ErrBusy. Default 10s.
 	QueueWait time.Duration
-	// Transport overrides the HTTP transport (tests, tunnels with custom TLS).
+	// Transport overrides the HTTP transport (tests, tunnels with custom
+	// TLS, the agent link). A transport may fail with a *GatewayError to name
+	// the kind itself (an agent that is not connected is ErrUnreachable);
+	// the Client still decides whether a write's outcome is ambiguous.
 	Transport http.RoundTripper
 	// Observe, when set, is called once per request with its timings, for
 	// metrics. It must not block.
@@ -104,7 +109,8 @@ const maxBufferedAnswer = 256 << 10
 // NewClient returns a Client for the gateway at cfg.URL.
 func NewClient(cfg ClientConfig) (*Client, error) {
 	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	web := err == nil && (u.Scheme == "http" || u.Scheme == "https")
+	if err != nil || (!web && cfg.Transport == nil) || u.Host == "" {
 		return nil, fmt.Errorf("tallyxml: gateway URL %q: want http://host:port", cfg.URL)
 	}
 	if cfg.Timeout <= 0 {
@@ -512,32 +518,45 @@ func checkXMLish(br *bufio.Reader) error {
 
 // transportError classifies a failed exchange.
 func (c *Client) transportError(ctx context.Context, write bool, err error) error {
-	ge := &GatewayError{URL: c.url, Write: write, Err: err}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err // the caller gave up; not the gateway's fault
+	}
+	ge := &GatewayError{URL: c.url, Write: write, Err: err, Kind: TransportErrorKind(err)}
+	if te, ok := errors.AsType[*GatewayError](err); ok {
+		// The transport named the kind (the agent link); the URL and the
+		// ambiguity are still this Client's to judge.
+		ge.Kind, ge.Err = te.Kind, te.Err
+	}
+	// Refused and unreachable mean the request never reached Tally, and a
+	// read-only agent refuses a write before sending it. Anything after the
+	// connection was made may have been applied by Tally.
+	ge.Ambiguous = write && ge.Kind != ErrRefused && ge.Kind != ErrUnreachable && ge.Kind != ErrReadOnly
+	return ge
+}
+
+// TransportErrorKind classifies the error of an HTTP exchange with a gateway
+// (dial, write, read) as one of the transport kinds. The agent link uses it
+// on the Tally PC, so an error there reaches the façade as the same kind a
+// direct client would have seen.
+func TransportErrorKind(err error) *GatewayErrorKind {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	switch {
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return err // the caller gave up; not the gateway's fault
 	case errors.Is(err, syscall.ECONNREFUSED):
-		ge.Kind = ErrRefused
+		return ErrRefused
 	case errors.As(err, &dnsErr), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
 		errors.As(err, &opErr) && opErr.Op == "dial" && isTimeout(err):
 		// A dial that timed out never delivered the request.
-		ge.Kind = ErrUnreachable
+		return ErrUnreachable
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
-		ge.Kind = ErrTimeout
+		return ErrTimeout
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
 		errors.Is(err, syscall.EPIPE):
-		ge.Kind = ErrReset
+		return ErrReset
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		ge.Kind = ErrUnreachable
-	default:
-		ge.Kind = ErrReset
+		return ErrUnreachable
 	}
-	// Refused and unreachable mean the request never reached Tally. Anything
-	// after the connection was made may have been applied by Tally.
-	ge.Ambiguous = write && ge.Kind != ErrRefused && ge.Kind != ErrUnreachable
-	return ge
+	return ErrReset
 }
 
 func isTimeout(err error) bool {
@@ -577,7 +596,7 @@ var (
 	ErrRefused = &GatewayErrorKind{"connection refused", "refused",
 		"Nothing is listening at the gateway address. Open TallyPrime, load the company, and enable the gateway in Exchange → Data Synchronization (TallyPrime acting as Server or Both, port 9000); if Tally is reached through a tunnel or connector, check that it is running."}
 	ErrUnreachable = &GatewayErrorKind{"unreachable", "unreachable",
-		"The gateway host could not be reached (DNS or network). Check TALLY_URL and the network or tunnel between this service and the Tally PC."}
+		"The gateway host could not be reached (DNS or network), or, with TALLY_URL=agent://NAME, that agent is not connected. Check TALLY_URL and the network or tunnel between this service and the Tally PC; for an agent, check that `tallyfacade agent` runs on the Tally PC (GET /tally/status lists the agents)."}
 	ErrTimeout = &GatewayErrorKind{"timeout", "timeout",
 		"Tally did not answer in time. It may be busy with a long report, or blocked by a dialog waiting for a click on the Tally PC. Tally keeps working after a client gives up, so a write may still have been applied: read back before sending it again."}
 	ErrBusy = &GatewayErrorKind{"busy", "busy",
@@ -586,6 +605,8 @@ var (
 		"The connection broke while Tally was answering; Tally may have crashed or restarted. Check the Tally PC. A write may or may not have been applied: read back before sending it again."}
 	ErrGarbage = &GatewayErrorKind{"not a Tally answer", "garbage",
 		"The answer was not Tally XML. Check that TALLY_URL points at the Tally gateway port and not another service, and that requests are sent as UTF-16 (garbled ₹ or names mean an encoding mismatch)."}
+	ErrReadOnly = &GatewayErrorKind{"refused by a read-only agent", "read_only",
+		"The tallyfacade agent on the Tally PC runs with -read-only: it relays exports and refuses every import, so nothing was sent to Tally. Restart the agent without -read-only to post orders, parties and receipts."}
 	ErrHTTPStatus = &GatewayErrorKind{"unexpected HTTP status", "http_status",
 		"Tally always answers HTTP 200, so something in between answered: a tunnel, proxy or another service. Check the tunnel or connector in front of Tally."}
 )

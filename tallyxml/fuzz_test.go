@@ -153,3 +153,26 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequestVerb: the read-only agent's judge never panics, and whatever
+// it calls an export has no import body.
+func FuzzRequestVerb(f *testing.F) {
+	addSamples(f)
+	f.Add([]byte(`<ENVELOPE><HEADER><TALLYREQUEST>Export</TALLYREQUEST></HEADER><BODY><IMPORTDATA/></BODY></ENVELOPE>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := RequestVerb(bytes.NewReader(b))
+		if err != nil || v != VerbExport {
+			return
+		}
+		d := NewDecoder(bytes.NewReader(b))
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				break
+			}
+			if se, ok := tok.(xml.StartElement); ok && bytes.EqualFold([]byte(se.Name.Local), []byte("IMPORTDATA")) {
+				t.Fatalf("%q judged an export", b)
+			}
+		}
+	})
+}

@@ -691,6 +691,7 @@ const (
 	msgEmptyBody      = "Tally returned an empty answer, which it does when no company is open."
 	msgUnknownRequest = "Tally could not process the request (Unknown Request, cannot be processed)."
 	msgInternal       = "Internal error while talking to Tally."
+	msgReadOnly       = "The agent that connects this service to Tally is read-only and refuses imports."
 
 	hintOutcomeUnknown = "Read it back (a voucher by its REMOTEID, a ledger by name) before sending it again: Tally keeps working after a client gives up, so a blind resend can duplicate it. "
 )
@@ -708,6 +709,7 @@ const (
 //	busy (the single-flight queue wait)       Unavailable tally_busy
 //	reset (read)                              Unavailable tally_connection_reset
 //	garbage, unexpected HTTP status           Unavailable tally_bad_answer
+//	write refused by a read-only agent        Upstream    agent_read_only
 //	company not loaded (SVCurrentCompany)     Unavailable company_not_loaded
 //	empty body                                Unavailable company_not_loaded
 //	rejected import (*ImportError)            Upstream    tally_rejected
@@ -752,6 +754,8 @@ func translate(op string, err error) error {
 			return mk(service.Unavailable, "tally_connection_reset", msgReset, ge.Hint())
 		case ErrGarbage, ErrHTTPStatus:
 			return mk(service.Unavailable, "tally_bad_answer", msgBadAnswer, ge.Hint())
+		case ErrReadOnly:
+			return mk(service.Upstream, "agent_read_only", msgReadOnly, ge.Hint())
 		}
 		return mk(service.Internal, "internal", msgInternal, "")
 	}
