@@ -41,6 +41,9 @@ type Problem struct {
 	Party *PartyResponse `json:"party,omitempty"`
 	// The stored order on an order_ref_conflict.
 	Order *OrderStatusResponse `json:"order,omitempty"`
+	// The outbound connector agents, on a failure of /tally/status or
+	// /readyz when TALLY_URL is agent://NAME.
+	Agents []AgentJSON `json:"agents,omitempty"`
 }
 
 // FieldError names one invalid input and why.
@@ -144,6 +147,7 @@ var genericDetail = map[string]string{
 	"company_not_loaded":             "The company configured for this service is not loaded in Tally.",
 	"tally_error":                    "Tally reported an error it did not explain.", // used only when Tally gave no text
 	"tally_unknown_request":          "Tally did not understand a request; this is a tallyfacade bug or an unsupported Tally version.",
+	"agent_read_only":                "The agent that connects this service to Tally runs read-only (-read-only): it relays reads and refuses every import, so nothing was sent to Tally.",
 	"not_ready":                      "The service is not ready: Tally or the configured company is not available.",
 	"request_timeout":                "The request took longer than the service allows.",
 	"internal":                       "An internal error occurred. Quote the request id when reporting it.",
@@ -235,6 +239,7 @@ func (s *Server) problemFor(err error, c echo.Context) (Problem, map[string]stri
 		}
 		hdr["Retry-After"] = strconv.Itoa(secs)
 	}
+	p.Agents = problemAgents(err)
 	if p.Status >= 500 && p.Status != statusClientClosed {
 		if p.Code == "tally_error" && p.Detail != "" {
 			// Tally's own words (a STATUS 0 LINEERROR, an ERRORMSG): not

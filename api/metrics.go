@@ -21,6 +21,7 @@ type metrics struct {
 	tallyQueue prometheus.Histogram
 	sync       *prometheus.HistogramVec
 	syncLag    *prometheus.GaugeVec
+	agentRelay *prometheus.HistogramVec
 	handler    echo.HandlerFunc
 }
 
@@ -55,7 +56,12 @@ func newMetrics() *metrics {
 		Name: "mirror_lag_seconds",
 		Help: "How long ago the mirror of a company was last known to equal Tally, after the last sync run.",
 	}, []string{"company"})
-	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue, m.sync, m.syncLag,
+	m.agentRelay = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tally_agent_relay_duration_seconds",
+		Help:    "Requests relayed over a connector agent's link, by agent and outcome: the link's round trip plus Tally's time.",
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+	}, []string{"agent", "outcome"})
+	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue, m.sync, m.syncLag, m.agentRelay,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	return m

@@ -120,6 +120,9 @@ type TallyStatusResponse struct {
 	CompanyLoaded bool `json:"company_loaded" validate:"required" example:"true"`
 	// Companies loaded in Tally.
 	Companies []string `json:"companies" validate:"required" example:"ABC Traders"`
+	// The outbound connector agents when TALLY_URL is agent://NAME: each
+	// agent that has a token, connected or not.
+	Agents []AgentJSON `json:"agents,omitempty"`
 }
 
 // receivables lists outstanding bills.
@@ -258,9 +261,10 @@ func (s *Server) listCompanies(c echo.Context) error {
 func (s *Server) tallyStatus(c echo.Context) error {
 	st, err := s.svc.Status(c.Request().Context())
 	if err != nil {
-		return err
+		return s.withAgents(err)
 	}
-	out := TallyStatusResponse{Product: st.Product, URL: st.URL, Company: st.Company, CompanyLoaded: st.CompanyLoaded, Companies: st.Companies}
+	out := TallyStatusResponse{Product: st.Product, URL: st.URL, Company: st.Company, CompanyLoaded: st.CompanyLoaded, Companies: st.Companies,
+		Agents: s.agentsJSON()}
 	if out.Companies == nil {
 		out.Companies = []string{}
 	}

@@ -91,14 +91,16 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	if s.ready != nil {
 		if err := s.ready(c.Request().Context()); err != nil {
-			return notReady(err)
+			return s.withAgents(notReady(err))
 		}
 	}
-	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ready"})
+	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ready", Agents: s.agentsJSON()})
 }
 
 // StatusResponse is the body of the probes.
 type StatusResponse struct {
 	// "ok" for /healthz and "ready" for /readyz.
 	Status string `json:"status" validate:"required" example:"ready"`
+	// The outbound connector agents, on /readyz when TALLY_URL is agent://NAME.
+	Agents []AgentJSON `json:"agents,omitempty"`
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// Required: it is served at /openapi/swagger.json and converted once to
 	// OpenAPI 3 for /openapi/openapi.json.
 	Spec []byte
+	// Agents, when set, lists the outbound connector agents (TALLY_URL=
+	// agent://NAME) for /tally/status, /readyz and /metrics.
+	Agents func() []AgentStatus
 	// OrderWait is how long POST /orders waits for the queue to post an
 	// order before answering 202. Default 8s: chatbot platforms give a
 	// reply a few seconds more than that at most.
@@ -67,6 +70,7 @@ type Server struct {
 	// orderWait bounds how long POST /orders waits for the queue.
 	orderWait time.Duration
 	metrics   *metrics
+	agents    func() []AgentStatus
 	spec      specDocs
 	paths     map[string]struct{} // registered route templates, for metric labels
 }
@@ -112,6 +116,9 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	}
 	s.validate = newValidator()
 	s.metrics = newMetrics()
+	if s.agents = cfg.Agents; s.agents != nil {
+		s.metrics.reg.MustRegister(newAgentCollector(s.agents))
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

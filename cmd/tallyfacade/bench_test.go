@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/agentlink"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
 
@@ -45,21 +47,74 @@ func BenchmarkBalanceDirect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := tallyxml.ExportObject("Ledger", benchParty, []string{"Name", "Parent", "ClosingBalance", "LedgerMobile"},
-		tallyxml.Vars{Company: tallysim.DemoCompanyName})
 	b.ReportAllocs()
 	for b.Loop() {
-		err := c.Do(b.Context(), req, func(r io.Reader) error {
-			l, err := tallyxml.LedgerObject(r)
-			if err == nil && l.Name != benchParty {
-				b.Fatalf("read %q", l.Name)
-			}
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		readBalance(b, c)
 	}
+}
+
+// readBalance is the card's example read: one party's ledger object.
+func readBalance(b *testing.B, c *tallyxml.Client) {
+	req := tallyxml.ExportObject("Ledger", benchParty, []string{"Name", "Parent", "ClosingBalance", "LedgerMobile"},
+		tallyxml.Vars{Company: tallysim.DemoCompanyName})
+	err := c.Do(b.Context(), req, func(r io.Reader) error {
+		l, err := tallyxml.LedgerObject(r)
+		if err == nil && l.Name != benchParty {
+			b.Fatalf("read %q", l.Name)
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkBalanceAgentLink reads the same balance straight from the
+// simulator and through the outbound connector (the hub on an HTTP server,
+// an agent dialled into it, the agent relaying to the simulator), one of
+// each per iteration so both see the same machine load, and reports each
+// one's time, the ratio and what the link adds (target: under 1 ms on
+// loopback):
+//
+//	go test -run XXX -bench AgentLink -benchtime 2000x ./cmd/tallyfacade
+func BenchmarkBalanceAgentLink(b *testing.B) {
+	sim := benchSim(b)
+	direct, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: sim.URL()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tokens, _ := agentlink.ParseTokens("bench:bench-token-0123456789")
+	hub := agentlink.NewHub(agentlink.HubConfig{Tokens: tokens})
+	ts := httptest.NewServer(hub)
+	b.Cleanup(func() { hub.Close(); ts.Close() })
+	a, err := agentlink.NewAgent(agentlink.AgentConfig{Server: ts.URL, Name: "bench", Token: "bench-token-0123456789", TallyURL: sim.URL()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	for !hub.Agents()[0].Connected {
+		time.Sleep(time.Millisecond)
+	}
+	link, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: "agent://bench", Transport: hub.Transport("bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var viaDirect, viaLink time.Duration
+	for b.Loop() {
+		start := time.Now()
+		readBalance(b, direct)
+		mid := time.Now()
+		readBalance(b, link)
+		viaDirect, viaLink = viaDirect+mid.Sub(start), viaLink+time.Since(mid)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(viaDirect.Nanoseconds())/n, "direct-ns/op")
+	b.ReportMetric(float64(viaLink.Nanoseconds())/n, "link-ns/op")
+	b.ReportMetric(float64(viaLink)/float64(viaDirect), "link/direct")
+	b.ReportMetric(float64((viaLink-viaDirect).Microseconds())/n, "added-µs/op")
 }
 
 func BenchmarkBalanceFacade(b *testing.B) {

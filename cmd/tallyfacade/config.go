@@ -12,6 +12,7 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/agentlink"
 )
 
 // config is every setting of tallyfacade, read from flags and the
@@ -21,7 +22,7 @@ import (
 //
 // ADDING A SETTING happens in this file only: a field here, its flag (name,
 // environment variable, default, help) in the settings group of the commands
-// that use it below (tallySettings, storeSettings, logSettings or
+// that use it below (tallySettings, agentSettings, storeSettings, logSettings or
 // serviceSettings), any check beyond its type in validate, and then its row
 // in README.md's settings table. A secret is environment only (flags show in
 // ps): read it in secrets.
@@ -56,9 +57,20 @@ type config struct {
 	CatalogFile    string
 	ConfirmOrders  bool
 	Freshness      time.Duration
+	// AgentTokens are the connector agents allowed to dial in, kept as
+	// hashes (TALLYFACADE_AGENT_TOKENS, a secret).
+	AgentTokens agentlink.Tokens
+	Agent       agentConfig
 
 	// raw holds what is parsed into a field of another type by validate.
-	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat string }
+	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat, agentTokens string }
+}
+
+// agentConfig is `tallyfacade agent`'s own: the server it dials and who it
+// is there. Its Tally is TallyURL.
+type agentConfig struct {
+	Server, Name, Token, CAFile string
+	ReadOnly                    bool
 }
 
 // reminderConfig is how reminders are written, sent and scheduled.
@@ -90,6 +102,21 @@ func (s *settings) tallySettings(withURL bool) []cli.Flag {
 		s.duration(&c.QueueWait, "tally-queue-wait", "TALLY_QUEUE_WAIT", 10*time.Second, time.Millisecond, "how long a request waits for the one in flight to Tally (the gateway is serial)"),
 		s.str(&c.raw.charset, "tally-charset", "TALLY_CHARSET", "utf-16", "request charset: utf-16 (needed for ₹ and non-Latin names) or utf-8"),
 	)
+}
+
+// agentSettings are the connector agent's, on the Tally PC (agent).
+func (s *settings) agentSettings() []cli.Flag {
+	c := &s.cfg
+	return []cli.Flag{
+		s.str(&c.Agent.Server, "server", "TALLYFACADE_SERVER", "", "the façade's base URL, https://…; the agent dials out to it, so Tally needs no open port"),
+		s.str(&c.Agent.Name, "name", "TALLYFACADE_AGENT_NAME", "", "this agent's name, as in the server's TALLY_URL=agent://NAME and TALLYFACADE_AGENT_TOKENS"),
+		// The issue's -token flag is kept for quick trials; a flag shows
+		// in the process list, so the variable is what the README uses.
+		s.str(&c.Agent.Token, "token", "TALLYFACADE_AGENT_TOKEN", "", "this agent's token (prefer the variable: a flag shows in the process list)"),
+		s.str(&c.TallyURL, "tally-url", "TALLY_URL", "http://127.0.0.1:9000", "the local Tally gateway the agent relays to"),
+		s.switchFlag(&c.Agent.ReadOnly, "read-only", "TALLYFACADE_AGENT_READ_ONLY", "relay exports only: refuse every import (orders, parties, receipts) before it reaches Tally"),
+		s.str(&c.Agent.CAFile, "ca-file", "TALLYFACADE_CA_FILE", "", "PEM file of a private CA that signed the server's certificate, trusted besides the system's"),
+	}
 }
 
 // storeSettings choose and place the store (serve, demo, migrate).
@@ -161,6 +188,7 @@ func (s *settings) secrets() {
 		{&c.Reminders.WebhookSecret, "REMINDER_WEBHOOK_SECRET"},
 		{&c.WhatsApp.VerifyToken, "WHATSAPP_VERIFY_TOKEN"},
 		{&c.WhatsApp.AppSecret, "WHATSAPP_APP_SECRET"},
+		{&c.raw.agentTokens, "TALLYFACADE_AGENT_TOKENS"},
 	} {
 		*v.dst = strings.TrimSpace(s.getenv(v.name))
 	}
@@ -210,6 +238,11 @@ func (c *config) validate() error {
 		}
 		c.DefaultGSTRate = rate
 	}
+	tokens, err := agentlink.ParseTokens(c.raw.agentTokens)
+	if err != nil {
+		return fmt.Errorf("TALLYFACADE_AGENT_TOKENS: %w", err)
+	}
+	c.AgentTokens = tokens
 	if _, err := service.ParseReminderTemplate(c.Reminders.Template); c.Reminders.Template != "" && err != nil {
 		return fmt.Errorf("-reminder-template: %w", err)
 	}

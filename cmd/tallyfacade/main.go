@@ -5,6 +5,7 @@
 //	tallyfacade demo    # the simulator's demo company and the service in one process
 //	tallyfacade check   # is Tally running, which product, is the configured company loaded?
 //	tallyfacade migrate # apply the store's migrations
+//	tallyfacade agent   # on the Tally PC: dial out to the façade and relay its requests to Tally
 //
 // Settings come from flags and the environment (config.go); a flag wins over
 // its variable. `tallyfacade <command> -h` lists a command's settings.
@@ -30,6 +31,7 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/agentlink"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
 
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return demo(ctx, cfg, stdout, stderr)
 		case "check":
 			return check(ctx, cfg, stdout)
+		case "agent":
+			return agent(ctx, cfg, stderr)
 		case "migrate":
 			db, err := openStore(ctx, cfg, newLogger(cfg, stderr))
 			if err != nil {
@@ -112,6 +116,8 @@ func newCLI(getenv func(string) string, stdout, stderr io.Writer, do func(ctx co
 				s.tallySettings(true)),
 			command("migrate", "apply the store's migrations (serve and demo also do it at start-up)",
 				s.storeSettings(), s.logSettings()),
+			command("agent", "on the Tally PC: dial out to the façade at -server and relay its requests to the local Tally (no open port)",
+				s.agentSettings(), s.logSettings()),
 		},
 	}
 }
@@ -161,6 +167,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.db.close()
+	if st.hub != nil {
+		// Hijacked connections outlive the HTTP server's shutdown.
+		defer st.hub.Close()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -169,8 +179,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	wait := st.background(bg, cfg, logger)
 	defer func() { stop(); wait() }()
 	fmt.Fprintf(stdout, "tallyfacade listening on http://%s (Swagger UI at /swagger/index.html)\n", ln.Addr())
-	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", cfg.TallyURL, "company", cfg.Company, "store", st.db.name)
-	return serveHTTP(ctx, ln, st.api.Handler(), logger)
+	logger.Info("tallyfacade started", "addr", ln.Addr().String(), "tally_url", cfg.TallyURL, "company", cfg.Company, "store", st.db.name,
+		"agents", strings.Join(cfg.AgentTokens.Names(), ","))
+	return serveHTTP(ctx, ln, st.handler(), logger)
 }
 
 // serveHTTP serves until ctx is done, then drains for up to 10 seconds.
@@ -242,7 +253,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	note, curlArg := demoKeyNote(cfg)
 	fmt.Fprintf(stdout, "Demo company %q (simulated Tally at %s); %s. Try:\n  curl %s%s/parties/Rajesh%%20Enterprises/balance\n",
 		tallysim.DemoCompanyName, sim.URL(), note, curlArg, browseURL(ln.Addr()))
-	return serveHTTP(ctx, ln, st.api.Handler(), logger)
+	return serveHTTP(ctx, ln, st.handler(), logger)
 }
 
 // demoKeyNote tells whoever runs the demo whether a key is needed (with
@@ -270,6 +281,9 @@ func browseURL(a net.Addr) string {
 // check reports on the configured Tally and exits non-zero with the fix when
 // something is wrong.
 func check(ctx context.Context, cfg config, stdout io.Writer) error {
+	if _, ok := agentName(cfg.TallyURL); ok {
+		return fmt.Errorf("TALLY_URL %s: check talks to a gateway directly; through an agent, ask the running service (GET /tally/status), or run check on the Tally PC", cfg.TallyURL)
+	}
 	client, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait})
 	if err != nil {
 		return err
@@ -298,6 +312,27 @@ func check(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "  company %q is loaded: ready.\n", cfg.Company)
 	return nil
+}
+
+// agent runs the connector on the Tally PC until ctx ends: it dials the
+// façade, relays its gateway requests to the local Tally and reconnects
+// after every break.
+func agent(ctx context.Context, cfg config, stderr io.Writer) error {
+	logger := newLogger(cfg, stderr)
+	ac := agentlink.AgentConfig{Server: cfg.Agent.Server, Name: cfg.Agent.Name, Token: cfg.Agent.Token,
+		TallyURL: cfg.TallyURL, ReadOnly: cfg.Agent.ReadOnly, Logger: logger, Version: version()}
+	if cfg.Agent.CAFile != "" {
+		pool, err := agentlink.LoadCAFile(cfg.Agent.CAFile)
+		if err != nil {
+			return fmt.Errorf("-ca-file: %w", err)
+		}
+		ac.RootCAs = pool
+	}
+	a, err := agentlink.NewAgent(ac)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
 }
 
 func publicMessage(err error) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/tallyfacade/tallyfacade/store/pgstore"
 	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
+	"github.com/tallyfacade/tallyfacade/tallyxml/agentlink"
 )
 
 // This file wires the parts together from a config: the Tally client, the
@@ -53,6 +55,60 @@ type stack struct {
 	books  *service.Books // nil without a pinned company
 	api    *api.Server
 	db     *storeHandle
+	// hub accepts the connector agents when TALLYFACADE_AGENT_TOKENS names
+	// any; nil otherwise.
+	hub *agentlink.Hub
+}
+
+// handler is the API, with the hub's endpoint beside it when agents may
+// dial in: a WebSocket held open for hours, outside the API's middleware
+// (request timeout, API keys) since the hub checks its own tokens.
+func (st *stack) handler() http.Handler {
+	if st.hub == nil {
+		return st.api.Handler()
+	}
+	mux := http.NewServeMux()
+	mux.Handle(agentlink.Path, st.hub)
+	mux.Handle("/", st.api.Handler())
+	return mux
+}
+
+// tallyTransport is the transport of TALLY_URL: nil (plain HTTP) for a
+// gateway URL, the named agent's link for agent://NAME. It creates the hub
+// when agents have tokens.
+func (st *stack) tallyTransport(cfg config, logger *slog.Logger) (http.RoundTripper, error) {
+	if len(cfg.AgentTokens.Names()) > 0 {
+		st.hub = agentlink.NewHub(agentlink.HubConfig{Tokens: cfg.AgentTokens, Logger: logger,
+			Observe: func(o agentlink.Observation) {
+				if st.api != nil {
+					st.api.ObserveAgentRelay(api.AgentRelayObservation{Agent: o.Agent, Outcome: o.Outcome, Duration: o.Duration})
+				}
+			}})
+	}
+	name, ok := agentName(cfg.TallyURL)
+	if !ok {
+		return nil, nil
+	}
+	if st.hub == nil || !st.hub.Configured(name) {
+		return nil, fmt.Errorf("TALLY_URL %s: agent %q has no token in TALLYFACADE_AGENT_TOKENS (name:token,…)", cfg.TallyURL, name)
+	}
+	return st.hub.Transport(name), nil
+}
+
+// agentName is NAME of a TALLY_URL agent://NAME.
+func agentName(tallyURL string) (string, bool) {
+	rest, ok := strings.CutPrefix(tallyURL, "agent://")
+	return strings.TrimRight(rest, "/"), ok
+}
+
+// agents converts the hub's view for the api.
+func (st *stack) agents() []api.AgentStatus {
+	var out []api.AgentStatus
+	for _, a := range st.hub.Agents() {
+		out = append(out, api.AgentStatus{Name: a.Name, Connected: a.Connected, Since: a.Since,
+			LastHeartbeat: a.LastHeartbeat, Version: a.Version, RTT: a.RTT})
+	}
+	return out
 }
 
 // storeHandle is the opened store with what cmd needs of it beyond
@@ -113,8 +169,12 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 
 func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error) {
 	var st stack
+	link, err := st.tallyTransport(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	client, err := tallyxml.NewClient(tallyxml.ClientConfig{
-		URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait,
+		URL: cfg.TallyURL, Charset: cfg.Charset, Timeout: cfg.TallyTimeout, QueueWait: cfg.QueueWait, Transport: link,
 		Observe: func(o tallyxml.Observation) {
 			if st.api != nil {
 				st.api.ObserveTally(api.TallyObservation{Kind: o.Kind, Outcome: o.Outcome, QueueWait: o.QueueWait, Duration: o.Duration})
@@ -169,11 +229,15 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 				}
 			}})
 	}
-	srv, err := api.New(st.svc, api.Config{
+	acfg := api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
 		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
 		Spec: openapi.SwaggerJSON, Books: st.books,
-	})
+	}
+	if st.hub != nil {
+		acfg.Agents = st.agents
+	}
+	srv, err := api.New(st.svc, acfg)
 	if err != nil {
 		st.db.close()
 		return nil, err

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -39,7 +38,8 @@ type AgentConfig struct {
 	RootCAs *x509.CertPool
 	// Logger receives the link's state, plainly. Default: discard.
 	Logger *slog.Logger
-	// Version is sent to the hub, for GET /tally/status. Default Version().
+	// Version is sent to the hub, for GET /tally/status (cmd passes the
+	// binary's build).
 	Version string
 	// Heartbeat is the ping interval. Default DefaultHeartbeat.
 	Heartbeat time.Duration
@@ -74,7 +74,7 @@ func NewAgent(cfg AgentConfig) (*Agent, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Version == "" {
-		cfg.Version = Version()
+		cfg.Version = "unknown"
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultHeartbeat
@@ -157,22 +157,6 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("%s: no PEM certificate", path)
 	}
 	return pool, nil
-}
-
-// Version is this binary's module version and VCS revision, as the build
-// recorded them.
-func Version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
 }
 
 // Run keeps the link up until ctx ends, reconnecting after each break. It
