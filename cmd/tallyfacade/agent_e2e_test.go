@@ -248,6 +248,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	// 200 concurrent reads through the link.
 	var wg sync.WaitGroup
 	failures := make(chan string, 200)
+	start := time.Now()
 	for range 200 {
 		wg.Go(func() {
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/parties/Rajesh%20Enterprises/balance", nil)
@@ -265,6 +266,7 @@ func TestAgentEndToEnd(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	t.Logf("200 concurrent balance reads through the agent link: %v", time.Since(start).Round(time.Millisecond))
 	close(failures)
 	for f := range failures {
 		t.Errorf("concurrent read failed: %s", f)

@@ -3,9 +3,14 @@ package agentlink
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseTokens(t *testing.T) {
@@ -128,4 +133,51 @@ func FuzzDecodeFrame(f *testing.F) {
 			t.Fatalf("round trip of %q: %+v %q, %v", b, h2, body2, err)
 		}
 	})
+}
+
+// TestTLSVerified: the agent refuses a certificate it cannot verify, and
+// trusts a private CA given as -ca-file.
+func TestTLSVerified(t *testing.T) {
+	t.Parallel()
+	tokens, _ := ParseTokens("shop1:0123456789abcdef")
+	hub := NewHub(HubConfig{Tokens: tokens})
+	ts := httptest.NewTLSServer(hub)
+	t.Cleanup(func() { hub.Close(); ts.Close() })
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := LoadCAFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  AgentConfig
+		ok   bool
+	}{
+		{"system roots only", AgentConfig{}, false},
+		{"the private CA", AgentConfig{RootCAs: pool}, true},
+	} {
+		tc.cfg.Server, tc.cfg.Name, tc.cfg.Token, tc.cfg.Heartbeat = ts.URL, "shop1", "0123456789abcdef", time.Hour
+		a, err := NewAgent(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		errc := make(chan error, 1)
+		go func() { _, err := a.session(ctx); errc <- err }()
+		if !tc.ok {
+			if err := <-errc; err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("%s: %v; want a certificate error", tc.name, err)
+			}
+			cancel()
+			continue
+		}
+		for !hub.Agents()[0].Connected {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+		<-errc
+	}
 }

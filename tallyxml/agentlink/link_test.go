@@ -206,6 +206,9 @@ func TestBytesUntouched(t *testing.T) {
 func TestNotConnected(t *testing.T) {
 	t.Parallel()
 	hub, _ := startHub(t, nil)
+	if _, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: "agent://shop1"}); err == nil {
+		t.Error("agent:// without the link's transport was accepted")
+	}
 	c := linkClient(t, hub, "shop1", 0)
 	_, err := c.Import(t.Context(), newLedger("Nobody"), tallyxml.CounterCreated)
 	ge, ok := errors.AsType[*tallyxml.GatewayError](err)
@@ -254,4 +257,24 @@ func TestRefusals(t *testing.T) {
 		st := agentState(hub, "shop1")
 		return st.Connected && st.Version == "second"
 	})
+}
+
+// TestSeveralAgents: two agents connected at once, each Transport reaching
+// its own Tally.
+func TestSeveralAgents(t *testing.T) {
+	t.Parallel()
+	sim1, sim2 := startSim(t), startSim(t)
+	hub, url := startHub(t, nil)
+	runAgent(t, agentlink.AgentConfig{Server: url, Name: "shop1", Token: token1, TallyURL: sim1.URL()})
+	runAgent(t, agentlink.AgentConfig{Server: url, Name: "shop2", Token: token2, TallyURL: sim2.URL()})
+	waitFor(t, "both connect", func() bool { return connected(hub, "shop1")() && connected(hub, "shop2")() })
+	if _, err := linkClient(t, hub, "shop2", 0).Import(t.Context(), newLedger("Shop Two Traders"), tallyxml.CounterCreated); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readLedger(t.Context(), linkClient(t, hub, "shop2", 0), "Shop Two Traders"); err != nil {
+		t.Errorf("shop2's Tally: %v", err)
+	}
+	if _, err := readLedger(t.Context(), linkClient(t, hub, "shop1", 0), "Shop Two Traders"); !errors.Is(err, tallyxml.ErrNoObject) {
+		t.Errorf("shop1's Tally: %v; want not found", err)
+	}
 }
