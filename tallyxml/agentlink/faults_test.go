@@ -129,10 +129,11 @@ func TestTallyDownAtTheAgent(t *testing.T) {
 func TestHeartbeatDropsDeadLink(t *testing.T) {
 	t.Parallel()
 	sim := startSim(t)
-	hub, hubURL := startHub(t, nil)
+	const beat = 200 * time.Millisecond
+	hub, hubURL := startHubBeat(t, nil, beat)
 	u, _ := url.Parse(hubURL)
 	px := startProxy(t, u.Host)
-	runAgent(t, agentlink.AgentConfig{Server: "http://" + px.addr(), Name: "shop1", Token: token1, TallyURL: sim.URL()})
+	runAgent(t, agentlink.AgentConfig{Server: "http://" + px.addr(), Name: "shop1", Token: token1, TallyURL: sim.URL(), Heartbeat: beat})
 	waitFor(t, "shop1 connects", connected(hub, "shop1"))
 	first := agentState(hub, "shop1").Since
 	px.freeze() // every byte in flight now, both ways, stops; nothing closes

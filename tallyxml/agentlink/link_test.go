@@ -21,14 +21,23 @@ const (
 	token2 = "shop2-token-0123456789"
 )
 
+// testBeat is the heartbeat of tests that do not test heartbeats: long
+// enough that a pong slowed by the race detector on a loaded machine never
+// drops a link.
+const testBeat = 5 * time.Second
+
 // startHub serves a hub for agents shop1 and shop2 on loopback.
 func startHub(t *testing.T, observe func(agentlink.Observation)) (*agentlink.Hub, string) {
+	return startHubBeat(t, observe, testBeat)
+}
+
+func startHubBeat(t *testing.T, observe func(agentlink.Observation), beat time.Duration) (*agentlink.Hub, string) {
 	t.Helper()
 	tokens, err := agentlink.ParseTokens("shop1:" + token1 + ", shop2:" + token2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := agentlink.NewHub(agentlink.HubConfig{Tokens: tokens, Heartbeat: 200 * time.Millisecond, Observe: observe})
+	hub := agentlink.NewHub(agentlink.HubConfig{Tokens: tokens, Heartbeat: beat, Observe: observe})
 	mux := http.NewServeMux()
 	mux.Handle(agentlink.Path, hub)
 	ts := httptest.NewServer(mux)
@@ -41,7 +50,7 @@ func startHub(t *testing.T, observe func(agentlink.Observation)) (*agentlink.Hub
 func runAgent(t *testing.T, cfg agentlink.AgentConfig) (stop func() error) {
 	t.Helper()
 	if cfg.Heartbeat == 0 {
-		cfg.Heartbeat = 200 * time.Millisecond
+		cfg.Heartbeat = testBeat
 	}
 	cfg.BackoffMin, cfg.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
 	a, err := agentlink.NewAgent(cfg)
