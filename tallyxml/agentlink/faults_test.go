@@ -134,7 +134,9 @@ func TestHeartbeatDropsDeadLink(t *testing.T) {
 	u, _ := url.Parse(hubURL)
 	px := startProxy(t, u.Host)
 	runAgent(t, agentlink.AgentConfig{Server: "http://" + px.addr(), Name: "shop1", Token: token1, TallyURL: sim.URL(), Heartbeat: beat})
-	waitFor(t, "shop1 connects", connected(hub, "shop1"))
+	// A heartbeat has crossed both ways, so the agent has the handshake's
+	// answer too: freezing earlier could strand it inside its dial.
+	waitFor(t, "shop1 connects", func() bool { return !agentState(hub, "shop1").LastHeartbeat.IsZero() })
 	first := agentState(hub, "shop1").Since
 	px.freeze() // every byte in flight now, both ways, stops; nothing closes
 	waitFor(t, "the hub drops the silent link", func() bool { return agentState(hub, "shop1").Since != first })

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -37,12 +38,39 @@ func startHubBeat(t *testing.T, observe func(agentlink.Observation), beat time.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := agentlink.NewHub(agentlink.HubConfig{Tokens: tokens, Heartbeat: beat, Observe: observe})
+	hub := agentlink.NewHub(agentlink.HubConfig{Tokens: tokens, Heartbeat: beat, Observe: observe, Logger: testLogger(t)})
 	mux := http.NewServeMux()
 	mux.Handle(agentlink.Path, hub)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(func() { hub.Close(); ts.Close() })
 	return hub, ts.URL
+}
+
+// testLogger keeps the hub's and agents' logs and shows them if the test
+// fails (t.Log itself may not be called once the test is over, and a
+// link's goroutines can outlive it by a moment).
+func testLogger(t *testing.T) *slog.Logger {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			mu.Lock()
+			t.Log(buf.String())
+			mu.Unlock()
+		}
+	})
+	return slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // runAgent runs an agent until the returned stop is called (or the test
@@ -53,6 +81,9 @@ func runAgent(t *testing.T, cfg agentlink.AgentConfig) (stop func() error) {
 		cfg.Heartbeat = testBeat
 	}
 	cfg.BackoffMin, cfg.BackoffMax = 20*time.Millisecond, 200*time.Millisecond
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(t)
+	}
 	a, err := agentlink.NewAgent(cfg)
 	if err != nil {
 		t.Fatal(err)
