@@ -229,9 +229,23 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 		}
 		mq.Party = NameKey(q.Party)
 	}
+	b.mu.Lock()
+	st := b.known[NameKey(q.Company)]
+	tk := totalsKey{company: NameKey(q.Company), party: mq.Party, dueBefore: mq.DueBefore, asOf: q.AsOf, minOwed: mq.MinOwed,
+		masters: st.Masters, vouchers: st.Vouchers, change: st.LastChange, reconcile: st.LastReconcile}
+	cached, hit := b.totals[tk]
+	b.mu.Unlock()
+	mq.NoTotals = hit
 	rows, tot, err := b.st.MirrorBills(ctx, mq, q.AsOf)
 	if err != nil {
 		return ReceivablesPage{}, err
+	}
+	if hit {
+		tot = cached
+	} else {
+		b.mu.Lock()
+		b.totals[tk] = tot
+		b.mu.Unlock()
 	}
 	out := ReceivablesPage{Receivables: Receivables{AsOf: q.AsOf, Parties: []PartyReceivables{},
 		Total: -tot.Total, OverdueTotal: -tot.OverdueTotal, Bills: tot.Bills}}

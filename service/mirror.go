@@ -201,6 +201,9 @@ type MirrorBillQuery struct {
 	MinOwed Paise
 	After   string
 	Limit   int // parties; 0 for all
+	// NoTotals skips the totals (zero BillTotals): the caller has them
+	// from an earlier page of the same books.
+	NoTotals bool
 }
 
 // MirrorBillRow is one outstanding bill from the mirror: the sum of its

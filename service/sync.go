@@ -97,6 +97,18 @@ type Books struct {
 	// a forced sync that began after the last of them, so until then every
 	// read probes first and sees the write.
 	dirty map[string]int
+	// totals caches receivables totals per query and books version, so a
+	// page after the first costs its own rows only.
+	totals map[totalsKey]BillTotals
+}
+
+// totalsKey is a receivables query over one version of a company's books.
+type totalsKey struct {
+	company, party    string
+	dueBefore, asOf   time.Time
+	minOwed           Paise
+	masters, vouchers int64
+	change, reconcile time.Time
 }
 
 // NewBooks returns the mirror for svc's companies, synced through bgw into
@@ -104,7 +116,7 @@ type Books struct {
 // dates in the past) and the checks against Tally's own figures.
 func NewBooks(svc *Service, bgw BooksGateway, st BooksStore, cfg BooksConfig) *Books {
 	b := &Books{svc: svc, bgw: bgw, st: st, cfg: cfg.withDefaults(), log: svc.log,
-		known: map[string]SyncState{}, trees: map[string]mirrorTree{}, dirty: map[string]int{}}
+		known: map[string]SyncState{}, trees: map[string]mirrorTree{}, dirty: map[string]int{}, totals: map[totalsKey]BillTotals{}}
 	b.read = New(mirrorGateway{b: b, live: svc.gw}, svc.cfg)
 	return b
 }
@@ -239,6 +251,12 @@ func (b *Books) remember(company string, st SyncState) {
 	key := NameKey(company)
 	if old, ok := b.known[key]; ok && old.Masters != st.Masters {
 		delete(b.trees, key) // the group tree may have changed
+	}
+	for k := range b.totals {
+		if k.company == key && (k.vouchers != st.Vouchers || k.masters != st.Masters || !k.change.Equal(st.LastChange) ||
+			!k.reconcile.Equal(st.LastReconcile)) {
+			delete(b.totals, k) // an older version of the books
+		}
 	}
 	b.known[key] = st
 }
@@ -619,7 +637,9 @@ func (b *Books) Run(ctx context.Context, company string) {
 	company = b.svc.company(company)
 	tick := time.NewTicker(b.cfg.Freshness)
 	defer tick.Stop()
-	var lastReconcile, lastCheck time.Time
+	// The first reconcile and check come one interval after the start: the
+	// first sync has just read the books (or a replica did shortly before).
+	lastReconcile, lastCheck := b.svc.cfg.Now(), b.svc.cfg.Now()
 	failing := false
 	for {
 		_, _, err := b.refresh(ctx, company)

@@ -38,7 +38,8 @@ import (
 //	go test -run XXX -bench MirrorInitialSync -benchtime 1x -timeout 60m ./cmd/tallyfacade   # TALLYFACADE_BENCH_1M=1 adds 1M
 //	go test -run XXX -bench MirrorStale -benchtime 1x ./cmd/tallyfacade
 //
-// TALLYFACADE_LOAD_SECONDS sets the load's duration (default 5).
+// TALLYFACADE_LOAD_SECONDS sets the load's duration (default 5),
+// TALLYFACADE_LOAD_RATE an offered rate in requests/s (default: closed loop).
 
 // benchStack is the whole service (build, as serve wires it) over sim.
 func benchStack(b *testing.B, sim *tallysim.Server, args ...string) (*stack, *httptest.Server) {
@@ -83,15 +84,18 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // BenchmarkMirrorLoad: 200 concurrent chatbot clients asking the balances of
-// 20 parties, back to back for a few seconds, the simulator at 50 ms a
-// request. Reports answers/s, p50 and p99, and Tally requests per
-// freshness interval (10 s) over the load.
+// 20 parties for a few seconds, back to back or at an offered rate, the
+// simulator at 50 ms a request. Reports answers/s, p50 and p99, and Tally
+// requests per freshness interval (10 s) over the load.
 func BenchmarkMirrorLoad(b *testing.B) {
 	secs, _ := strconv.Atoi(os.Getenv("TALLYFACADE_LOAD_SECONDS"))
 	if secs <= 0 {
 		secs = 5
 	}
 	window := time.Duration(secs) * time.Second
+	// TALLYFACADE_LOAD_RATE offers that many requests a second in all (open
+	// loop); unset, every client sends back to back (closed loop).
+	rate, _ := strconv.Atoi(os.Getenv("TALLYFACADE_LOAD_RATE"))
 	sim := benchSim(b)
 	co, _ := sim.Company(tallysim.DemoCompanyName)
 	for i := range 10 { // the demo's debtors plus these make 20 parties
@@ -122,11 +126,24 @@ func BenchmarkMirrorLoad(b *testing.B) {
 		var failed atomic.Int64
 		end := time.Now().Add(window)
 		var wg sync.WaitGroup
+		begin := time.Now()
 		for c := range 200 {
 			wg.Go(func() {
 				var mine []time.Duration
 				for i := c; time.Now().Before(end); i++ {
 					start := time.Now()
+					if rate > 0 {
+						// Open loop: this client's k-th request is due at
+						// begin + (k·200 + c)/rate, and its latency counts
+						// from then, so a slow answer is not hidden by the
+						// client waiting for it.
+						k := i - c
+						start = begin.Add(time.Duration(float64(k*200+c) / float64(rate) * float64(time.Second)))
+						time.Sleep(time.Until(start))
+						if !start.Before(end) {
+							break
+						}
+					}
 					code, _, err := benchGet(client, ts.URL+"/parties/"+parties[i%len(parties)]+"/balance")
 					if err != nil || code != http.StatusOK {
 						failed.Add(1)

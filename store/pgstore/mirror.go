@@ -347,6 +347,16 @@ func scanAllocs(rows pgx.Rows) iter.Seq2[service.BillAlloc, error] {
 // one connection while the bills are copied in chunks through the
 // transaction on another, so memory stays flat however many bills there are.
 func (s *Store) RecomputeAll(ctx context.Context, company string) error {
+	if err := s.recomputeAll(ctx, company); err != nil {
+		return err
+	}
+	// A bulk load leaves the planner without statistics until autovacuum
+	// comes round, and a page read then scans every bill: analyze now.
+	_, err := s.pool.Exec(ctx, `ANALYZE mirror_bills, mirror_ledgers, mirror_vouchers, mirror_entries, mirror_bill_allocs`)
+	return translate(err, "analyze mirror")
+}
+
+func (s *Store) recomputeAll(ctx context.Context, company string) error {
 	co := service.NameKey(company)
 	return s.inTx(ctx, "recompute mirror", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, closingSQL, co, nil); err != nil {
@@ -544,6 +554,9 @@ ORDER BY b.ledger_key, COALESCE(b.due, b.bill_date), b.ref`, append(args, q.Afte
 		return nil, service.BillTotals{}, translate(err, "mirror bills")
 	}
 	var t service.BillTotals
+	if q.NoTotals {
+		return page, t, nil
+	}
 	var total, overdue int64
 	err = s.pool.QueryRow(ctx, `
 SELECT count(*), COALESCE(sum(b.pending), 0), COALESCE(sum(CASE WHEN COALESCE(b.due, b.bill_date) < $5 THEN b.pending ELSE 0 END), 0)

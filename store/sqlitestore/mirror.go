@@ -573,6 +573,9 @@ ORDER BY b.ledger_key, COALESCE(b.due, b.bill_date), b.ref`,
 		return nil, service.BillTotals{}, translate(err)
 	}
 	var t service.BillTotals
+	if q.NoTotals {
+		return page, t, nil
+	}
 	var total, overdue int64
 	err = s.db.QueryRowContext(ctx, `
 SELECT count(*), COALESCE(sum(b.pending), 0), COALESCE(sum(CASE WHEN COALESCE(b.due, b.bill_date) < ?5 THEN b.pending ELSE 0 END), 0)

@@ -368,6 +368,11 @@ func testBillsKeyset(t *testing.T, s service.BooksStore) {
 		}
 		q.After = rows[len(rows)-1].Key
 	}
+	first, _, err := s.MirrorBills(ctx, service.MirrorBillQuery{Company: booksCo, Limit: 3}, day(5, 15))
+	again, none, err2 := s.MirrorBills(ctx, service.MirrorBillQuery{Company: booksCo, Limit: 3, NoTotals: true}, day(5, 15))
+	if err != nil || err2 != nil || none != (service.BillTotals{}) || !cmp.Equal(first, again, opts) {
+		t.Errorf("NoTotals: %+v, rows equal %v, %v %v", none, cmp.Equal(first, again, opts), err, err2)
+	}
 	if len(parties) != 7 || parties[0] != "A Debtor" || parties[6] != "G Debtor" {
 		t.Errorf("parties over the pages: %v", parties)
 	}
