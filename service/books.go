@@ -584,7 +584,26 @@ func (g mirrorGateway) Vouchers(ctx context.Context, company string, from, to ti
 // NotifyWrites wraps gw so that every write Tally confirms calls changed
 // with the company written to (Books.Changed keeps the mirror current).
 func NotifyWrites(gw Gateway, changed func(company string)) Gateway {
-	return writeNotifier{Gateway: gw, changed: changed}
+	w := writeNotifier{Gateway: gw, changed: changed}
+	if b, ok := gw.(voucherBatcher); ok {
+		// Keep the batch import visible to the posting pipeline (batch.go
+		// asks the gateway for it).
+		return batchNotifier{writeNotifier: w, batcher: b}
+	}
+	return w
+}
+
+type batchNotifier struct {
+	writeNotifier
+	batcher voucherBatcher
+}
+
+func (w batchNotifier) PostVouchers(ctx context.Context, company string, vs []Voucher) (ImportOutcome, error) {
+	out, err := w.batcher.PostVouchers(ctx, company, vs)
+	if err == nil || out.Created+out.Altered > 0 {
+		w.changed(company)
+	}
+	return out, err
 }
 
 type writeNotifier struct {
