@@ -34,7 +34,9 @@ func batchStack(t *testing.T, batchSize int) (*tallysim.Server, *service.Service
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := service.New(tallyxml.NewGateway(client), service.Config{Company: tallysim.DemoCompanyName, Store: db,
+	// Wired as the program wires it: the mirror is told of every write.
+	gw := service.NotifyWrites(tallyxml.NewGateway(client), func(string) {})
+	svc := service.New(gw, service.Config{Company: tallysim.DemoCompanyName, Store: db,
 		Queue: service.QueueConfig{BatchSize: batchSize},
 		Now:   func() time.Time { return time.Date(2026, 6, 23, 10, 0, 0, 0, time.UTC) }})
 	return sim, svc, db
