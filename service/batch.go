@@ -32,45 +32,6 @@ type voucherBatcher interface {
 	PostVouchers(ctx context.Context, company string, vs []Voucher) (ImportOutcome, error)
 }
 
-// batcherOf is gw's batch import, looking through the Gateway wrappers of
-// this package (NotifyWrites, the mirror's) to the Tally gateway's.
-func batcherOf(gw Gateway) (voucherBatcher, bool) {
-	switch g := gw.(type) {
-	case voucherBatcher:
-		return g, true
-	case interface{ batcher() (voucherBatcher, bool) }:
-		return g.batcher()
-	}
-	return nil, false
-}
-
-// batcher is the wrapped gateway's batch import, calling changed once
-// Tally committed any of it.
-func (w writeNotifier) batcher() (voucherBatcher, bool) {
-	inner, ok := batcherOf(w.Gateway)
-	if !ok {
-		return nil, false
-	}
-	return notifyingBatcher{inner: inner, changed: w.changed}, true
-}
-
-// batcher is the live gateway's batch import.
-func (g mirrorGateway) batcher() (voucherBatcher, bool) { return batcherOf(g.live) }
-
-// notifyingBatcher is writeNotifier's batch import.
-type notifyingBatcher struct {
-	inner   voucherBatcher
-	changed func(company string)
-}
-
-func (n notifyingBatcher) PostVouchers(ctx context.Context, company string, vs []Voucher) (ImportOutcome, error) {
-	out, err := n.inner.PostVouchers(ctx, company, vs)
-	if out.Created+out.Altered > 0 {
-		n.changed(company)
-	}
-	return out, err
-}
-
 // batchMember is one order of a batch, prepared.
 type batchMember struct {
 	rec     OrderRecord
@@ -86,7 +47,7 @@ type batchMember struct {
 // every order of the batch is settled and err is what the queue should do
 // with first's job.
 func (s *Service) postBatch(ctx context.Context, first *salesJob, q QueueConfig) (done bool, err error) {
-	batcher, ok := batcherOf(s.gw)
+	batcher, ok := s.gw.(voucherBatcher) // NotifyWrites keeps it visible
 	if !ok || q.BatchSize < 2 {
 		return false, nil
 	}
