@@ -91,16 +91,7 @@ func recordID(kind, dedupe string) string {
 func (s *Service) storeNew(ctx context.Context, rec OrderRecord) (OrderRecord, bool, error) {
 	now := s.cfg.Now()
 	rec.State, rec.CreatedAt, rec.UpdatedAt = OrderReceived, now, now
-	stored, err := s.cfg.Store.CreateOrder(ctx, rec)
-	if err != nil {
-		if e, ok := AsError(err); ok && e.Kind == Conflict {
-			if existing, ok := e.Subject.(OrderRecord); ok {
-				return existing, false, nil
-			}
-		}
-		return OrderRecord{}, false, err
-	}
-	return stored, true, nil
+	return s.cfg.Store.CreateOrder(ctx, rec)
 }
 
 // GetOrder reads a stored order.

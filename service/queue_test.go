@@ -42,17 +42,17 @@ func (m *memStore) Prune(context.Context, service.PrunePolicy) (service.PruneSta
 	return service.PruneStats{}, nil
 }
 
-func (m *memStore) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
+func (m *memStore) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, e := range m.orders {
-		if e.RemoteID == o.RemoteID {
-			return service.OrderRecord{}, &service.Error{Kind: service.Conflict, Code: "order_exists", Subject: e}
+		if e.RemoteID == o.RemoteID || e.ID == o.ID {
+			return e, false, nil
 		}
 	}
 	m.orders[o.ID] = o
 	m.enqueued = append(m.enqueued, o.ID)
-	return o, nil
+	return o, true, nil
 }
 
 func (m *memStore) GetOrder(ctx context.Context, id string) (service.OrderRecord, error) {

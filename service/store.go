@@ -40,10 +40,10 @@ type Store interface {
 	// stored without its job nor queued without its row. When o.Key names
 	// an in-progress idempotency record, the same transaction links it to
 	// the order (IdempotencyRecord.OrderID), so a crash cannot leave a key
-	// that stored an order without saying which. Conflict (with
-	// the existing OrderRecord as Subject) when an order with the same
-	// RemoteID exists.
-	CreateOrder(ctx context.Context, o OrderRecord) (OrderRecord, error)
+	// that stored an order without saying which. When an order with the
+	// same RemoteID (or id) exists, nothing is written: that order is
+	// returned with created false.
+	CreateOrder(ctx context.Context, o OrderRecord) (rec OrderRecord, created bool, err error)
 	// GetOrder reads one order; NotFound when there is none.
 	GetOrder(ctx context.Context, id string) (OrderRecord, error)
 	// ListOrders lists orders, newest first.

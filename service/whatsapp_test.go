@@ -44,12 +44,12 @@ func (w *waStore) RecordInboundMessage(ctx context.Context, m service.InboundMes
 	return true, nil
 }
 
-func (w *waStore) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
+func (w *waStore) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, bool, error) {
 	w.inMu.Lock()
 	fail := w.fail
 	w.inMu.Unlock()
 	if fail != nil {
-		return service.OrderRecord{}, fail
+		return service.OrderRecord{}, false, fail
 	}
 	return w.memStore.CreateOrder(ctx, o)
 }

@@ -28,7 +28,7 @@ func TestListenOrders(t *testing.T) {
 		t.Fatalf("first call %q; want the empty id of a (re)connected listener", id)
 	}
 	o := service.OrderRecord{ID: storetest.NewID(), Company: "C", Source: "api", RemoteID: "r-1", Party: "P", Request: []byte("{}")}
-	if _, err := s.CreateOrder(t.Context(), o); err != nil {
+	if _, _, err := s.CreateOrder(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.TransitionOrder(t.Context(), o.ID, []service.OrderState{service.OrderPosted},

@@ -17,9 +17,9 @@ const orderCols = `id::text, company, source, ref, remote_id, party, request, re
 
 // CreateOrder implements service.Store. The order row and its post_order job
 // are written in one transaction: River's InsertTx takes our pgx.Tx.
-func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
+func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, bool, error) {
 	if !service.ValidID(o.ID) {
-		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
+		return service.OrderRecord{}, false, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
 	}
 	now := dbTime(time.Now())
 	if o.CreatedAt.IsZero() {
@@ -61,13 +61,9 @@ RETURNING `+orderCols,
 		return s.enqueue(ctx, tx, o.ID)
 	})
 	if err != nil {
-		return service.OrderRecord{}, translate(err, "create order")
+		return service.OrderRecord{}, false, translate(err, "create order")
 	}
-	if existing {
-		return service.OrderRecord{}, &service.Error{Kind: service.Conflict, Code: "order_exists",
-			Message: fmt.Sprintf("an order with remote id %q already exists", o.RemoteID), Subject: created}
-	}
-	return created, nil
+	return created, !existing, nil
 }
 
 // GetOrder implements service.Store.

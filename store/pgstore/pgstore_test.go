@@ -73,7 +73,7 @@ func TestJobEnqueuedWithOrder(t *testing.T) {
 	ctx := t.Context()
 	s, pool := newStore(t)
 	o := service.OrderRecord{ID: storetest.NewID(), Company: "C", Source: "api", RemoteID: "r-1", Party: "P", Request: []byte("{}")}
-	if _, err := s.CreateOrder(ctx, o); err != nil {
+	if _, _, err := s.CreateOrder(ctx, o); err != nil {
 		t.Fatalf("CreateOrder: %v", err)
 	}
 	if n := jobs(t, pool, o.ID); n != 1 {
@@ -81,8 +81,8 @@ func TestJobEnqueuedWithOrder(t *testing.T) {
 	}
 	dup := o
 	dup.ID = storetest.NewID()
-	if _, err := s.CreateOrder(ctx, dup); service.KindOf(err) != service.Conflict {
-		t.Fatalf("duplicate CreateOrder err = %v, want Conflict", err)
+	if _, created, err := s.CreateOrder(ctx, dup); err != nil || created {
+		t.Fatalf("duplicate CreateOrder = created %v, %v; want the existing order", created, err)
 	}
 	if n := jobs(t, pool, dup.ID); n != 0 {
 		t.Errorf("%d jobs for a refused duplicate, want 0", n)
@@ -149,7 +149,7 @@ func TestUnavailable(t *testing.T) {
 			return err
 		},
 		"CreateOrder": func() error {
-			_, err := s.CreateOrder(t.Context(), service.OrderRecord{ID: storetest.NewID(), RemoteID: "r"})
+			_, _, err := s.CreateOrder(t.Context(), service.OrderRecord{ID: storetest.NewID(), RemoteID: "r"})
 			return err
 		},
 	}
@@ -200,7 +200,7 @@ func TestPostLockLostSession(t *testing.T) {
 	}
 	a, b := replica(), replica()
 	for _, id := range []string{storetest.NewID(), storetest.NewID()} {
-		if _, err := a.CreateOrder(t.Context(), service.OrderRecord{ID: id, Company: "C", Source: "api", RemoteID: "rid-" + id,
+		if _, _, err := a.CreateOrder(t.Context(), service.OrderRecord{ID: id, Company: "C", Source: "api", RemoteID: "rid-" + id,
 			Request: []byte("{}"), State: service.OrderReceived}); err != nil {
 			t.Fatal(err)
 		}

@@ -54,9 +54,9 @@ func orderNotFound(id string, cause error) error {
 
 // CreateOrder implements service.Store: the order row and its post_order job
 // are written in one transaction.
-func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, error) {
+func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service.OrderRecord, bool, error) {
 	if !service.ValidID(o.ID) {
-		return service.OrderRecord{}, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
+		return service.OrderRecord{}, false, service.Errorf(service.Invalid, "invalid_order_id", "order id %q is not a UUID", o.ID)
 	}
 	o.State = service.OrderReceived // a new order is always received
 	if o.CreatedAt.IsZero() {
@@ -69,6 +69,7 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 		o.Request = []byte{} // NOT NULL: an order always has its request, maybe empty
 	}
 	var stored service.OrderRecord
+	created := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		// The transaction holds the write lock, so this check and the
 		// insert cannot be raced; the UNIQUE constraint stays as the
@@ -77,8 +78,8 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 			`SELECT `+orderColumns+` FROM orders WHERE remote_id = ? OR id = ? ORDER BY remote_id = ? DESC LIMIT 1`,
 			o.RemoteID, o.ID, o.RemoteID))
 		if err == nil {
-			return &service.Error{Kind: service.Conflict, Code: "order_exists",
-				Message: fmt.Sprintf("an order with remote id %q already exists", o.RemoteID), Subject: existing}
+			stored = existing // nothing is written: the order is that one
+			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -97,9 +98,13 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 			return err
 		}
 		stored, err = getOrder(ctx, tx, o.ID)
+		created = err == nil
 		return err
 	})
-	return stored, err
+	if err != nil {
+		return service.OrderRecord{}, false, err
+	}
+	return stored, created, nil
 }
 
 // GetOrder implements service.Store.

@@ -107,7 +107,7 @@ func TestQueueReliability(t *testing.T) {
 		wg.Go(func() {
 			for range perWriter {
 				id := uuid()
-				if _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
+				if _, _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
 					t.Errorf("CreateOrder: %v", err) // a surfacing SQLITE_BUSY lands here
 					return
 				}
@@ -164,7 +164,7 @@ func TestQueueRetryLater(t *testing.T) {
 	p.retry = 300 * time.Millisecond
 	runQueue(t, s, p)
 	id := uuid()
-	if _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
+	if _, _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
 		t.Fatal(err)
 	}
 	waitPosted(t, s, id)
@@ -186,7 +186,7 @@ func TestQueueRetryEnqueue(t *testing.T) {
 	p := newPoster(s)
 	runQueue(t, s, p)
 	id := uuid()
-	if _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
+	if _, _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
 		t.Fatal(err)
 	}
 	waitPosted(t, s, id)

@@ -52,7 +52,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := uuid()
-	if _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
+	if _, _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -75,7 +75,7 @@ func TestOrders(t *testing.T) {
 	ctx := t.Context()
 	s := openStore(t)
 	id := uuid()
-	got, err := s.CreateOrder(ctx, newOrder(id))
+	got, _, err := s.CreateOrder(ctx, newOrder(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,22 +90,21 @@ func TestOrders(t *testing.T) {
 		t.Errorf("GetOrder = %v, %v; diff %s", read, err, cmp.Diff(got, read))
 	}
 
-	// Same REMOTEID under another id: Conflict with the existing order.
+	// Same REMOTEID under another id: the existing order, nothing written.
 	dup := newOrder(uuid())
 	dup.RemoteID = want.RemoteID
-	_, err = s.CreateOrder(ctx, dup)
-	e, ok := service.AsError(err)
-	if !ok || e.Kind != service.Conflict || e.Code != "order_exists" {
-		t.Fatalf("duplicate RemoteID: %v", err)
+	existing, created, err := s.CreateOrder(ctx, dup)
+	if err != nil || created || existing.ID != want.ID {
+		t.Fatalf("duplicate RemoteID: %s created %v, %v; want %s", existing.ID, created, err, want.ID)
 	}
-	if d := cmp.Diff(got, e.Subject); d != "" {
-		t.Errorf("conflict subject (-want +got):\n%s", d)
+	if d := cmp.Diff(got, existing); d != "" {
+		t.Errorf("the existing order (-want +got):\n%s", d)
 	}
 
 	if _, err := s.GetOrder(ctx, uuid()); kindOf(err) != service.NotFound {
 		t.Errorf("missing order: %v", err)
 	}
-	if _, err := s.CreateOrder(ctx, newOrder("not-a-uuid")); kindOf(err) != service.Invalid {
+	if _, _, err := s.CreateOrder(ctx, newOrder("not-a-uuid")); kindOf(err) != service.Invalid {
 		t.Errorf("bad id: %v", err)
 	}
 
@@ -145,7 +144,7 @@ func TestOrders(t *testing.T) {
 		o := newOrder(uuid())
 		o.CreatedAt = t0.Add(time.Duration(i+1) * time.Second)
 		o.Party = "P"
-		if _, err := s.CreateOrder(ctx, o); err != nil {
+		if _, _, err := s.CreateOrder(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -285,7 +284,7 @@ func TestConcurrentClaims(t *testing.T) {
 func TestImportsAndInbound(t *testing.T) {
 	ctx := t.Context()
 	s := openStore(t)
-	o, err := s.CreateOrder(ctx, newOrder(uuid()))
+	o, _, err := s.CreateOrder(ctx, newOrder(uuid()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +371,7 @@ func TestBusyIsUnavailable(t *testing.T) {
 		_ = sqlitestore.HoldWriteLock(holder, locked, release)
 	}()
 	<-locked
-	_, err = waiter.CreateOrder(ctx, newOrder(uuid()))
+	_, _, err = waiter.CreateOrder(ctx, newOrder(uuid()))
 	close(release)
 	if e, ok := service.AsError(err); !ok || e.Kind != service.Unavailable || e.Code != "database_unavailable" {
 		t.Fatalf("write under a held lock: %v", err)

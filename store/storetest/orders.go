@@ -30,9 +30,9 @@ func newOrder(party string, created time.Time) service.OrderRecord {
 
 func mustCreate(t *testing.T, s service.Store, o service.OrderRecord) service.OrderRecord {
 	t.Helper()
-	got, err := s.CreateOrder(ctxFor(t), o)
-	if err != nil {
-		t.Fatalf("CreateOrder(%s): %v", o.ID, err)
+	got, created, err := s.CreateOrder(ctxFor(t), o)
+	if err != nil || !created {
+		t.Fatalf("CreateOrder(%s): created %v, %v", o.ID, created, err)
 	}
 	return got
 }
@@ -59,14 +59,12 @@ func testDuplicateRemoteID(t *testing.T, s service.Store) {
 	first := mustCreate(t, s, newOrder("Party", t0))
 	dup := newOrder("Other", t0.Add(time.Minute))
 	dup.RemoteID = first.RemoteID
-	_, err := s.CreateOrder(ctx, dup)
-	e := wantKind(t, err, service.Conflict)
-	subject, ok := e.Subject.(service.OrderRecord)
-	if !ok {
-		t.Fatalf("Conflict Subject = %T, want service.OrderRecord", e.Subject)
+	existing, created, err := s.CreateOrder(ctx, dup)
+	if err != nil || created {
+		t.Fatalf("CreateOrder(duplicate REMOTEID) = created %v, %v; want the existing order", created, err)
 	}
-	if diff := cmp.Diff(first, subject, opts); diff != "" {
-		t.Errorf("Conflict Subject (-want existing +got):\n%s", diff)
+	if diff := cmp.Diff(first, existing, opts); diff != "" {
+		t.Errorf("CreateOrder(duplicate REMOTEID) (-want existing +got):\n%s", diff)
 	}
 	if _, err := s.GetOrder(ctx, dup.ID); service.KindOf(err) != service.NotFound {
 		t.Errorf("GetOrder(rejected duplicate) err = %v, want NotFound", err)
@@ -90,33 +88,30 @@ func testConcurrentCreates(t *testing.T, s service.Store) {
 		o.RemoteID = remote
 		wg.Go(func() {
 			<-start
-			got, err := s.CreateOrder(ctx, o)
+			got, isNew, err := s.CreateOrder(ctx, o)
 			mu.Lock()
 			defer mu.Unlock()
-			if err == nil {
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case isNew:
 				created = append(created, got.ID)
-				return
+			default:
+				conflicts = append(conflicts, got.ID)
 			}
-			if e, ok := service.AsError(err); ok && e.Kind == service.Conflict {
-				if sub, ok := e.Subject.(service.OrderRecord); ok {
-					conflicts = append(conflicts, sub.ID)
-					return
-				}
-			}
-			errs = append(errs, err)
 		})
 	}
 	close(start)
 	wg.Wait()
 	if len(errs) > 0 {
-		t.Fatalf("%d creates failed otherwise than Conflict with Subject, first: %v", len(errs), errs[0])
+		t.Fatalf("%d creates failed, first: %v", len(errs), errs[0])
 	}
 	if len(created) != 1 {
 		t.Fatalf("%d concurrent creates with one RemoteID succeeded, want 1", len(created))
 	}
 	for _, id := range conflicts {
 		if id != created[0] {
-			t.Errorf("Conflict Subject ID = %s, want the winner %s", id, created[0])
+			t.Errorf("a losing create returned order %s, want the winner %s", id, created[0])
 		}
 	}
 }
