@@ -3,14 +3,13 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/filter"
 )
 
 const importCols = `id, COALESCE(order_id::text, ''), company, kind, remote_id, party, request, response, truncated,
@@ -80,39 +79,16 @@ func (s *Store) GetImport(ctx context.Context, id int64) (service.ImportRecord, 
 
 // ListImports implements service.Store.
 func (s *Store) ListImports(ctx context.Context, f service.ImportFilter) ([]service.ImportRecord, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
+	if f.OrderID != "" && !service.ValidID(f.OrderID) {
+		return nil, nil // no import can belong to a malformed order id
 	}
-	if f.OrderID != "" {
-		if !service.ValidID(f.OrderID) {
-			return nil, nil // no import can belong to a malformed order id
-		}
-		add("order_id = $%d", f.OrderID)
-	}
-	if f.Party != "" {
-		add("party = $%d", f.Party)
-	}
-	if f.Result != "" {
-		add("result = $%d", f.Result)
-	}
-	if !f.Since.IsZero() {
-		add("created_at >= $%d", f.Since)
-	}
-	if !f.Until.IsZero() {
-		add("created_at < $%d", f.Until)
-	}
-	q := `SELECT ` + importCols + ` FROM imports`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, service.PageLimit(f.Limit))
-	q += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := filter.Postgres()
+	q.Where(f.OrderID != "", "order_id = ?", f.OrderID)
+	q.Where(f.Party != "", "party = ?", f.Party)
+	q.Where(f.Result != "", "result = ?", f.Result)
+	q.Where(!f.Since.IsZero(), "created_at >= ?", f.Since)
+	q.Where(!f.Until.IsZero(), "created_at < ?", f.Until)
+	rows, err := s.pool.Query(ctx, q.SQL(`SELECT `+importCols+` FROM imports`, "created_at DESC, id DESC", f.Limit), q.Args...)
 	if err != nil {
 		return nil, translate(err, "list imports")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/filter"
 )
 
 const orderCols = `id::text, company, source, ref, remote_id, party, request, result, state, attempts,
@@ -83,34 +84,15 @@ func (s *Store) GetOrder(ctx context.Context, id string) (service.OrderRecord, e
 
 // ListOrders implements service.Store.
 func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]service.OrderRecord, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.State != "" {
-		add("state = $%d", string(f.State))
-	}
-	if f.Party != "" {
-		add("party = $%d", f.Party)
-	}
-	if !f.Before.IsZero() && !f.OldestFirst {
-		add("created_at < $%d", f.Before)
-	}
-	q := `SELECT ` + orderCols + ` FROM orders`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, service.PageLimit(f.Limit))
+	q := filter.Postgres()
+	q.Where(f.State != "", "state = ?", string(f.State))
+	q.Where(f.Party != "", "party = ?", f.Party)
+	q.Where(!f.Before.IsZero() && !f.OldestFirst, "created_at < ?", f.Before)
 	order := "created_at DESC, id DESC"
 	if f.OldestFirst {
 		order = "created_at, id"
 	}
-	q += fmt.Sprintf(" ORDER BY %s LIMIT $%d", order, len(args))
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := s.pool.Query(ctx, q.SQL(`SELECT `+orderCols+` FROM orders`, order, f.Limit), q.Args...)
 	if err != nil {
 		return nil, translate(err, "list orders")
 	}

@@ -3,13 +3,12 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/filter"
 )
 
 const reminderCols = `key, company, party, mobile, day, message, status, message_id, response, error, attempts, created_at, updated_at`
@@ -69,25 +68,10 @@ WHERE key = $1`, o.Key, o.Status, o.MessageID, resp, o.Error, o.Attempts, dbTime
 
 // ListReminderSends implements service.Store.
 func (s *Store) ListReminderSends(ctx context.Context, f service.ReminderSendFilter) ([]service.ReminderSend, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if !f.Day.IsZero() {
-		args = append(args, f.Day)
-		where = append(where, fmt.Sprintf("day = $%d", len(args)))
-	}
-	if f.Party != "" {
-		args = append(args, f.Party)
-		where = append(where, fmt.Sprintf("party = $%d", len(args)))
-	}
-	q := `SELECT ` + reminderCols + ` FROM reminder_sends`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, service.PageLimit(f.Limit))
-	q += fmt.Sprintf(" ORDER BY created_at DESC, key LIMIT $%d", len(args))
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := filter.Postgres()
+	q.Where(!f.Day.IsZero(), "day = ?", f.Day)
+	q.Where(f.Party != "", "party = ?", f.Party)
+	rows, err := s.pool.Query(ctx, q.SQL(`SELECT `+reminderCols+` FROM reminder_sends`, "created_at DESC, key", f.Limit), q.Args...)
 	if err != nil {
 		return nil, translate(err, "list reminder sends")
 	}

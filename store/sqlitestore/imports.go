@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/filter"
 )
 
 const importColumns = `id, order_id, company, kind, remote_id, party, request, response, truncated,
@@ -98,35 +98,16 @@ func (s *Store) GetImport(ctx context.Context, id int64) (service.ImportRecord, 
 
 // ListImports implements service.Store.
 func (s *Store) ListImports(ctx context.Context, f service.ImportFilter) ([]service.ImportRecord, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if f.OrderID != "" {
-		if !service.ValidID(f.OrderID) {
-			return nil, nil // no import can belong to a malformed order id
-		}
-		where, args = append(where, "order_id = ?"), append(args, f.OrderID)
+	if f.OrderID != "" && !service.ValidID(f.OrderID) {
+		return nil, nil // no import can belong to a malformed order id
 	}
-	if f.Party != "" {
-		where, args = append(where, "party = ?"), append(args, f.Party)
-	}
-	if f.Result != "" {
-		where, args = append(where, "result = ?"), append(args, f.Result)
-	}
-	if !f.Since.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, toDB(f.Since))
-	}
-	if !f.Until.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, toDB(f.Until))
-	}
-	q := `SELECT ` + importColumns + ` FROM imports`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, service.PageLimit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	q := filter.SQLite()
+	q.Where(f.OrderID != "", "order_id = ?", f.OrderID)
+	q.Where(f.Party != "", "party = ?", f.Party)
+	q.Where(f.Result != "", "result = ?", f.Result)
+	q.Where(!f.Since.IsZero(), "created_at >= ?", toDB(f.Since))
+	q.Where(!f.Until.IsZero(), "created_at < ?", toDB(f.Until))
+	rows, err := s.db.QueryContext(ctx, q.SQL(`SELECT `+importColumns+` FROM imports`, "created_at DESC, id DESC", f.Limit), q.Args...)
 	if err != nil {
 		return nil, translate(err)
 	}

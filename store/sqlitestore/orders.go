@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/filter"
 )
 
 const orderColumns = `id, company, source, ref, remote_id, party, request, result, state,
@@ -118,30 +119,15 @@ func (s *Store) GetOrder(ctx context.Context, id string) (service.OrderRecord, e
 
 // ListOrders implements service.Store.
 func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]service.OrderRecord, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if f.State != "" {
-		where, args = append(where, "state = ?"), append(args, string(f.State))
-	}
-	if f.Party != "" {
-		where, args = append(where, "party = ?"), append(args, f.Party)
-	}
-	if !f.Before.IsZero() && !f.OldestFirst {
-		where, args = append(where, "created_at < ?"), append(args, toDB(f.Before))
-	}
-	q := `SELECT ` + orderColumns + ` FROM orders`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q := filter.SQLite()
+	q.Where(f.State != "", "state = ?", string(f.State))
+	q.Where(f.Party != "", "party = ?", f.Party)
+	q.Where(!f.Before.IsZero() && !f.OldestFirst, "created_at < ?", toDB(f.Before))
+	order := "created_at DESC, id DESC"
 	if f.OldestFirst {
-		q += " ORDER BY created_at, id LIMIT ?"
-	} else {
-		q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+		order = "created_at, id"
 	}
-	args = append(args, service.PageLimit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, q.SQL(`SELECT `+orderColumns+` FROM orders`, order, f.Limit), q.Args...)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/filter"
 )
 
 const reminderCols = `key, company, party, mobile, day, message, status, message_id, response, error, attempts, created_at, updated_at`
@@ -72,23 +72,10 @@ WHERE key = ?`, o.Status, o.MessageID, resp, o.Error, o.Attempts, toDB(now), o.K
 
 // ListReminderSends implements service.Store.
 func (s *Store) ListReminderSends(ctx context.Context, f service.ReminderSendFilter) ([]service.ReminderSend, error) {
-	var (
-		where []string
-		args  []any
-	)
-	if !f.Day.IsZero() {
-		where, args = append(where, "day = ?"), append(args, dayText(f.Day))
-	}
-	if f.Party != "" {
-		where, args = append(where, "party = ?"), append(args, f.Party)
-	}
-	q := `SELECT ` + reminderCols + ` FROM reminder_sends`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at DESC, key LIMIT ?"
-	args = append(args, service.PageLimit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	q := filter.SQLite()
+	q.Where(!f.Day.IsZero(), "day = ?", dayText(f.Day))
+	q.Where(f.Party != "", "party = ?", f.Party)
+	rows, err := s.db.QueryContext(ctx, q.SQL(`SELECT `+reminderCols+` FROM reminder_sends`, "created_at DESC, key", f.Limit), q.Args...)
 	if err != nil {
 		return nil, translate(err)
 	}
