@@ -9,7 +9,10 @@ import (
 // idempotency records, orders with their state and attempts, every Tally
 // import, and WhatsApp message ids. store/pgstore (PostgreSQL, production) and
 // store/sqlitestore (the embedded default) implement it and pass one
-// conformance suite, store/storetest.
+// conformance suite, store/storetest. It is one role interface per concern
+// (IdempotencyStore, PostingStore, AuditLog, InboundMessages,
+// ReminderStore), so a part of the service, or a test's fake, can take only
+// the role it uses.
 //
 // Errors are *Error: NotFound for a missing row, Conflict for a uniqueness or
 // state-transition clash, Unavailable when the database cannot be reached.
@@ -18,7 +21,18 @@ import (
 type Store interface {
 	// Ping checks the database (for /readyz).
 	Ping(ctx context.Context) error
+	IdempotencyStore
+	PostingStore
+	AuditLog
+	InboundMessages
+	ReminderStore
+	// Prune deletes expired idempotency records and clears the request and
+	// response bodies of imports older than p.BodiesBefore.
+	Prune(ctx context.Context, p PrunePolicy) (PruneStats, error)
+}
 
+// IdempotencyStore keeps Idempotency-Key records (idempotency.go).
+type IdempotencyStore interface {
 	// ClaimIdempotencyKey is the one arbitrated step of Idempotency-Key
 	// handling. In one atomic operation it either creates the record
 	// (in progress, leased until c.Now+c.Lease, kept until c.Now+c.TTL) and
@@ -34,7 +48,11 @@ type Store interface {
 	// ReleaseIdempotencyKey deletes an in-progress record, so that a request
 	// whose result is not to be kept (a 5xx) can be retried with the same key.
 	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
+}
 
+// PostingStore keeps the posting pipeline's records (orders, receipts,
+// cancellations) and queues the job that posts each (posting.go).
+type PostingStore interface {
 	// CreateOrder inserts an order in state received and, in the same
 	// transaction, enqueues the job that posts it, so an order is never
 	// stored without its job nor queued without its row. When o.Key names
@@ -53,7 +71,10 @@ type Store interface {
 	// Conflict when the order is in another state. With t.Enqueue, the
 	// posting job is enqueued again in the same transaction (retry).
 	TransitionOrder(ctx context.Context, id string, from []OrderState, t OrderTransition) (OrderRecord, error)
+}
 
+// AuditLog keeps every Tally import.
+type AuditLog interface {
 	// RecordImport appends a Tally import to the audit log and returns it
 	// with its ID. Request and response bodies are truncated to
 	// MaxAuditBody bytes (Truncated says so).
@@ -62,11 +83,17 @@ type Store interface {
 	GetImport(ctx context.Context, id int64) (ImportRecord, error)
 	// ListImports lists imports, newest first.
 	ListImports(ctx context.Context, f ImportFilter) ([]ImportRecord, error)
+}
 
+// InboundMessages records WhatsApp messages once (whatsapp.go).
+type InboundMessages interface {
 	// RecordInboundMessage stores a WhatsApp message id once; inserted is
 	// false when it was already there (Meta redelivers).
 	RecordInboundMessage(ctx context.Context, m InboundMessage) (inserted bool, err error)
+}
 
+// ReminderStore arbitrates and records reminder sends (reminders.go).
+type ReminderStore interface {
 	// ClaimReminder is the one arbitrated step of a reminder dispatch: it
 	// records c as claimed and returns true when no send with c.Key exists,
 	// or takes over a send whose last dispatch failed; otherwise (claimed or
@@ -78,10 +105,6 @@ type Store interface {
 	RecordReminderSend(ctx context.Context, o ReminderOutcome) error
 	// ListReminderSends lists stored sends, newest first.
 	ListReminderSends(ctx context.Context, f ReminderSendFilter) ([]ReminderSend, error)
-
-	// Prune deletes expired idempotency records and clears the request and
-	// response bodies of imports older than p.BodiesBefore.
-	Prune(ctx context.Context, p PrunePolicy) (PruneStats, error)
 }
 
 // MaxAuditBody bounds each stored request or response body of an import.
