@@ -117,9 +117,13 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	var exec func(t *testing.T, postgres, sqlite string)
 	var booksStore service.BooksStore
+	// The queue's poll: quick for the tests about the queue; slower for
+	// the rest, most of which post nothing, because every poll is a query
+	// in modernc's pure-Go SQLite, which the race detector slows ~20x.
+	poll := 20 * time.Millisecond
 	switch opts.durable {
 	case "":
-		opts.durable = "sqlite"
+		opts.durable, poll = "sqlite", 200*time.Millisecond
 		fallthrough
 	case "sqlite":
 		path := filepath.Join(t.TempDir(), "tf.db")
@@ -130,7 +134,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		t.Cleanup(func() { _ = st.Close() })
 		cfg.Store, booksStore = st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
-			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond, RescueAfter: opts.rescueAfter})
+			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: poll, RescueAfter: opts.rescueAfter})
 		}
 		exec = func(t *testing.T, _, query string) {
 			t.Helper()
