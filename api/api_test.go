@@ -475,16 +475,34 @@ func TestServiceUnavailable(t *testing.T) {
 	})
 	t.Run("Tally hangs past the request deadline", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, setupOpts{timeout: 300 * time.Millisecond})
+		// A read gets the read deadline, well inside a chatbot's 10 s,
+		// whatever the write deadline; its answer says nothing of writes.
+		// A write gets the write deadline, and is told a write may have
+		// been applied.
+		b := setup(t, setupOpts{timeout: 300 * time.Millisecond, readTimeout: 300 * time.Millisecond})
+		slow := setup(t, setupOpts{timeout: time.Minute, readTimeout: 300 * time.Millisecond})
 		b.sim.SetFault(tallysim.Hang)
-		start := time.Now()
+		slow.sim.SetFault(tallysim.Hang)
+		for _, bb := range []*testBundle{b, slow} {
+			start := time.Now()
+			runCases(t, bb, http.StatusServiceUnavailable, []endpointCase{
+				{name: "balance", call: call{target: "/parties/Rajesh%20Enterprises/balance"}, check: func(t *testing.T, r reply) {
+					if code := field(t, r.body, "code"); code != "tally_timeout" || r.header.Get("Retry-After") != "10" {
+						t.Errorf("code %v, Retry-After %q", code, r.header.Get("Retry-After"))
+					}
+					if strings.Contains(strings.ToLower(string(r.body)), "write") {
+						t.Errorf("a read's answer speaks of writes: %s", r.body)
+					}
+					if d := time.Since(start); d > 2*time.Second {
+						t.Errorf("answered after %v; the read deadline is 300ms", d)
+					}
+				}},
+			})
+		}
 		runCases(t, b, http.StatusServiceUnavailable, []endpointCase{
-			{name: "balance", call: call{target: "/parties/Rajesh%20Enterprises/balance"}, check: func(t *testing.T, r reply) {
-				if code := field(t, r.body, "code"); code != "tally_timeout" || r.header.Get("Retry-After") != "10" {
-					t.Errorf("code %v, Retry-After %q", code, r.header.Get("Retry-After"))
-				}
-				if d := time.Since(start); d > 2*time.Second {
-					t.Errorf("answered after %v; the request deadline is 300ms", d)
+			{name: "party", call: call{method: http.MethodPost, target: "/parties", body: `{"name": "Hung Traders"}`}, check: func(t *testing.T, r reply) {
+				if !strings.Contains(string(r.body), "write may still have been applied") {
+					t.Errorf("a write's timeout does not warn that it may have been applied: %s", r.body)
 				}
 			}},
 		})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -154,6 +153,13 @@ var genericDetail = map[string]string{
 	"reminder_sender_not_configured": "No reminder sender is configured: set the WhatsApp Cloud API (WHATSAPP_API_URL, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TOKEN) or a webhook (REMINDER_WEBHOOK_URL, REMINDER_WEBHOOK_SECRET).",
 }
 
+// readDetail replaces genericDetail for a read (GET, HEAD): a read wrote
+// nothing, so it says nothing of writes.
+var readDetail = map[string]string{
+	"tally_timeout":   "Tally did not answer in time; it may be busy with a long report or waiting for a click on the Tally PC. Try again shortly.",
+	"request_timeout": "Tally did not answer within the time a read is allowed. Try again shortly.",
+}
+
 // statusClientClosed is nginx's convention for a client that went away; no
 // one reads the body, it only keeps logs and metrics honest.
 const statusClientClosed = 499
@@ -169,23 +175,22 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set(k, v)
 	}
 
-	attrs := []slog.Attr{
-		slog.String("request_id", requestID(c)),
-		slog.String("method", c.Request().Method),
-		slog.String("route", s.routeLabel(c)),
-		slog.Int("status", p.Status),
-		slog.String("code", p.Code),
-	}
+	// The request's access log line (observeMiddleware) carries the
+	// outcome: the cause of a 5xx at Error, the detail of a refusal.
+	o := problemOutcome{code: p.Code, detail: p.Detail}
 	if p.Status >= 500 && p.Status != statusClientClosed {
-		attrs = append(attrs, slog.String("error", cause.Error()))
-		s.log.LogAttrs(c.Request().Context(), slog.LevelError, "request failed", attrs...)
-	} else {
-		attrs = append(attrs, slog.String("detail", p.Detail))
-		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request refused", attrs...)
+		o.cause = cause
 	}
+	c.Set(keyOutcome, o)
 	if err := writeJSON(c, p.Status, "application/problem+json", p); err != nil {
 		s.log.Debug("write problem", "request_id", requestID(c), "error", err)
 	}
+}
+
+// problemOutcome is what the access log says of a problem answer.
+type problemOutcome struct {
+	code, detail string
+	cause        error // set for a 5xx
 }
 
 // problemFor maps err to a problem, extra headers and the error to log.
@@ -197,8 +202,12 @@ func (s *Server) problemFor(err error, c echo.Context) (Problem, map[string]stri
 		re  *requestError
 		he  *echo.HTTPError
 		mbe *http.MaxBytesError
+		rl  *rateLimitedError
 	)
 	switch {
+	case errors.As(err, &rl):
+		p.Status, p.Code, p.Detail = http.StatusTooManyRequests, "rate_limited", rl.detail
+		hdr[echo.HeaderRetryAfter] = strconv.Itoa(rl.retryAfter)
 	case errors.As(err, &mbe):
 		p.Status, p.Code, p.Detail = http.StatusRequestEntityTooLarge, "body_too_large",
 			fmt.Sprintf("The request body is larger than %d bytes.", mbe.Limit)
@@ -249,6 +258,9 @@ func (s *Server) problemFor(err error, c echo.Context) (Problem, map[string]stri
 		}
 		if d, ok := genericDetail[p.Code]; ok {
 			p.Detail = d
+			if r, ok := readDetail[p.Code]; ok && isRead(c.Request().Method) {
+				p.Detail = r
+			}
 		} else {
 			p.Detail = genericDetail["internal"]
 		}

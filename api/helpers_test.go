@@ -82,7 +82,12 @@ type setupOpts struct {
 	bodyLimit string
 	ready     func(context.Context) error
 	timeout   time.Duration
-	noAuth    bool
+	// readTimeout is GET's deadline; zero is the production default.
+	readTimeout time.Duration
+	rateLimit   float64 // per key and second; zero: no limiting
+	rateBurst   int
+	cors        []string
+	noAuth      bool
 	// durable is the store the stack runs on, with its order queue:
 	// "sqlite" (the embedded store; the default) or "postgres"
 	// (TEST_DATABASE_URL; skipped without).
@@ -196,6 +201,10 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		APIKeys:        keys,
 		InsecureNoAuth: opts.noAuth,
 		RequestTimeout: opts.timeout,
+		ReadTimeout:    opts.readTimeout,
+		RateLimit:      opts.rateLimit,
+		RateBurst:      opts.rateBurst,
+		CORSOrigins:    opts.cors,
 		BodyLimit:      opts.bodyLimit,
 		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Ready:          opts.ready,
@@ -216,6 +225,7 @@ type call struct {
 	body    string
 	headers map[string]string
 	noKey   bool
+	remote  string // the client's address, host:port; default httptest's
 }
 
 type reply struct {
@@ -245,6 +255,9 @@ func (b *testBundle) send(t *testing.T, c call, chunked bool) reply {
 		body = strings.NewReader(c.body)
 	}
 	req := httptest.NewRequest(c.method, c.target, body)
+	if c.remote != "" {
+		req.RemoteAddr = c.remote
+	}
 	if chunked {
 		req.ContentLength = -1
 	}

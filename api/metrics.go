@@ -1,6 +1,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -86,23 +87,57 @@ func (s *Server) ObserveTally(o TallyObservation) {
 	s.metrics.tallyQueue.Observe(o.QueueWait.Seconds())
 }
 
-// metricsMiddleware counts and times requests by route template. It hands
-// an error to the error handler itself, so the status it records is the one
-// the client got.
-func (s *Server) metricsMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+// observeMiddleware counts, times and logs every request: one access log
+// line each, with the method, route template (never the path: it holds
+// party names), status, duration, request id and the API key's name (never
+// the key, never a body), plus the problem's code, and its detail or, for a
+// 5xx, the cause. It hands an error to the error handler itself, so the
+// status it records is the one the client got. Successful probes and
+// scrapes (/healthz, /readyz, /metrics) are logged at Debug: an orchestrator
+// polls them every few seconds.
+func (s *Server) observeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		status := strconv.Itoa(c.Response().Status)
+		took := time.Since(start)
+		code := c.Response().Status
+		status := strconv.Itoa(code)
 		route := s.routeLabel(c)
 		method := methodLabel(c.Request().Method)
 		s.metrics.requests.WithLabelValues(method, route, status).Inc()
-		s.metrics.latency.WithLabelValues(method, route, status).Observe(time.Since(start).Seconds())
+		s.metrics.latency.WithLabelValues(method, route, status).Observe(took.Seconds())
+
+		attrs := []slog.Attr{
+			slog.String("request_id", requestID(c)),
+			slog.String("method", method),
+			slog.String("route", route),
+			slog.Int("status", code),
+			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+		}
+		if name, ok := c.Get(keyKeyName).(string); ok {
+			attrs = append(attrs, slog.String("key", name))
+		}
+		level := slog.LevelInfo
+		if o, ok := c.Get(keyOutcome).(problemOutcome); ok {
+			attrs = append(attrs, slog.String("code", o.code))
+			if o.cause != nil {
+				level = slog.LevelError
+				attrs = append(attrs, slog.String("error", o.cause.Error()))
+			} else {
+				attrs = append(attrs, slog.String("detail", o.detail))
+			}
+		} else if probeRoutes[route] {
+			level = slog.LevelDebug
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 		return nil
 	}
 }
+
+// probeRoutes are polled by machines; their successes are logged at Debug.
+var probeRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // methodLabel keeps the method label to the methods HTTP defines: a client
 // can send any token as a method, and each would be a new series.

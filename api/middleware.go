@@ -26,6 +26,8 @@ const (
 	keyCompany   = "tallyfacade.company"
 	keyClient    = "tallyfacade.client" // a digest of the caller's API key
 	keyDedupe    = "tallyfacade.dedupe" // the request's Idempotency-Key and scope
+	keyKeyName   = "tallyfacade.key"    // the API key's name (key1, …), for the access log
+	keyOutcome   = "tallyfacade.outcome"
 )
 
 // headerRequestID is read from the client (when sane) and always answered.
@@ -88,15 +90,23 @@ func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 
 // timeoutMiddleware puts a deadline on the request's context, so a stuck
 // Tally cannot hold a request (and its goroutine) forever. The Tally client
-// honours the earlier of this and its own timeout.
+// honours the earlier of this and its own timeout. A read gets the shorter
+// deadline, within a chatbot's budget; a write the longer one.
 func (s *Server) timeoutMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.timeout)
+		d := s.timeout
+		if isRead(c.Request().Method) {
+			d = s.readTimeout
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
+
+// isRead reports whether a request only reads: GET and HEAD.
+func isRead(method string) bool { return method == http.MethodGet || method == http.MethodHead }
 
 // bodyLimitMiddleware refuses bodies over the limit: at once when
 // Content-Length says so, else when reading passes it (chunked bodies). The
@@ -149,11 +159,16 @@ func (s *Server) queryMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authenticate accepts "Authorization: Bearer <key>" or "X-API-Key: <key>".
-// Keys are never logged, and the comparison runs over every configured key
-// without stopping at a match, in constant time.
+// Keys are never logged (the access log names a key by its position, key1,
+// key2, …), and the comparison runs over every configured key without
+// stopping at a match, in constant time. Each key has its own rate limit;
+// requests with a missing or wrong key share one per client address.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.noAuth {
+			if err := s.limits.allowKey("addr:" + c.RealIP()); err != nil {
+				return err
+			}
 			return next(c)
 		}
 		key := c.Request().Header.Get("X-API-Key")
@@ -163,13 +178,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if key == "" {
+			if err := s.limits.allowWrongKey(c); err != nil {
+				return err
+			}
 			return &service.Error{Kind: service.Unauthenticated, Code: "unauthenticated",
 				Message: "An API key is required.",
 				Hint:    "Send the key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."}
 		}
-		if !s.keyValid(key) {
+		i := s.keyIndex(key)
+		if i < 0 {
+			if err := s.limits.allowWrongKey(c); err != nil {
+				return err
+			}
 			return &service.Error{Kind: service.Unauthenticated, Code: "unauthenticated",
 				Message: "The API key is not valid."}
+		}
+		c.Set(keyKeyName, s.keyNames[i])
+		if err := s.limits.allowKey("key:" + s.keyNames[i]); err != nil {
+			return err
 		}
 		// Idempotency keys are scoped per API key; the scope is a digest,
 		// so the key itself is kept nowhere.
@@ -179,13 +205,14 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) keyValid(key string) bool {
+// keyIndex is the position of key among the configured keys, or -1.
+func (s *Server) keyIndex(key string) int {
 	got := sha256.Sum256([]byte(key))
-	match := 0
+	idx := -1
 	for i := range s.keys {
-		match |= subtle.ConstantTimeCompare(got[:], s.keys[i][:])
+		idx = subtle.ConstantTimeSelect(subtle.ConstantTimeCompare(got[:], s.keys[i][:]), i, idx)
 	}
-	return match == 1
+	return idx
 }
 
 // writeJSON writes v as JSON without HTML escaping, so "A & B <Traders>"

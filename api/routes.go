@@ -11,10 +11,16 @@ import (
 func (s *Server) routes() {
 	e := s.e
 	e.Pre(rawPathRouting)
-	e.Use(s.requestIDMiddleware, s.metricsMiddleware, s.recoverMiddleware, s.timeoutMiddleware, s.bodyLimitMiddleware, s.queryMiddleware)
+	e.Use(s.requestIDMiddleware, s.observeMiddleware, securityHeaders, noStore)
+	if len(s.cors) > 0 {
+		e.Use(corsMiddleware(s.cors))
+	}
+	e.Use(s.recoverMiddleware, s.timeoutMiddleware, s.bodyLimitMiddleware, s.queryMiddleware)
 
 	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthzHead)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/readyz", s.readyzHead)
 	e.GET("/metrics", s.metricsHandler)
 	e.GET("/openapi/swagger.json", s.swaggerJSON)
 	e.GET("/openapi/openapi.json", s.openAPIJSON)
@@ -96,6 +102,29 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ready", Agents: s.agentsJSON()})
 }
+
+// healthzHead is /healthz for probes that send HEAD (no body is sent).
+//
+//	@Summary		Liveness probe (HEAD)
+//	@ID			headHealth
+//	@Description	The status of GET /healthz without its body.
+//	@Tags			system
+//	@Success		200
+//	@Security
+//	@Router			/healthz [head]
+func (s *Server) healthzHead(c echo.Context) error { return s.healthz(c) }
+
+// readyzHead is /readyz for probes that send HEAD (no body is sent).
+//
+//	@Summary		Readiness probe (HEAD)
+//	@ID			headReadiness
+//	@Description	The status of GET /readyz without its body: 200 when ready, 503 with Retry-After otherwise.
+//	@Tags			system
+//	@Success		200
+//	@Failure		503
+//	@Security
+//	@Router			/readyz [head]
+func (s *Server) readyzHead(c echo.Context) error { return s.readyz(c) }
 
 // StatusResponse is the body of the probes.
 type StatusResponse struct {

@@ -31,10 +31,21 @@ type Config struct {
 	// Ready is the /readyz check; nil means always ready. cmd wires Tally
 	// and the configured company.
 	Ready func(ctx context.Context) error
-	// RequestTimeout is each request's context deadline. Default 20s.
-	// Chatbot platforms give up after 10 s; Tally reports can take longer,
-	// and people in Swagger UI are more patient.
+	// RequestTimeout is each write's (POST) context deadline. Default 20s:
+	// a write that reached Tally is better finished than abandoned.
 	RequestTimeout time.Duration
+	// ReadTimeout is each read's (GET, HEAD) context deadline. Default 8s:
+	// chatbot platforms give up on an HTTP step at about 10 s, so a read
+	// while Tally hangs must answer its 503 before that.
+	ReadTimeout time.Duration
+	// RateLimit is how many requests a second each API key may make, with
+	// bursts of RateBurst; 0 turns limiting off. Requests with a missing or
+	// wrong key are limited per client address (wrongKeyRate).
+	RateLimit float64
+	RateBurst int
+	// CORSOrigins are the browser origins (https://widget.example.com) allowed
+	// to call the API from a page; empty (the default) sends no CORS headers.
+	CORSOrigins []string
 	// Spec is the swag-generated Swagger 2.0 JSON (openapi.SwaggerInfo.ReadDoc()).
 	// cmd passes it because api may not import openapi (service/deps_test.go).
 	// Required: it is served at /openapi/swagger.json and converted once to
@@ -68,11 +79,15 @@ type Server struct {
 	timeout  time.Duration
 	ready    func(context.Context) error
 	// orderWait bounds how long POST /orders waits for the queue.
-	orderWait time.Duration
-	metrics   *metrics
-	agents    func() []AgentStatus
-	spec      specDocs
-	paths     map[string]struct{} // registered route templates, for metric labels
+	orderWait   time.Duration
+	readTimeout time.Duration
+	keyNames    []string // keyNames[i] names keys[i] in logs: "key1", "key2", …
+	limits      *limits  // nil when rate limiting is off
+	cors        []string
+	metrics     *metrics
+	agents      func() []AgentStatus
+	spec        specDocs
+	paths       map[string]struct{} // registered route templates, for metric labels
 }
 
 // New builds the server over svc.
@@ -91,6 +106,12 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	if s.orderWait <= 0 {
 		s.orderWait = 8 * time.Second
 	}
+	s.readTimeout = cfg.ReadTimeout
+	if s.readTimeout <= 0 {
+		s.readTimeout = 8 * time.Second
+	}
+	s.limits = newLimits(cfg.RateLimit, cfg.RateBurst)
+	s.cors = cfg.CORSOrigins
 	if len(cfg.APIKeys) == 0 && !cfg.InsecureNoAuth {
 		return nil, errors.New("api: no API keys configured (set at least one, or InsecureNoAuth for local use)")
 	}
@@ -101,6 +122,7 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 		// Keys are kept and compared as SHA-256 digests: equal lengths make
 		// the constant-time comparison leak nothing, not even the length.
 		s.keys = append(s.keys, sha256.Sum256([]byte(k)))
+		s.keyNames = append(s.keyNames, fmt.Sprintf("key%d", i+1))
 	}
 	limit := cfg.BodyLimit
 	if limit == "" {
@@ -123,6 +145,10 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// The client address (wrong-key rate limits) is the connection's:
+	// X-Forwarded-For is whatever the client wrote, unless a proxy we
+	// trust sets it, and none is configured.
+	e.IPExtractor = echo.ExtractIPDirect()
 	s.e = e
 	s.routes()
 	s.paths = map[string]struct{}{}

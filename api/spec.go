@@ -342,22 +342,26 @@ const swaggerIndex = `<!DOCTYPE html>
   <div id="swagger-ui"></div>
   <script src="./swagger-ui-bundle.js" charset="UTF-8"></script>
   <script src="./swagger-ui-standalone-preset.js" charset="UTF-8"></script>
-  <script>
-    window.onload = function () {
-      window.ui = SwaggerUIBundle({
-        url: "../openapi/openapi.json",
-        dom_id: "#swagger-ui",
-        deepLinking: true,
-        persistAuthorization: true,
-        validatorUrl: null,
-        presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-        plugins: [SwaggerUIBundle.plugins.DownloadUrl],
-        layout: "StandaloneLayout"
-      });
-    };
-  </script>
+  <script src="./swagger-initializer.js" charset="UTF-8"></script>
 </body>
 </html>
+`
+
+// swaggerInitializer starts Swagger UI; it is a file, not an inline script,
+// so the page's Content-Security-Policy (swaggerCSP) allows scripts from this
+// origin only. It replaces swaggo/files' own, which loads the petstore.
+const swaggerInitializer = `window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: "../openapi/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    persistAuthorization: true,
+    validatorUrl: null,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+    layout: "StandaloneLayout"
+  });
+};
 `
 
 // swaggerUI serves Swagger UI: our index page, and the UI's assets from
@@ -367,9 +371,13 @@ const swaggerIndex = `<!DOCTYPE html>
 func (s *Server) swaggerUI(c echo.Context) error {
 	file := c.Param("*")
 	if file == "" || file == "index.html" {
+		c.Response().Header().Set(echo.HeaderContentSecurityPolicy, swaggerCSP)
 		return c.HTML(http.StatusOK, swaggerIndex)
 	}
-	if strings.Contains(file, "..") || file == "swagger-initializer.js" {
+	if file == "swagger-initializer.js" {
+		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", []byte(swaggerInitializer))
+	}
+	if strings.Contains(file, "..") {
 		return echo.ErrNotFound
 	}
 	b, err := fs.ReadFile(swaggerFiles.FS, file)

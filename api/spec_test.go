@@ -139,8 +139,9 @@ func TestSwaggerUI(t *testing.T) {
 		target, wantType, wantBody string
 		wantStatus                 int
 	}{
-		{"/swagger/", "text/html", "../openapi/openapi.json", http.StatusOK},
-		{"/swagger/index.html", "text/html", "SwaggerUIBundle", http.StatusOK},
+		{"/swagger/", "text/html", "./swagger-initializer.js", http.StatusOK},
+		{"/swagger/index.html", "text/html", "./swagger-ui-bundle.js", http.StatusOK},
+		{"/swagger/swagger-initializer.js", "text/javascript", "../openapi/openapi.json", http.StatusOK},
 		{"/swagger/swagger-ui-bundle.js", "text/javascript", "", http.StatusOK},
 		{"/swagger/swagger-ui.css", "text/css", "", http.StatusOK},
 		{"/swagger", "", "", http.StatusMovedPermanently},

@@ -598,11 +598,11 @@ var (
 	ErrUnreachable = &GatewayErrorKind{"unreachable", "unreachable",
 		"The gateway host could not be reached (DNS or network), or, with TALLY_URL=agent://NAME, that agent is not connected. Check TALLY_URL and the network or tunnel between this service and the Tally PC; for an agent, check that `tallyfacade agent` runs on the Tally PC (GET /tally/status lists the agents)."}
 	ErrTimeout = &GatewayErrorKind{"timeout", "timeout",
-		"Tally did not answer in time. It may be busy with a long report, or blocked by a dialog waiting for a click on the Tally PC. Tally keeps working after a client gives up, so a write may still have been applied: read back before sending it again."}
+		"Tally did not answer in time. It may be busy with a long report, or blocked by a dialog waiting for a click on the Tally PC."}
 	ErrBusy = &GatewayErrorKind{"busy", "busy",
 		"The gateway answers one request at a time and another request was still in flight. Try again shortly."}
 	ErrReset = &GatewayErrorKind{"connection reset", "reset",
-		"The connection broke while Tally was answering; Tally may have crashed or restarted. Check the Tally PC. A write may or may not have been applied: read back before sending it again."}
+		"The connection broke while Tally was answering; Tally may have crashed or restarted. Check the Tally PC."}
 	ErrGarbage = &GatewayErrorKind{"not a Tally answer", "garbage",
 		"The answer was not Tally XML. Check that TALLY_URL points at the Tally gateway port and not another service, and that requests are sent as UTF-16 (garbled ₹ or names mean an encoding mismatch)."}
 	ErrReadOnly = &GatewayErrorKind{"refused by a read-only agent", "read_only",
@@ -635,8 +635,14 @@ func (e *GatewayError) Error() string {
 // Unwrap returns the kind sentinel and the cause, so errors.Is works with both.
 func (e *GatewayError) Unwrap() []error { return []error{e.Kind, e.Err} }
 
-// Hint tells a person what to do.
-func (e *GatewayError) Hint() string { return e.Kind.hint }
+// Hint tells a person what to do. Only a write is told that it may have
+// been applied: a read changed nothing.
+func (e *GatewayError) Hint() string {
+	if e.Write && (e.Kind == ErrTimeout || e.Kind == ErrReset) {
+		return e.Kind.hint + " Tally keeps working after a client gives up, so a write may still have been applied: read back before sending it again."
+	}
+	return e.Kind.hint
+}
 
 // Label returns a short stable name for the kind ("refused", "timeout", …).
 func (k *GatewayErrorKind) Label() string { return k.label }

@@ -624,3 +624,25 @@ func TestClientConnections(t *testing.T) {
 		t.Fatalf("after 3 writes: %d connections in all; want 5 (one per write)", n)
 	}
 }
+
+// TestGatewayErrorHintSpeaksOfWritesOnlyForWrites: a read that timed out
+// changed nothing, so only a write is told it may have been applied.
+func TestGatewayErrorHintSpeaksOfWritesOnlyForWrites(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind  *tallyxml.GatewayErrorKind
+		write bool
+		want  bool
+	}{
+		{tallyxml.ErrTimeout, false, false},
+		{tallyxml.ErrTimeout, true, true},
+		{tallyxml.ErrReset, false, false},
+		{tallyxml.ErrReset, true, true},
+		{tallyxml.ErrRefused, true, false},
+	} {
+		e := &tallyxml.GatewayError{Kind: tc.kind, Write: tc.write}
+		if got := strings.Contains(e.Hint(), "write may still have been applied"); got != tc.want || e.Hint() == "" {
+			t.Errorf("%v write=%v: hint %q", tc.kind, tc.write, e.Hint())
+		}
+	}
+}

@@ -119,8 +119,9 @@ func BenchmarkBalanceAgentLink(b *testing.B) {
 
 func BenchmarkBalanceFacade(b *testing.B) {
 	sim := benchSim(b)
-	cfg, err := parseConfig("serve", []string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName, "-api-keys", "bench-key"},
-		func(string) string { return "" }, io.Discard)
+	// -rate-limit 0: the benchmark measures the façade, not the limiter.
+	cfg, err := parseConfig("serve", []string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName, "-api-keys", "bench-key",
+		"-rate-limit", "0"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func BenchmarkBalanceFacade(b *testing.B) {
 func BenchmarkAcceptOrdersPostgres(b *testing.B) {
 	sim := benchSim(b)
 	cfg, err := parseConfig("serve", []string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName,
-		"-api-keys", "bench-key", "-database-url", pgtest.NewURL(b)}, func(string) string { return "" }, io.Discard)
+		"-api-keys", "bench-key", "-rate-limit", "0", "-database-url", pgtest.NewURL(b)}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}

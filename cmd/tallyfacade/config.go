@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -57,13 +58,17 @@ type config struct {
 	CatalogFile    string
 	ConfirmOrders  bool
 	Freshness      time.Duration
+	ReadTimeout    time.Duration
+	RateLimit      float64
+	RateBurst      int
+	CORSOrigins    []string
 	// AgentTokens are the connector agents allowed to dial in, kept as
 	// hashes (TALLYFACADE_AGENT_TOKENS, a secret).
 	AgentTokens agentlink.Tokens
 	Agent       agentConfig
 
 	// raw holds what is parsed into a field of another type by validate.
-	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat, agentTokens string }
+	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat, agentTokens, corsOrigins string }
 }
 
 // agentConfig is `tallyfacade agent`'s own: the server it dials and who it
@@ -150,7 +155,17 @@ func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 	return append(fs,
 		s.str(&c.CompanyState, "company-state", "TALLY_COMPANY_STATE", "", "the company's state for GST; default: ask Tally"),
 		s.duration(&c.Freshness, "tally-freshness", "TALLY_FRESHNESS", 10*time.Second, 100*time.Millisecond, "reads answer from the mirror of the books while its last check of Tally is younger than this"),
-		s.duration(&c.RequestTimeout, "request-timeout", "TALLYFACADE_REQUEST_TIMEOUT", 25*time.Second, time.Millisecond, "bound on one API request"),
+		s.duration(&c.RequestTimeout, "request-timeout", "TALLYFACADE_REQUEST_TIMEOUT", 25*time.Second, time.Millisecond, "bound on one API write (POST)"),
+		s.duration(&c.ReadTimeout, "read-timeout", "TALLYFACADE_READ_TIMEOUT", 8*time.Second, time.Millisecond, "bound on one API read (GET, HEAD): inside a chatbot's ~10 s"),
+		&cli.FloatFlag{Name: "rate-limit", Sources: s.env("TALLYFACADE_RATE_LIMIT"), Value: 10, Destination: &c.RateLimit,
+			Usage: "requests a second each API key may make; 0: no limit", Validator: func(f float64) error {
+				if f < 0 {
+					return fmt.Errorf("want 0 (no limit) or more")
+				}
+				return nil
+			}},
+		s.integer(&c.RateBurst, "rate-burst", "TALLYFACADE_RATE_BURST", 20, 1, 100000, "requests an API key may make at once above -rate-limit"),
+		s.str(&c.raw.corsOrigins, "cors-origins", "TALLYFACADE_CORS_ORIGINS", "", "comma-separated browser origins (https://widget.example.com) allowed to call the API; empty: none"),
 		s.str(&c.SalesLedger, "sales-ledger", "TALLY_SALES_LEDGER", "Sales", "ledger credited with an order's taxable value"),
 		s.str(&c.raw.partyGroups, "party-groups", "TALLY_PARTY_GROUPS", "Sundry Debtors,Sundry Creditors", "comma-separated groups whose ledgers (sub-groups included) are parties; no other ledger is read or created through /parties"),
 		s.str(&c.Tax.CGST, "cgst-ledger", "TALLY_CGST_LEDGER", "CGST", "CGST ledger"),
@@ -214,6 +229,15 @@ func (c *config) validate() error {
 		if len(c.PartyGroups) == 0 {
 			return fmt.Errorf("-party-groups %q: name at least one group", c.raw.partyGroups)
 		}
+	}
+	for _, o := range strings.Split(c.raw.corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "") {
+			return fmt.Errorf("-cors-origins (TALLYFACADE_CORS_ORIGINS) %q: want an origin such as https://widget.example.com", o)
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	switch strings.ToLower(c.raw.logFormat) {
 	case "json":

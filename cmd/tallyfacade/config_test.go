@@ -63,6 +63,10 @@ func TestSettingsDefaults(t *testing.T) {
 		{"-cash-ledger", cfg.CashLedger, "Cash"},
 		{"-audit-body-retention", cfg.BodyRetention, 2160 * time.Hour},
 		{"-whatsapp-confirm-orders", cfg.ConfirmOrders, false},
+		{"-read-timeout", cfg.ReadTimeout, 8 * time.Second},
+		{"-rate-limit", cfg.RateLimit, 10.0},
+		{"-rate-burst", cfg.RateBurst, 20},
+		{"-cors-origins", len(cfg.CORSOrigins), 0},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %v; want %v", tc.name, tc.got, tc.want)
@@ -127,6 +131,19 @@ func TestSettingsFromEnvironment(t *testing.T) {
 			check: func(c config) bool {
 				return c.Reminders.Token == "secret" && c.WhatsApp.AppSecret == "s2" && c.Reminders.WebhookURL == "https://h/?token=x"
 			}},
+		{env: map[string]string{"TALLYFACADE_READ_TIMEOUT": "5s"}, check: func(c config) bool { return c.ReadTimeout == 5*time.Second }},
+		{env: map[string]string{"TALLYFACADE_READ_TIMEOUT": "soon"}, wantErr: "TALLYFACADE_READ_TIMEOUT"},
+		{env: map[string]string{"TALLYFACADE_RATE_LIMIT": "0"}, check: func(c config) bool { return c.RateLimit == 0 }},
+		{env: map[string]string{"TALLYFACADE_RATE_LIMIT": "2.5", "TALLYFACADE_RATE_BURST": "5"}, check: func(c config) bool { return c.RateLimit == 2.5 && c.RateBurst == 5 }},
+		{env: map[string]string{"TALLYFACADE_RATE_LIMIT": "-1"}, wantErr: "rate-limit"},
+		{env: map[string]string{"TALLYFACADE_RATE_LIMIT": "fast"}, wantErr: "TALLYFACADE_RATE_LIMIT"},
+		{env: map[string]string{"TALLYFACADE_RATE_BURST": "0"}, wantErr: "rate-burst"},
+		{env: map[string]string{"TALLYFACADE_CORS_ORIGINS": "https://a.example.com, http://localhost:3000"},
+			check: func(c config) bool {
+				return strings.Join(c.CORSOrigins, " ") == "https://a.example.com http://localhost:3000"
+			}},
+		{env: map[string]string{"TALLYFACADE_CORS_ORIGINS": "a.example.com"}, wantErr: "TALLYFACADE_CORS_ORIGINS"},
+		{env: map[string]string{"TALLYFACADE_CORS_ORIGINS": "https://a.example.com/widget"}, wantErr: "TALLYFACADE_CORS_ORIGINS"},
 		{args: []string{"-whatsapp-token", "secret"}, wantErr: "not defined"}, // secrets are environment only
 		{args: []string{"-nope"}, wantErr: "not defined"},
 		{args: []string{"stray"}, wantErr: "unexpected arguments"},

@@ -231,7 +231,8 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	}
 	acfg := api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
-		RequestTimeout: cfg.RequestTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
+		RequestTimeout: cfg.RequestTimeout, ReadTimeout: cfg.ReadTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, CORSOrigins: cfg.CORSOrigins,
 		Spec: openapi.SwaggerJSON, Books: st.books,
 	}
 	if st.hub != nil {
