@@ -616,6 +616,33 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// TestQueueMetrics: the stored records by kind and state are read at each
+// scrape (zeros included), and queue events are counted.
+func TestQueueMetrics(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{})
+	if r := b.do(t, call{method: http.MethodPost, target: "/orders", body: durableOrder}); r.status != http.StatusCreated {
+		t.Fatalf("POST /orders: %d %s", r.status, r.body)
+	}
+	b.srv.ObserveQueue(api.QueueEvent{Kind: "sales", Event: "attempt"})
+	b.srv.ObserveQueue(api.QueueEvent{Kind: "sales", Event: "retry"})
+	b.srv.ObserveQueue(api.QueueEvent{Kind: "receipt", Event: "needs_attention"})
+	text := string(b.do(t, call{target: "/metrics", noKey: true}).body)
+	for _, want := range []string{
+		`queue_records{kind="sales",state="posted"} 1`,
+		`queue_records{kind="sales",state="needs_attention"} 0`,
+		`queue_records{kind="receipt",state="received"} 0`,
+		`queue_records{kind="cancel",state="posted"} 0`,
+		`queue_attempts_total{kind="sales"} 1`,
+		`queue_outcomes_total{kind="sales",outcome="retry"} 1`,
+		`queue_outcomes_total{kind="receipt",outcome="needs_attention"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
 func TestNewRefusesBadConfig(t *testing.T) {
 	t.Parallel()
 	svc := service.New(nil, service.Config{})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tallyfacade/tallyfacade/service"
 )
 
 // metrics holds the server's own Prometheus registry: no global default
@@ -23,10 +26,15 @@ type metrics struct {
 	sync       *prometheus.HistogramVec
 	syncLag    *prometheus.GaugeVec
 	agentRelay *prometheus.HistogramVec
-	handler    echo.HandlerFunc
+	// The order queue: attempts started and how attempts ended, by record
+	// kind (sales, receipt, cancel); queue_records is read from the store at
+	// each scrape (queueCollector).
+	queueAttempts *prometheus.CounterVec
+	queueOutcomes *prometheus.CounterVec
+	handler       echo.HandlerFunc
 }
 
-func newMetrics() *metrics {
+func newMetrics(counts func(context.Context) ([]service.QueueCount, error)) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "http_requests_total",
@@ -62,10 +70,73 @@ func newMetrics() *metrics {
 		Help:    "Requests relayed over a connector agent's link, by agent and outcome: the link's round trip plus Tally's time.",
 		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 	}, []string{"agent", "outcome"})
-	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue, m.sync, m.syncLag, m.agentRelay,
+	m.queueAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "queue_attempts_total",
+		Help: "Attempts at posting a stored record to Tally, by kind (sales, receipt, cancel).",
+	}, []string{"kind"})
+	m.queueOutcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "queue_outcomes_total",
+		Help: "How posting attempts ended, by kind and outcome: posted, rejected, retry (scheduled again), needs_attention.",
+	}, []string{"kind", "outcome"})
+	m.reg.MustRegister(m.requests, m.latency, m.tally, m.tallyQueue, m.sync, m.syncLag, m.agentRelay, m.queueAttempts, m.queueOutcomes,
+		queueCollector{count: counts, desc: prometheus.NewDesc("queue_records",
+			"Stored records by kind (sales, receipt, cancel) and state (the whole store, the same from every replica).",
+			[]string{"kind", "state"}, nil)},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	// A store that cannot be counted fails queue_records only, not the
+	// whole scrape.
+	m.handler = echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	return m
+}
+
+// queueCollector reads the stored orders and receipts by state at each
+// scrape: the store is shared by replicas, so only it knows the counts.
+type queueCollector struct {
+	count func(context.Context) ([]service.QueueCount, error)
+	desc  *prometheus.Desc
+}
+
+func (q queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- q.desc }
+
+func (q queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := q.count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(q.desc, err)
+		return
+	}
+	n := map[service.QueueCount]int{}
+	for _, c := range counts {
+		n[service.QueueCount{Kind: c.Kind, State: c.State}] = c.N
+	}
+	// Every kind and state, zeros included: a state that empties reads 0
+	// rather than vanishing.
+	for _, kind := range service.RecordKinds() {
+		for _, state := range service.OrderStates() {
+			ch <- prometheus.MustNewConstMetric(q.desc, prometheus.GaugeValue,
+				float64(n[service.QueueCount{Kind: kind, State: state}]), kind, string(state))
+		}
+	}
+}
+
+// QueueEvent is one step of the order queue, for metrics: an attempt
+// started ("attempt") or ended ("posted", "rejected", "retry",
+// "needs_attention"), of a record of kind Kind (service.RecordKind: sales,
+// receipt, cancel).
+type QueueEvent struct {
+	Kind  string
+	Event string
+}
+
+// ObserveQueue records a queue event as queue_attempts_total or
+// queue_outcomes_total. It does not block.
+func (s *Server) ObserveQueue(e QueueEvent) {
+	if e.Event == "attempt" {
+		s.metrics.queueAttempts.WithLabelValues(e.Kind).Inc()
+		return
+	}
+	s.metrics.queueOutcomes.WithLabelValues(e.Kind, e.Event).Inc()
 }
 
 // TallyObservation is one Tally gateway request, for metrics. Its fields
@@ -165,7 +236,7 @@ func (s *Server) routeLabel(c echo.Context) string {
 //
 //	@Summary		Prometheus metrics
 //	@ID			getMetrics
-//	@Description	Request counts and latencies by route template and status, and Tally gateway request durations and queue waits. Open, like the probes.
+//	@Description	Request counts and latencies by route template and status, Tally gateway request durations and queue waits, and the order queue: records by kind and state, attempts and outcomes. Open, like the probes.
 //	@Tags			system
 //	@Produce		plain
 //	@Success		200	{string}	string	"Prometheus text exposition format"

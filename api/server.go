@@ -137,7 +137,7 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.validate = newValidator()
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(svc.QueueCounts)
 	if s.agents = cfg.Agents; s.agents != nil {
 		s.metrics.reg.MustRegister(newAgentCollector(s.agents))
 	}

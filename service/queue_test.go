@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -73,6 +74,23 @@ func (m *memStore) ListOrders(ctx context.Context, f service.OrderFilter) ([]ser
 		if f.State == "" || o.State == f.State {
 			out = append(out, o)
 		}
+	}
+	return out, nil
+}
+
+func (m *memStore) CountOrders(ctx context.Context) ([]service.OrderCount, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := map[service.OrderCount]int{}
+	for _, o := range m.orders {
+		var k struct{ Kind string }
+		_ = json.Unmarshal(o.Request, &k)
+		n[service.OrderCount{Kind: k.Kind, State: o.State}]++
+	}
+	var out []service.OrderCount
+	for c, v := range n {
+		c.N = v
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -71,6 +71,10 @@ type PostingStore interface {
 	// Conflict when the order is in another state. With t.Enqueue, the
 	// posting job is enqueued again in the same transaction (retry).
 	TransitionOrder(ctx context.Context, id string, from []OrderState, t OrderTransition) (OrderRecord, error)
+	// CountOrders counts the stored orders by state and by the "kind"
+	// member of their Request JSON ("" when absent: a sales order), the one
+	// member of Request a store reads; states with none are left out.
+	CountOrders(ctx context.Context) ([]OrderCount, error)
 }
 
 // AuditLog keeps every Tally import.
@@ -212,6 +216,13 @@ type OrderFilter struct {
 	// OldestFirst lists the oldest first (the order they were queued);
 	// Before is then ignored.
 	OldestFirst bool
+}
+
+// OrderCount is how many stored orders of one request kind are in one state.
+type OrderCount struct {
+	Kind  string // the Request's "kind" member, "" when it has none
+	State OrderState
+	N     int
 }
 
 // OrderTransition is a state change with what changes alongside it. Nil

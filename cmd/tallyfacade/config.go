@@ -23,8 +23,8 @@ import (
 //
 // ADDING A SETTING happens in this file only: a field here, its flag (name,
 // environment variable, default, help) in the settings group of the commands
-// that use it below (tallySettings, agentSettings, storeSettings, logSettings or
-// serviceSettings), any check beyond its type in validate, and then its row
+// that use it below (tallySettings, agentSettings, storeSettings, logSettings,
+// listenSettings or serviceSettings), any check beyond its type in validate, and then its row
 // in README.md's settings table. A secret is environment only (flags show in
 // ps): read it in secrets.
 type config struct {
@@ -142,13 +142,16 @@ func (s *settings) logSettings() []cli.Flag {
 	}
 }
 
+// listenSettings say where the service listens (serve, demo, health).
+func (s *settings) listenSettings() []cli.Flag {
+	return []cli.Flag{s.str(&s.cfg.Addr, "addr", "TALLYFACADE_ADDR", ":8080", "listen address")}
+}
+
 // serviceSettings are the service's own (serve, demo).
 func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 	c := &s.cfg
-	fs := []cli.Flag{
-		s.str(&c.Addr, "addr", "TALLYFACADE_ADDR", ":8080", "listen address"),
-		s.str(&c.raw.apiKeys, "api-keys", "TALLYFACADE_API_KEYS", "", "comma-separated API keys"),
-	}
+	fs := append(s.listenSettings(),
+		s.str(&c.raw.apiKeys, "api-keys", "TALLYFACADE_API_KEYS", "", "comma-separated API keys"))
 	if withAuth {
 		fs = append(fs, s.switchFlag(&c.InsecureNoAuth, "insecure-no-auth", "TALLYFACADE_INSECURE_NO_AUTH", "serve without API keys: anyone who reaches the port can read and write the books"))
 	}

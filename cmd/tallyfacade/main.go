@@ -6,6 +6,7 @@
 //	tallyfacade check   # is Tally running, which product, is the configured company loaded?
 //	tallyfacade migrate # apply the store's migrations
 //	tallyfacade agent   # on the Tally PC: dial out to the façade and relay its requests to Tally
+//	tallyfacade health  # is the service on this machine up? (the container's healthcheck)
 //
 // Settings come from flags and the environment (config.go); a flag wins over
 // its variable. `tallyfacade <command> -h` lists a command's settings.
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			db.close()
 			fmt.Fprintf(stdout, "migrated %s\n", db.name)
 			return nil
+		case "health":
+			return health(ctx, cfg, stdout)
 		}
 		return fmt.Errorf("unknown command %q", cmd)
 	}).Run(ctx, append([]string{"tallyfacade"}, args...))
@@ -118,6 +121,8 @@ func newCLI(getenv func(string) string, stdout, stderr io.Writer, do func(ctx co
 				s.storeSettings(), s.logSettings()),
 			command("agent", "on the Tally PC: dial out to the façade at -server and relay its requests to the local Tally (no open port)",
 				s.agentSettings(), s.logSettings()),
+			command("health", "exit 0 when the service at -addr on this machine answers /healthz (a container's healthcheck)",
+				s.listenSettings()),
 		},
 	}
 }
@@ -264,6 +269,35 @@ func demoKeyNote(cfg config) (note, curlArg string) {
 		return "no API key needed", ""
 	}
 	return "an API key is needed (X-API-Key or Authorization: Bearer)", "-H 'X-API-Key: <your key>' "
+}
+
+// health asks the service listening at cfg.Addr on this machine for
+// /healthz: the container image has no shell or curl for its healthcheck.
+func health(ctx context.Context, cfg config, stdout io.Writer) error {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: %w", cfg.Addr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", url)
+	return nil
 }
 
 // browseURL turns a listen address into one a person can open.

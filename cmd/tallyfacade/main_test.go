@@ -281,6 +281,14 @@ func TestServeWithPostgres(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(body), `"bill_ref":"PG-1"`) {
 		t.Fatalf("POST /orders on PostgreSQL: %d %s", resp.StatusCode, body)
 	}
+	// The queue's events reach the metrics through the wiring (observedStore).
+	_, metrics := get(t, base+"/metrics", "")
+	for _, want := range []string{`queue_attempts_total{kind="sales"} 1`, `queue_outcomes_total{kind="sales",outcome="posted"} 1`,
+		`queue_records{kind="sales",state="posted"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
 		t.Errorf("readyz: %d %s", code, body)
 	}

@@ -208,11 +208,17 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 			st.books.Changed(company)
 		}
 	})
+	// The queue's events are logged and counted where its state changes.
+	observed := &observedStore{Store: st.db, log: logger.With("component", "queue"), observe: func(e api.QueueEvent) {
+		if st.api != nil {
+			st.api.ObserveQueue(e)
+		}
+	}}
 	st.svc = service.New(written, service.Config{
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
 		PartyGroups:    cfg.PartyGroups,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
-		Store: st.db, Logger: logger.With("component", "orders"),
+		Store: observed, Logger: logger.With("component", "orders"),
 		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts, BatchSize: cfg.BatchSize},
 		Idempotency: service.IdempotencyConfig{TTL: cfg.IdempotencyTTL},
 		Receipts:    service.ReceiptsConfig{BankLedger: cfg.BankLedger, CashLedger: cfg.CashLedger},

@@ -368,3 +368,36 @@ func testRetryEnqueue(t *testing.T, s service.Store) {
 	_, err = s.TransitionOrder(ctx, o.ID, retry, service.OrderTransition{To: service.OrderReceived, Now: t0.Add(time.Hour), Enqueue: true})
 	wantKind(t, err, service.Conflict)
 }
+
+func testCountOrders(t *testing.T, s service.Store) {
+	ctx := ctxFor(t)
+	if got, err := s.CountOrders(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("CountOrders of an empty store: %v, %v", got, err)
+	}
+	receipt := func() service.OrderRecord {
+		o := newOrder("Payer", t0)
+		o.Request = []byte(`{"kind":"receipt","party":"Payer"}`)
+		return o
+	}
+	for range 2 {
+		mustCreate(t, s, newOrder("Party", t0))
+	}
+	posted := mustCreate(t, s, newOrder("Party", t0))
+	mustCreate(t, s, receipt())
+	if _, err := s.TransitionOrder(ctx, posted.ID, []service.OrderState{service.OrderReceived},
+		service.OrderTransition{To: service.OrderPosted, Now: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.CountOrders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []service.OrderCount{
+		{Kind: "", State: service.OrderPosted, N: 1},
+		{Kind: "", State: service.OrderReceived, N: 2},
+		{Kind: "receipt", State: service.OrderReceived, N: 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CountOrders (-want +got):\n%s", diff)
+	}
+}

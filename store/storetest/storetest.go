@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Orders/TransitionConflict", testTransitionConflict},
 		{"Orders/ConcurrentTransitions", testConcurrentTransitions},
 		{"Orders/RetryEnqueue", testRetryEnqueue},
+		{"Orders/Count", testCountOrders},
 		{"Imports/RoundTrip", testImportRoundTrip},
 		{"Imports/Truncation", testImportTruncation},
 		{"Imports/GetMissing", testImportMissing},
