@@ -44,7 +44,7 @@ import (
 // benchStack is the whole service (build, as serve wires it) over sim.
 func benchStack(b *testing.B, sim *tallysim.Server, args ...string) (*stack, *httptest.Server) {
 	b.Helper()
-	all := append([]string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName, "-api-keys", "bench-key"}, args...)
+	all := append([]string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName, "-api-keys", "bench-key", "-rate-limit", "0"}, args...)
 	cfg, err := parseConfig("serve", all, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		b.Fatal(err)
