@@ -127,6 +127,13 @@ UPDATE orders SET
 WHERE id = $1 AND state = ANY($2::text[])
 RETURNING ` + orderCols
 
+// transitionNotifySQL is transitionSQL that also notifies $17 with the
+// order's id when a row changed, so requests waiting for the order on any
+// replica are woken when the change commits (ListenOrders). The LATERAL
+// subquery runs once per updated row; its volatile call is never dropped.
+const transitionNotifySQL = `WITH u AS (` + transitionSQL + `)
+SELECT u.* FROM u CROSS JOIN LATERAL (SELECT pg_notify($17, u.id)) AS n`
+
 // TransitionOrder implements service.Store.
 func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.OrderState, t service.OrderTransition) (service.OrderRecord, error) {
 	if t.To == "" {
@@ -151,25 +158,36 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 	if t.NextAttemptAt != nil {
 		next = nullTime(*t.NextAttemptAt)
 	}
+	args := []any{id, states, string(t.To), now, addAttempt,
+		t.Ambiguous, t.PartyCreated, t.LastError, t.LastErrorCode,
+		t.Result != nil, t.Result, t.NextAttemptAt != nil, next, t.Party, t.Request != nil, t.Request, OrderChannel}
 	var rec service.OrderRecord
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		rec, err = scanOrder(tx.QueryRow(ctx, transitionSQL, id, states, string(t.To), now, addAttempt,
-			t.Ambiguous, t.PartyCreated, t.LastError, t.LastErrorCode,
-			t.Result != nil, t.Result, t.NextAttemptAt != nil, next, t.Party, t.Request != nil, t.Request))
-		if err != nil {
-			return err
-		}
-		// Requests waiting for this order on any replica are woken when
-		// the change commits (ListenOrders).
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, OrderChannel, id); err != nil {
-			return err
-		}
-		if t.Enqueue {
-			return s.enqueue(ctx, tx, id)
-		}
-		return nil
-	})
+	var err error
+	if !t.Enqueue && !t.To.Final() {
+		// Most transitions (the attempt starting, the plan recorded) are
+		// one statement, so one round trip: PostgreSQL runs it in a
+		// transaction of its own and sends the notification at its commit.
+		// Each order makes several, serially, on the one worker; four round
+		// trips each (BEGIN, UPDATE, NOTIFY, COMMIT) made PostgreSQL post at
+		// half the embedded store's pace (issue #14).
+		rec, err = scanOrder(s.pool.QueryRow(ctx, transitionNotifySQL, args...))
+	} else {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			if rec, err = scanOrder(tx.QueryRow(ctx, transitionNotifySQL, args...)); err != nil {
+				return err
+			}
+			if t.To.Final() {
+				if err := s.dropJobs(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			if t.Enqueue {
+				return s.enqueue(ctx, tx, id)
+			}
+			return nil
+		})
+	}
 	if err == nil {
 		return rec, nil
 	}

@@ -105,6 +105,9 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 	if err != nil {
 		return service.OrderRecord{}, false, err
 	}
+	if created {
+		s.wake(ctx)
+	}
 	return stored, created, nil
 }
 
@@ -211,6 +214,11 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 			// Cannot happen under the write lock; fail loudly if it does.
 			return service.Errorf(service.Conflict, "order_state_conflict", "order %s changed state concurrently", id)
 		}
+		if t.To.Final() {
+			if err := s.dropJobs(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		if t.Enqueue {
 			if err := s.enqueuePostOrder(ctx, tx, id); err != nil {
 				return err
@@ -219,6 +227,9 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		out, err = getOrder(ctx, tx, id)
 		return err
 	})
+	if err == nil && t.Enqueue {
+		s.wake(ctx)
+	}
 	return out, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -54,6 +55,75 @@ func (PostOrderArgs) Kind() string { return JobKindPostOrder }
 // no-op.
 func (PostOrderArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueName, MaxAttempts: 1000}
+}
+
+// JobKindWake is the kind of the job that only wakes the queue's worker
+// (wake).
+const JobKindWake = "wake_queue"
+
+// wakeArgs are the arguments of the wake job: none, so that the job is
+// unique while one waits.
+type wakeArgs struct{}
+
+// Kind implements river.JobArgs.
+func (wakeArgs) Kind() string { return JobKindWake }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the lowest priority,
+// so the worker takes every order waiting before it, and unique while it
+// waits or runs, so a burst of orders adds at most one row; a duplicate
+// insert is skipped, and still wakes the worker.
+func (wakeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, Priority: 4, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
+	}}
+}
+
+// wakeWorker works the wake job: fetching it was the point.
+type wakeWorker struct {
+	river.WorkerDefaults[wakeArgs]
+}
+
+// Work implements river.Worker.
+func (wakeWorker) Work(context.Context, *river.Job[wakeArgs]) error { return nil }
+
+// wake tells the working River clients that an order job was committed, so
+// that the worker fetches it now instead of at its next poll. River wakes
+// its own worker only for an insert made outside a transaction through the
+// working client itself (Client.Insert; riversqlite has no LISTEN/NOTIFY),
+// never for the InsertTx that stores an order with its job, so a committed
+// order waited up to PollInterval (10 ms), half of it on average, before
+// its posting began: a synchronous POST /orders spent more time there than
+// in Tally (issue #14). Inserting the wake job through the working client
+// is River's own, public, way to trigger that fetch. It is best effort:
+// the poll remains the backstop.
+func (s *Store) wake(ctx context.Context) {
+	s.workersMu.Lock()
+	workers := slices.Clone(s.workers)
+	s.workersMu.Unlock()
+	for _, c := range workers {
+		if _, err := c.Insert(context.WithoutCancel(ctx), wakeArgs{}, nil); err != nil {
+			s.logger.DebugContext(ctx, "waking the queue failed; it polls", "error", err)
+		}
+	}
+}
+
+// dropJobs deletes, in tx, the jobs still waiting to post order id, which
+// has just reached a final state. They would find it final and do nothing,
+// but each would still cost the one worker a fetch and a completion: a
+// batch of 50 orders left 49 such jobs behind it (issue #14). The job
+// running now (the one that settled the order) is never deleted: River
+// skips running jobs.
+func (s *Store) dropJobs(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := s.inserter.JobDeleteManyTx(ctx, tx, river.NewJobDeleteManyParams().
+		Queues(QueueName).Kinds(JobKindPostOrder).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
+		Where("args ->> '$.order_id' = @order_id", river.NamedArgs{"order_id": id}))
+	if err != nil {
+		return fmt.Errorf("drop the jobs of a settled order: %w", err)
+	}
+	return nil
 }
 
 // enqueuePostOrder inserts the post_order job in tx, so it commits or rolls
@@ -153,6 +223,9 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
 		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
 	}
+	if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
+		return fmt.Errorf("sqlitestore: add worker: %w", err)
+	}
 	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
 		return fmt.Errorf("sqlitestore: %w", err)
 	}
@@ -165,6 +238,14 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return translate(err)
 	}
+	s.workersMu.Lock()
+	s.workers = append(s.workers, client)
+	s.workersMu.Unlock()
+	defer func() {
+		s.workersMu.Lock()
+		s.workers = slices.DeleteFunc(s.workers, func(c *river.Client[*sql.Tx]) bool { return c == client })
+		s.workersMu.Unlock()
+	}()
 	rescued := make(chan struct{})
 	go func() {
 		defer close(rescued)

@@ -68,6 +68,10 @@ type Store struct {
 	// mirrorLocks holds one *sync.Mutex per company: the mirror's sync lock
 	// (TrySyncLock), in-process for the same reason.
 	mirrorLocks sync.Map
+	// workers are the working River clients of RunQueue (one per call,
+	// usually one), so that a committed order can wake them (wake).
+	workersMu sync.Mutex
+	workers   []*river.Client[*sql.Tx]
 }
 
 var _ service.Store = (*Store)(nil)

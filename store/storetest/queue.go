@@ -30,6 +30,7 @@ func RunQueue(t *testing.T, newStore func(t *testing.T) (service.Store, QueueRun
 		{"ReplicasPostSerially", testQueueSerial},
 		{"StopsWhenCancelled", testQueueStops},
 		{"LivePostNotRescued", testQueueLivePostNotRescued},
+		{"SettledOrderDropsItsJob", testQueueSettledDropsJob},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,5 +309,41 @@ func testQueueLivePostNotRescued(t *testing.T, s service.Store, run QueueRunner)
 	}
 	if o, err := s.GetOrder(ctxFor(t), id); err != nil || o.State != service.OrderPosted {
 		t.Errorf("order: State = %s, %v; want posted", o.State, err)
+	}
+}
+
+// testQueueSettledDropsJob: an order settled by another order's attempt (a
+// batch posts the orders waiting behind its first) loses its own waiting
+// job, so the worker never spends a fetch on an order already final.
+func testQueueSettledDropsJob(t *testing.T, s service.Store, run QueueRunner) {
+	ctx := ctxFor(t)
+	first := mustCreate(t, s, newOrder("P", t0)).ID
+	second := mustCreate(t, s, newOrder("P", t0.Add(time.Second))).ID
+	c := newCalls()
+	start(t, run, posterFunc(func(ctx context.Context, id string) error {
+		c.add(id)
+		other := first
+		if id == first {
+			other = second
+		}
+		if err := post(ctx, s, other); err != nil && service.KindOf(err) != service.Conflict {
+			return err
+		}
+		if err := post(ctx, s, id); err != nil && service.KindOf(err) != service.Conflict {
+			return err
+		}
+		return nil
+	}))
+	c.waitFor(t, "an attempt", func() bool { return len(c.times(first))+len(c.times(second)) > 0 })
+	for _, id := range []string{first, second} {
+		c.waitFor(t, "both posted", func() bool {
+			o, err := s.GetOrder(ctx, id)
+			return err == nil && o.State == service.OrderPosted
+		})
+	}
+	time.Sleep(300 * time.Millisecond) // the other job would come within a few polls
+	if n := len(c.times(first)) + len(c.times(second)); n != 1 {
+		t.Errorf("PostOrder called %d times for two orders settled by one attempt, want 1 (first %d, second %d)",
+			n, len(c.times(first)), len(c.times(second)))
 	}
 }
