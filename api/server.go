@@ -62,6 +62,22 @@ type Config struct {
 	// receivables and reminder reads are answered from; nil reads Tally
 	// live (no pinned company).
 	Books *service.Books
+	// WhatsApp configures the WhatsApp Cloud API webhook (webhooks.go).
+	WhatsApp WhatsAppConfig
+}
+
+// WhatsAppConfig configures the webhook that receives WhatsApp Cloud API
+// notifications (ecosystem.md §1); what an order message becomes is
+// service's (service.WhatsAppConfig).
+type WhatsAppConfig struct {
+	// VerifyToken is the string of our choosing that Meta echoes in the GET
+	// handshake's hub.verify_token (WHATSAPP_VERIFY_TOKEN). Empty turns the
+	// handshake off.
+	VerifyToken string
+	// AppSecret is the Meta app secret, the HMAC-SHA256 key of
+	// X-Hub-Signature-256 (WHATSAPP_APP_SECRET). Empty turns notifications
+	// off: an unsigned webhook would let anyone book sales.
+	AppSecret string
 }
 
 // Server is tallyfacade's HTTP server: an echo instance with every route,
@@ -88,6 +104,7 @@ type Server struct {
 	agents      func() []AgentStatus
 	spec        specDocs
 	paths       map[string]struct{} // registered route templates, for metric labels
+	whatsApp    WhatsAppConfig
 }
 
 // New builds the server over svc.
@@ -95,7 +112,7 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("api: nil service")
 	}
-	s := &Server{svc: svc, books: cfg.Books, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready}
+	s := &Server{svc: svc, books: cfg.Books, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready, whatsApp: cfg.WhatsApp}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tallyfacade/tallyfacade/api/whatsapp"
 	"github.com/tallyfacade/tallyfacade/service"
 )
 
@@ -62,11 +63,11 @@ func whatsAppNotConfigured(what string) error {
 //	@Security
 //	@Router			/webhooks/whatsapp [get]
 func (s *Server) whatsAppVerify(c echo.Context) error {
-	if !s.svc.WhatsAppHandshakeEnabled() {
+	if s.whatsApp.VerifyToken == "" {
 		return whatsAppNotConfigured("WHATSAPP_VERIFY_TOKEN")
 	}
 	// Both checks run, so the answer's timing says nothing about which failed.
-	tokenOK := s.svc.WhatsAppVerifyToken(c.QueryParam("hub.verify_token"))
+	tokenOK := whatsapp.VerifyToken(s.whatsApp.VerifyToken, c.QueryParam("hub.verify_token"))
 	if c.QueryParam("hub.mode") != "subscribe" || !tokenOK {
 		return &requestError{status: http.StatusForbidden, code: "verify_token_mismatch",
 			detail: "hub.mode must be subscribe and hub.verify_token the configured verify token."}
@@ -97,7 +98,7 @@ func (s *Server) whatsAppVerify(c echo.Context) error {
 //	@Security
 //	@Router			/webhooks/whatsapp [post]
 func (s *Server) whatsAppNotify(c echo.Context) error {
-	if !s.svc.WhatsAppNotificationsEnabled() {
+	if s.whatsApp.AppSecret == "" {
 		return whatsAppNotConfigured("WHATSAPP_APP_SECRET")
 	}
 	req := c.Request()
@@ -113,20 +114,46 @@ func (s *Server) whatsAppNotify(c echo.Context) error {
 		}
 		return &requestError{status: http.StatusBadRequest, code: "unreadable_body", detail: "The request body could not be read."}
 	}
-	if !s.svc.WhatsAppSignatureValid(body, req.Header.Get("X-Hub-Signature-256")) {
+	if !whatsapp.VerifySignature(s.whatsApp.AppSecret, body, req.Header.Get("X-Hub-Signature-256")) {
 		return &service.Error{Kind: service.Unauthenticated, Code: "invalid_signature",
 			Message: "X-Hub-Signature-256 is missing or does not match the body.",
 			Hint:    "Meta signs with the app secret of the app the webhook is subscribed to: check WHATSAPP_APP_SECRET."}
 	}
-	res, err := s.svc.HandleWhatsAppWebhook(req.Context(), body)
+	n, err := whatsapp.Decode(body)
 	if err != nil {
-		if se, ok := service.AsError(err); ok && se.Kind == service.Invalid {
-			// Signed but not an envelope: delivering it again cannot help,
-			// so 400, never a 5xx that Meta would retry for days.
-			return &requestError{status: http.StatusBadRequest, code: se.Code, detail: se.Message}
+		// Signed but not an envelope: delivering it again cannot help,
+		// so 400, never a 5xx that Meta would retry for days.
+		se, ok := service.AsError(err)
+		if !ok {
+			return err
 		}
-		return err // storage: a 5xx, so Meta delivers again
+		return &requestError{status: http.StatusBadRequest, code: se.Code, detail: se.Message}
 	}
-	return writeJSON(c, http.StatusOK, "", WhatsAppWebhookResponse{Status: "ok", Orders: res.Orders,
-		Duplicates: res.Duplicates, Ignored: res.Ignored})
+	res := WhatsAppWebhookResponse{Status: "ok", Ignored: n.Ignored}
+	count := func(o service.WhatsAppOutcome) {
+		switch o {
+		case service.WhatsAppOrderStored:
+			res.Orders++
+		case service.WhatsAppDuplicate:
+			res.Duplicates++
+		default:
+			res.Ignored++
+		}
+	}
+	ctx := req.Context()
+	for _, m := range n.Messages {
+		o, err := s.svc.HandleWhatsAppMessage(ctx, m)
+		if err != nil {
+			return err // storage: a 5xx, so Meta delivers again
+		}
+		count(o)
+	}
+	for _, st := range n.Statuses {
+		o, err := s.svc.HandleWhatsAppStatus(ctx, st)
+		if err != nil {
+			return err
+		}
+		count(o)
+	}
+	return writeJSON(c, http.StatusOK, "", res)
 }

@@ -82,7 +82,7 @@ func waSetupOn(t testing.TB, store string, tweaks ...func(*service.Config)) *waB
 	cfg := service.Config{Company: tallysim.DemoCompanyName, Store: st,
 		Now:   func() time.Time { return now },
 		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond},
-		WhatsApp: service.WhatsAppConfig{VerifyToken: waTestToken, AppSecret: waTestSecret, Catalog: service.Catalog{
+		WhatsApp: service.WhatsAppConfig{Catalog: service.Catalog{
 			"saree-cotton": {Item: "Cotton saree", GSTRate: &five, Unit: "NOS"},
 			"kurta-m":      {Item: "Kurta (M)", GSTRate: &twelve, SalesLedger: "Sales"},
 		}}}
@@ -99,7 +99,8 @@ func waSetupOn(t testing.TB, store string, tweaks ...func(*service.Config)) *waB
 	t.Cleanup(func() { cancel(); <-done })
 	// 4M: the server-wide limit must let Meta's 3 MB through to the
 	// webhook's own limit.
-	srv, err := New(svc, Config{APIKeys: []string{waTestAPIKey}, BodyLimit: "4M", Spec: openapi.SwaggerJSON})
+	srv, err := New(svc, Config{APIKeys: []string{waTestAPIKey}, BodyLimit: "4M", Spec: openapi.SwaggerJSON,
+		WhatsApp: WhatsAppConfig{VerifyToken: waTestToken, AppSecret: waTestSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}

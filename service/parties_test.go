@@ -223,13 +223,10 @@ func TestWhatsAppProfileNameLosesInvisibleCharacters(t *testing.T) {
 	t.Parallel()
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
-	item := `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":1000,"currency":"INR"}`
-	body := waEnvelope(
-		waContact("919844455566", "Priya\u200b Textiles")+","+waContact("919855566677", "Meera\u2066 Silks\u2069")+","+
-			waContact("919866677788", "priya-textiles"),
-		waOrderMsg("wamid.ZW1", "919844455566", item)+","+waOrderMsg("wamid.ZW2", "919855566677", item)+","+
-			waOrderMsg("wamid.ZW3", "919866677788", item), "")
-	if _, err := svc.HandleWhatsAppWebhook(t.Context(), body); err != nil {
+	item := waItem("saree-cotton", "1", "1000", "INR")
+	if _, err := deliver(svc, msgs(waOrderMsg("wamid.ZW1", "919844455566", "Priya\u200b Textiles", item),
+		waOrderMsg("wamid.ZW2", "919855566677", "Meera\u2066 Silks\u2069", item),
+		waOrderMsg("wamid.ZW3", "919866677788", "priya-textiles", item))); err != nil {
 		t.Fatal(err)
 	}
 	postAll(t, svc, st)

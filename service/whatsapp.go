@@ -1,16 +1,11 @@
 package service
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,17 +16,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// WhatsAppConfig configures the WhatsApp Cloud API webhook that turns a
-// customer's catalog order into a stored order (ecosystem.md §1).
+// WhatsAppConfig configures how WhatsApp catalog orders become stored orders
+// (ecosystem.md §1). The webhook itself (Meta's handshake, its signature and
+// its JSON) is the api package's: service sees typed messages only.
 type WhatsAppConfig struct {
-	// VerifyToken is the string of our choosing that Meta echoes in the
-	// GET handshake's hub.verify_token (WHATSAPP_VERIFY_TOKEN). Empty turns
-	// the handshake off.
-	VerifyToken string
-	// AppSecret is the Meta app secret, the HMAC-SHA256 key of
-	// X-Hub-Signature-256 (WHATSAPP_APP_SECRET). Empty turns notifications
-	// off: an unsigned webhook would let anyone book sales.
-	AppSecret string
 	// Catalog maps the catalog's product retailer ids to Tally items.
 	Catalog Catalog
 	// Confirm, when set, tells the customer once an order from WhatsApp is
@@ -44,13 +32,13 @@ type WhatsAppConfig struct {
 // CatalogProduct is what one WhatsApp catalog product becomes on an order line.
 type CatalogProduct struct {
 	// Item is the stock item name as in Tally.
-	Item string `json:"item"`
+	Item string
 	// GSTRate is the GST percent; nil means Config.DefaultGSTRate.
-	GSTRate *decimal.Decimal `json:"gst_rate,omitempty"`
+	GSTRate *decimal.Decimal
 	// SalesLedger is credited with the line; empty means Config.SalesLedger.
-	SalesLedger string `json:"sales_ledger,omitempty"`
+	SalesLedger string
 	// Unit is the unit of measure ("NOS"); carried through.
-	Unit string `json:"unit,omitempty"`
+	Unit string
 }
 
 // Catalog maps a WhatsApp catalog's product_retailer_id (the "content id"
@@ -58,44 +46,14 @@ type CatalogProduct struct {
 // here makes the order a visible rejection, never a guess.
 type Catalog map[string]CatalogProduct
 
-// LoadCatalog reads a catalog mapping file. The format (for README):
-//
-//	The WhatsApp catalog mapping is a JSON file (TALLY_WHATSAPP_CATALOG) that
-//	maps each product's retailer id (the "Content ID" of the product in
-//	Commerce Manager, sent by WhatsApp as product_retailer_id) to the stock
-//	item it is in Tally:
-//
-//	  {"products": {
-//	    "saree-cotton-red": {"item": "Cotton saree", "gst_rate": "5", "sales_ledger": "Sales", "unit": "NOS"},
-//	    "kurta-m":          {"item": "Kurta (M)", "gst_rate": "12"}
-//	  }}
-//
-//	item is required. gst_rate is the GST percent as a string (or number),
-//	one of the GST slabs; omitted means TALLY_DEFAULT_GST_RATE. sales_ledger
-//	is the ledger credited (default TALLY_SALES_LEDGER); all lines of one
-//	order must share one sales ledger, because one Sales voucher credits one.
-//	unit is the unit of measure (optional). Unknown fields are refused, so a
-//	misspelt "gst" cannot silently price a product at the default rate. An
-//	order naming a retailer id that is not in the file, or priced in a
-//	currency other than INR, is stored as a rejected order with the reason
-//	(GET /orders?state=rejected), never posted.
-func LoadCatalog(r io.Reader) (Catalog, error) {
-	var f struct {
-		Products map[string]CatalogProduct `json:"products"`
-	}
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, Errorf(Invalid, "invalid_catalog", "catalog: %v", err)
-	}
-	if dec.More() {
-		return nil, Errorf(Invalid, "invalid_catalog", "catalog: more than one JSON value")
-	}
-	if f.Products == nil {
-		return nil, Errorf(Invalid, "invalid_catalog", `catalog: no "products" object`)
-	}
+// NewCatalog checks a catalog mapping as read from wherever the operator
+// keeps it (cmd reads a file): names trimmed, every item a usable Tally
+// name, every GST rate a slab, units short. A mistake refuses the whole
+// catalog (Invalid, code invalid_catalog), so a misspelt product cannot
+// silently price at the default rate or post under a wrong name.
+func NewCatalog(products map[string]CatalogProduct) (Catalog, error) {
 	out := Catalog{}
-	for id, p := range f.Products {
+	for id, p := range products {
 		p.Item, p.SalesLedger, p.Unit = strings.TrimSpace(p.Item), strings.TrimSpace(p.SalesLedger), strings.TrimSpace(p.Unit)
 		switch {
 		case strings.TrimSpace(id) == "" || strings.IndexFunc(id, unicode.IsControl) >= 0:
@@ -114,188 +72,95 @@ func LoadCatalog(r io.Reader) (Catalog, error) {
 	return out, nil
 }
 
-// VerifyWebhookSignature reports whether header (X-Hub-Signature-256, of the
-// form "sha256=<hex>") is the HMAC-SHA256 of body under secret. body must be
-// the raw request bytes as received: Meta signs its own serialisation (with
-// \u-escaped non-ASCII), so re-encoding decoded JSON would not match
-// (ecosystem.md §1.2). An empty secret verifies nothing.
-func VerifyWebhookSignature(secret string, body []byte, header string) bool {
-	if secret == "" {
-		return false
-	}
-	h, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(h)
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+// WhatsAppMessage is one message a customer sent the business on WhatsApp,
+// as the transport (api) decoded it from Meta's notification.
+type WhatsAppMessage struct {
+	// ID is Meta's message id ("wamid.…"): the key every redelivery of the
+	// message carries.
+	ID string
+	// From is the sender's WhatsApp number as Meta sends it (digits with
+	// the country code, no "+").
+	From string
+	// Profile is the sender's WhatsApp profile name; may be empty.
+	Profile string
+	// Type is Meta's message type: "order", "text", "interactive"…
+	Type string
+	// SentAt is when the customer sent it; zero when the transport could
+	// not read it.
+	SentAt time.Time
+	// Order is the order of a message of type "order"; nil when it could
+	// not be read.
+	Order *WhatsAppOrder
+	// Payload is the message as received, recorded with it.
+	Payload []byte
 }
 
-// WhatsAppHandshakeEnabled reports whether a verify token is configured.
-func (s *Service) WhatsAppHandshakeEnabled() bool { return s.cfg.WhatsApp.VerifyToken != "" }
-
-// WhatsAppNotificationsEnabled reports whether an app secret is configured.
-func (s *Service) WhatsAppNotificationsEnabled() bool { return s.cfg.WhatsApp.AppSecret != "" }
-
-// WhatsAppVerifyToken reports, in constant time, whether token is the
-// configured verify token; always false when none is configured.
-func (s *Service) WhatsAppVerifyToken(token string) bool {
-	want := s.cfg.WhatsApp.VerifyToken
-	if want == "" {
-		return false
-	}
-	// Digests have equal lengths, so the comparison leaks not even the length.
-	a, b := sha256.Sum256([]byte(token)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+// WhatsAppOrder is what a customer ordered from the catalog (ecosystem.md §1.3).
+type WhatsAppOrder struct {
+	// Text is the customer's note with the order.
+	Text  string
+	Items []WhatsAppOrderItem
 }
 
-// WhatsAppSignatureValid checks X-Hub-Signature-256 against the configured
-// app secret (VerifyWebhookSignature).
-func (s *Service) WhatsAppSignatureValid(body []byte, header string) bool {
-	return VerifyWebhookSignature(s.cfg.WhatsApp.AppSecret, body, header)
+// WhatsAppOrderItem is one product of a WhatsApp order. Quantity and Price
+// are the literal digits sent, never a float64: the price must be read
+// exactly, and rules on them (whole quantities, two decimals) are ours.
+type WhatsAppOrderItem struct {
+	RetailerID string
+	Quantity   string
+	Price      string
+	Currency   string
 }
 
-// WebhookResult counts what one webhook delivery held.
-type WebhookResult struct {
-	// Orders is order messages seen for the first time, each now a stored
-	// order (a rejected one when it cannot be posted as sent).
-	Orders int
-	// Duplicates is messages and statuses already recorded: Meta redelivers.
-	Duplicates int
-	// Ignored is everything else: other message types and statuses
-	// (recorded, not acted on), and entries without an id.
-	Ignored int
+// WhatsAppStatus is a delivery status of a message the business sent
+// (sent, delivered, read, failed).
+type WhatsAppStatus struct {
+	MessageID   string
+	Status      string
+	RecipientID string
+	// Payload is the status as received, recorded with it.
+	Payload []byte
 }
 
-// The Cloud API envelope (ecosystem.md §1.2). Messages, statuses and
-// contacts stay raw until each is decoded on its own, so one odd message
-// cannot fail a batch of a thousand updates.
-type waEnvelope struct {
-	Object string `json:"object"`
-	Entry  []struct {
-		Changes []struct {
-			Field string `json:"field"`
-			Value struct {
-				Contacts []json.RawMessage `json:"contacts"`
-				Messages []json.RawMessage `json:"messages"`
-				Statuses []json.RawMessage `json:"statuses"`
-			} `json:"value"`
-		} `json:"changes"`
-	} `json:"entry"`
-}
+// WhatsAppOutcome is what handling one message or status did.
+type WhatsAppOutcome int
 
-type waContact struct {
-	WaID    string `json:"wa_id"`
-	Profile struct {
-		Name string `json:"name"`
-	} `json:"profile"`
-}
+// The outcomes.
+const (
+	// WhatsAppIgnored is recorded (or unusable) and not acted on: other
+	// message types, statuses, entries without a storable id.
+	WhatsAppIgnored WhatsAppOutcome = iota
+	// WhatsAppOrderStored is an order message seen for the first time, now
+	// a stored order (a rejected one when it cannot be posted as sent).
+	WhatsAppOrderStored
+	// WhatsAppDuplicate is a message or status already recorded: Meta
+	// redelivers.
+	WhatsAppDuplicate
+)
 
-type waMessage struct {
-	ID        string          `json:"id"`
-	From      string          `json:"from"`
-	Type      string          `json:"type"`
-	Timestamp json.RawMessage `json:"timestamp"`
-}
-
-type waStatus struct {
-	ID          string `json:"id"`
-	Status      string `json:"status"`
-	RecipientID string `json:"recipient_id"`
-}
-
-// waOrder is a type "order" message's order (ecosystem.md §1.3). quantity
-// and item_price stay raw: Meta documents numbers, an older sample shows
-// strings, and the price must be read from its digits, never a float64.
-type waOrder struct {
-	CatalogID    string `json:"catalog_id"`
-	Text         string `json:"text"`
-	ProductItems []struct {
-		ProductRetailerID string          `json:"product_retailer_id"`
-		Quantity          json.RawMessage `json:"quantity"`
-		ItemPrice         json.RawMessage `json:"item_price"`
-		Currency          string          `json:"currency"`
-	} `json:"product_items"`
-}
-
-// HandleWhatsAppWebhook stores what a signed Cloud API notification holds;
-// the caller has verified the signature. Each order message becomes a
-// stored order, posted later by the queue (Tally is never called here, so
-// the webhook answers fast); every message and status is recorded once by
-// its id, so a redelivery is counted as a duplicate and changes nothing.
+// HandleWhatsAppMessage stores one message of a WhatsApp notification whose
+// signature the transport has verified. An order message becomes a stored
+// order, posted later by the queue (Tally is never called here, so the
+// webhook answers fast); every message is recorded once by its id, so a
+// redelivery is a duplicate and changes nothing.
 //
-// A body that is not a Cloud API envelope is Invalid (code
-// malformed_webhook). A storage failure is returned as it is: the webhook
-// must then answer 5xx, so that Meta delivers again. Everything done before
-// the failure is idempotent, so the redelivery completes the batch.
-func (s *Service) HandleWhatsAppWebhook(ctx context.Context, body []byte) (WebhookResult, error) {
-	var res WebhookResult
-	var env waEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return res, Errorf(Invalid, "malformed_webhook", "the body is not a WhatsApp Cloud API notification: %v", err)
-	}
-	if env.Object != "whatsapp_business_account" {
-		return res, Errorf(Invalid, "malformed_webhook", "object is %q, want whatsapp_business_account", truncate(env.Object, 40))
-	}
-	for _, e := range env.Entry {
-		for _, ch := range e.Changes {
-			if ch.Field != "messages" && ch.Field != "" {
-				res.Ignored++ // account or template updates: not ours
-				continue
-			}
-			v := ch.Value
-			names := map[string]string{}
-			for _, raw := range v.Contacts {
-				var c waContact
-				if json.Unmarshal(raw, &c) == nil && c.WaID != "" {
-					names[c.WaID] = c.Profile.Name
-				}
-			}
-			for _, raw := range v.Messages {
-				if err := s.handleWhatsAppMessage(ctx, raw, names, &res); err != nil {
-					return res, err
-				}
-			}
-			for _, raw := range v.Statuses {
-				if err := s.handleWhatsAppStatus(ctx, raw, &res); err != nil {
-					return res, err
-				}
-			}
-		}
-	}
-	return res, nil
-}
-
-func (s *Service) handleWhatsAppMessage(ctx context.Context, raw json.RawMessage, names map[string]string, res *WebhookResult) error {
-	var m waMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m.ID == "" || !storableField(m.ID) || !storableField(m.From) || !storableField(m.Type) {
+// A storage failure is returned as it is: the webhook must then answer
+// 5xx, so that Meta delivers again. Everything done before the failure is
+// idempotent, so the redelivery completes the batch.
+func (s *Service) HandleWhatsAppMessage(ctx context.Context, m WhatsAppMessage) (WhatsAppOutcome, error) {
+	if m.ID == "" || !storableField(m.ID) || !storableField(m.From) || !storableField(m.Type) {
 		// Without a usable id a message cannot be stored once; Meta always
 		// sends one. A NUL, invalid UTF-8 or an absurd length would make the
 		// database refuse the row, and a 5xx would have Meta redeliver the
 		// whole batch for days: such a message is ignored instead.
-		res.Ignored++
-		return nil
+		return WhatsAppIgnored, nil
 	}
-	in := InboundMessage{ID: m.ID, From: m.From, Type: m.Type, Payload: compactJSON(raw), ReceivedAt: s.cfg.Now()}
+	in := InboundMessage{ID: m.ID, From: m.From, Type: m.Type, Payload: m.Payload, ReceivedAt: s.cfg.Now()}
 	if m.Type != "order" {
-		inserted, err := s.cfg.Store.RecordInboundMessage(ctx, in)
-		if err != nil {
-			return err
-		}
-		if inserted {
-			res.Ignored++
-		} else {
-			res.Duplicates++
-		}
-		return nil
+		return s.recordInbound(ctx, in, WhatsAppIgnored)
 	}
 
-	o := s.whatsAppOrder(raw, m, names[m.From])
+	o := s.whatsAppOrder(m)
 	// The order first, then the message: the order's id derives from the
 	// message id, so a redelivery after a failure between the two finds
 	// the same order instead of storing a second one.
@@ -308,27 +173,40 @@ func (s *Service) handleWhatsAppMessage(ctx context.Context, raw json.RawMessage
 		o.Reject, o.RejectCode, o.Lines = e.Message, e.Code, nil
 		_, _, err = s.SubmitOrder(ctx, o, "whatsapp", dedupe)
 	}
-	stored := err == nil
 	if err != nil && KindOf(err) != Invalid {
-		return err
+		return WhatsAppIgnored, err
 	}
+	stored := WhatsAppOrderStored
 	if err != nil {
 		// Not even a rejected order can be stored (the sender is unusable
 		// as a party): keep the message itself, which is all we have.
 		s.log.WarnContext(ctx, "a WhatsApp order could not be stored", "message_id", m.ID, "error", err)
+		stored = WhatsAppIgnored
 	}
+	return s.recordInbound(ctx, in, stored)
+}
+
+// HandleWhatsAppStatus records one delivery status, once.
+func (s *Service) HandleWhatsAppStatus(ctx context.Context, st WhatsAppStatus) (WhatsAppOutcome, error) {
+	if st.MessageID == "" || !storableField(st.MessageID) || !storableField(st.Status) || !storableField(st.RecipientID) {
+		return WhatsAppIgnored, nil
+	}
+	// One message goes through sent, delivered and read under one id, so
+	// each (id, status) is recorded once rather than the id alone.
+	return s.recordInbound(ctx, InboundMessage{ID: "status:" + st.MessageID + ":" + st.Status,
+		From: st.RecipientID, Type: "status", Payload: st.Payload, ReceivedAt: s.cfg.Now()}, WhatsAppIgnored)
+}
+
+// recordInbound records in once: first is the outcome when it is new.
+func (s *Service) recordInbound(ctx context.Context, in InboundMessage, first WhatsAppOutcome) (WhatsAppOutcome, error) {
 	inserted, err := s.cfg.Store.RecordInboundMessage(ctx, in)
 	switch {
 	case err != nil:
-		return err
+		return WhatsAppIgnored, err
 	case !inserted:
-		res.Duplicates++
-	case stored:
-		res.Orders++
-	default:
-		res.Ignored++
+		return WhatsAppDuplicate, nil
 	}
-	return nil
+	return first, nil
 }
 
 // storableField reports whether a webhook identifier can be stored as a key:
@@ -336,27 +214,6 @@ func (s *Service) handleWhatsAppMessage(ctx context.Context, raw json.RawMessage
 // refuses). Meta's ids are a few dozen ASCII characters.
 func storableField(v string) bool {
 	return len(v) <= 512 && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
-}
-
-func (s *Service) handleWhatsAppStatus(ctx context.Context, raw json.RawMessage, res *WebhookResult) error {
-	var st waStatus
-	if err := json.Unmarshal(raw, &st); err != nil || st.ID == "" || !storableField(st.ID) || !storableField(st.Status) || !storableField(st.RecipientID) {
-		res.Ignored++
-		return nil
-	}
-	// One message goes through sent, delivered and read under one id, so
-	// each (id, status) is recorded once rather than the id alone.
-	inserted, err := s.cfg.Store.RecordInboundMessage(ctx, InboundMessage{ID: "status:" + st.ID + ":" + st.Status,
-		From: st.RecipientID, Type: "status", Payload: compactJSON(raw), ReceivedAt: s.cfg.Now()})
-	if err != nil {
-		return err
-	}
-	if inserted {
-		res.Ignored++
-	} else {
-		res.Duplicates++
-	}
-	return nil
 }
 
 // WhatsAppOrderRef is the bill reference of the order in WhatsApp message
@@ -373,11 +230,11 @@ func WhatsAppOrderRef(messageID string) string {
 // whatsAppOrder turns an order message into an Order. What cannot be
 // posted as sent (an unknown product, another currency, an unreadable
 // item) sets Reject, so the order is stored and shows as rejected.
-func (s *Service) whatsAppOrder(raw json.RawMessage, m waMessage, profile string) Order {
+func (s *Service) whatsAppOrder(m WhatsAppMessage) Order {
 	ref := WhatsAppOrderRef(m.ID)
-	o := Order{Ref: ref, Date: s.messageDay(m.Timestamp)}
+	o := Order{Ref: ref, Date: s.messageDay(m.SentAt)}
 	from := strings.TrimPrefix(m.From, "+")
-	o.Party.Name = cleanName(profile, 100)
+	o.Party.Name = cleanName(m.Profile, 100)
 	if o.Party.Name == "" {
 		o.Party.Name = "WhatsApp +" + cleanName(from, 20)
 	}
@@ -389,34 +246,31 @@ func (s *Service) whatsAppOrder(raw json.RawMessage, m waMessage, profile string
 	o.Party.Mobile, o.PartyByMobile = mobile.E164, true
 	o.Narration = "WhatsApp order " + ref + " from " + mobile.E164
 
-	var body struct {
-		Order waOrder `json:"order"`
-	}
-	if err := json.Unmarshal(raw, &body); err != nil {
+	if m.Order == nil {
 		o.Reject, o.RejectCode = "the order in the message could not be read", "invalid_order"
 		return o
 	}
-	if t := cleanText(body.Order.Text, 500); t != "" {
+	if t := cleanText(m.Order.Text, 500); t != "" {
 		o.Narration += ": " + t
 	}
 	var unknown, currencies []string
 	ledger := ""
-	for i, it := range body.Order.ProductItems {
-		p, ok := s.cfg.WhatsApp.Catalog[it.ProductRetailerID]
+	for i, it := range m.Order.Items {
+		p, ok := s.cfg.WhatsApp.Catalog[it.RetailerID]
 		if !ok {
-			unknown = append(unknown, strconv.Quote(truncate(it.ProductRetailerID, 40)))
+			unknown = append(unknown, strconv.Quote(truncate(it.RetailerID, 40)))
 			continue
 		}
 		if c := strings.TrimSpace(it.Currency); !strings.EqualFold(c, "INR") {
 			currencies = append(currencies, strconv.Quote(truncate(c, 10)))
 			continue
 		}
-		price, err := ParsePaise(numberText(it.ItemPrice))
+		price, err := ParsePaise(it.Price)
 		if err != nil {
 			o.Reject, o.RejectCode = fmt.Sprintf("product_items[%d].item_price: %s", i, errMessage(err)), "invalid_amount"
 			continue
 		}
-		qty, err := strconv.ParseInt(numberText(it.Quantity), 10, 64)
+		qty, err := strconv.ParseInt(it.Quantity, 10, 64)
 		if err != nil || qty <= 0 {
 			o.Reject, o.RejectCode = fmt.Sprintf("product_items[%d].quantity must be a whole number above 0", i), "invalid_quantity"
 			continue
@@ -436,7 +290,7 @@ func (s *Service) whatsAppOrder(raw json.RawMessage, m waMessage, profile string
 		o.Reject, o.RejectCode = "product_retailer_id "+strings.Join(unknown, ", ")+" not in the catalog mapping", "unknown_product"
 	case len(currencies) > 0:
 		o.Reject, o.RejectCode = "currency "+strings.Join(currencies, ", ")+" is not supported; only INR", "unsupported_currency"
-	case len(body.Order.ProductItems) == 0 && o.Reject == "":
+	case len(m.Order.Items) == 0 && o.Reject == "":
 		o.Reject, o.RejectCode = "the order has no product_items", "order_no_lines"
 	}
 	if o.Reject != "" {
@@ -445,37 +299,14 @@ func (s *Service) whatsAppOrder(raw json.RawMessage, m waMessage, profile string
 	return o
 }
 
-// messageDay is the order's date from the message's timestamp (Unix seconds,
-// a string; a number in older payloads) where the business is, so an order
-// redelivered days later keeps its day. Anything unreadable means today.
-func (s *Service) messageDay(raw json.RawMessage) time.Time {
-	secs, err := strconv.ParseInt(numberText(raw), 10, 64)
-	if err != nil {
-		return time.Time{}
-	}
-	t := time.Unix(secs, 0)
-	if y := t.Year(); y < 2000 || y > 2099 {
+// messageDay is the order's date from when the message was sent, where the
+// business is, so an order redelivered days later keeps its day. An unknown
+// or absurd time means today.
+func (s *Service) messageDay(t time.Time) time.Time {
+	if y := t.Year(); t.IsZero() || y < 2000 || y > 2099 {
 		return time.Time{}
 	}
 	return Day(t, s.cfg.Location)
-}
-
-// numberText is the literal text of a JSON number or of a string holding
-// one, never passing through float64.
-func numberText(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return ""
-		}
-		return strings.TrimSpace(s)
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) != nil {
-		return ""
-	}
-	return n.String()
 }
 
 // cleanName makes a profile name fit for a Tally master name: valid UTF-8,
@@ -508,15 +339,6 @@ func errMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
-}
-
-// compactJSON is raw without insignificant white space, for storage.
-func compactJSON(raw json.RawMessage) []byte {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return append([]byte(nil), raw...)
-	}
-	return b.Bytes()
 }
 
 // rejection is the error of an order stored as rejected (Order.Reject).

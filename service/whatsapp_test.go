@@ -2,12 +2,7 @@ package service_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -63,8 +58,6 @@ func (w *waStore) ordersList(t *testing.T) []service.OrderRecord {
 	return out
 }
 
-const waSecret = "app-secret-for-tests"
-
 var waCatalog = service.Catalog{
 	"saree-cotton": {Item: "Cotton saree", GSTRate: ptr("5"), Unit: "NOS"},
 	"kurta-m":      {Item: "Kurta (M)", GSTRate: ptr("12")},
@@ -74,64 +67,57 @@ func newWAService(f *fakeGateway, st service.Store) *service.Service {
 	return service.New(f, service.Config{Company: "ABC Traders", Store: st,
 		Queue:    service.QueueConfig{MaxAttempts: 3, RetryBase: time.Second, RetryMax: 4 * time.Second},
 		Now:      func() time.Time { return today.Add(10 * time.Hour) },
-		WhatsApp: service.WhatsAppConfig{VerifyToken: "verify-me", AppSecret: waSecret, Catalog: waCatalog}})
+		WhatsApp: service.WhatsAppConfig{Catalog: waCatalog}})
 }
 
-func sign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+// waOrderMsg is an order message as api decodes it from Meta's webhook
+// (api/whatsapp), sent on 22 June 2026 from the number from, whose profile
+// name is profile.
+func waOrderMsg(id, from, profile string, items ...service.WhatsAppOrderItem) service.WhatsAppMessage {
+	return service.WhatsAppMessage{ID: id, From: from, Profile: profile, Type: "order", SentAt: time.Unix(1782158400, 0),
+		Order: &service.WhatsAppOrder{Text: "Please deliver by Friday", Items: items}, Payload: []byte("payload of " + id)}
 }
 
-// waEnvelope wraps contacts and messages (and statuses) in the Cloud API
-// envelope of ecosystem.md §1.2.
-func waEnvelope(contacts, messages, statuses string) []byte {
-	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{
-		"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
-		"contacts":[%s],"messages":[%s],"statuses":[%s]},"field":"messages"}]}]}`, contacts, messages, statuses)
+// waItem is an order line: quantity and price as the digits Meta sent.
+func waItem(retailerID, quantity, price, currency string) service.WhatsAppOrderItem {
+	return service.WhatsAppOrderItem{RetailerID: retailerID, Quantity: quantity, Price: price, Currency: currency}
 }
 
-func waContact(waID, name string) string {
-	n, _ := json.Marshal(name)
-	return fmt.Sprintf(`{"profile":{"name":%s},"wa_id":%q}`, n, waID)
-}
+// waResult counts outcomes as the webhook answers them.
+type waResult struct{ Orders, Duplicates, Ignored int }
 
-func waOrderMsg(id, from, items string) string {
-	return fmt.Sprintf(`{"from":%q,"id":%q,"timestamp":"1782158400","type":"order",
-		"order":{"catalog_id":"194836987003835","text":"Please deliver by Friday","product_items":[%s]}}`, from, id, items)
-}
-
-func TestVerifyWebhookSignature(t *testing.T) {
-	t.Parallel()
-	body := []byte(`{"object":"whatsapp_business_account","entry":[]}`)
-	good := sign(waSecret, body)
-	for _, tc := range []struct {
-		name, secret, header string
-		body                 []byte
-		want                 bool
-	}{
-		{"good", waSecret, good, body, true},
-		{"upper-case hex", waSecret, "sha256=" + strings.ToUpper(strings.TrimPrefix(good, "sha256=")), body, true},
-		{"other secret", "other", good, body, false},
-		{"empty secret", "", sign("", body), body, false},
-		{"body changed", waSecret, good, append([]byte(" "), body...), false},
-		{"missing", waSecret, "", body, false},
-		{"no prefix", waSecret, strings.TrimPrefix(good, "sha256="), body, false},
-		{"sha1", waSecret, "sha1=" + strings.TrimPrefix(good, "sha256="), body, false},
-		{"not hex", waSecret, "sha256=zz", body, false},
-		{"truncated", waSecret, good[:len(good)-2], body, false},
-	} {
-		if got := service.VerifyWebhookSignature(tc.secret, tc.body, tc.header); got != tc.want {
-			t.Errorf("%s: VerifyWebhookSignature = %v, want %v", tc.name, got, tc.want)
-		}
+// deliver hands messages, then statuses, to svc as the webhook does, and
+// counts what each became; the first error stops it.
+func deliver(svc *service.Service, msgs []service.WhatsAppMessage, statuses ...service.WhatsAppStatus) (waResult, error) {
+	n := map[service.WhatsAppOutcome]int{}
+	result := func() waResult {
+		return waResult{Orders: n[service.WhatsAppOrderStored], Duplicates: n[service.WhatsAppDuplicate], Ignored: n[service.WhatsAppIgnored]}
 	}
+	for _, m := range msgs {
+		o, err := svc.HandleWhatsAppMessage(context.Background(), m)
+		if err != nil {
+			return result(), err
+		}
+		n[o]++
+	}
+	for _, st := range statuses {
+		o, err := svc.HandleWhatsAppStatus(context.Background(), st)
+		if err != nil {
+			return result(), err
+		}
+		n[o]++
+	}
+	return result(), nil
 }
 
-func TestLoadCatalog(t *testing.T) {
+func msgs(m ...service.WhatsAppMessage) []service.WhatsAppMessage { return m }
+
+func TestNewCatalog(t *testing.T) {
 	t.Parallel()
-	got, err := service.LoadCatalog(strings.NewReader(`{"products": {
-		"saree-cotton": {"item": "Cotton saree", "gst_rate": "5", "sales_ledger": "Sales", "unit": "NOS"},
-		"kurta-m": {"item": " Kurta (M) ", "gst_rate": 12}}}`))
+	got, err := service.NewCatalog(map[string]service.CatalogProduct{
+		"saree-cotton": {Item: "Cotton saree", GSTRate: ptr("5"), SalesLedger: " Sales ", Unit: "NOS"},
+		"kurta-m":      {Item: " Kurta (M) ", GSTRate: ptr("12")},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,20 +129,20 @@ func TestLoadCatalog(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmp.Transformer("rate", func(d *decimal.Decimal) string { return d.String() })); diff != "" {
 		t.Errorf("catalog (-want +got):\n%s", diff)
 	}
-	for name, bad := range map[string]string{
-		"not json":       `{"products":`,
-		"no products":    `{}`,
-		"unknown field":  `{"products": {"a": {"item": "X", "gst": "5"}}}`,
-		"not a slab":     `{"products": {"a": {"item": "X", "gst_rate": "7"}}}`,
-		"no item":        `{"products": {"a": {"gst_rate": "5"}}}`,
-		"control char":   `{"products": {"a": {"item": "X\u0007"}}}`,
-		"empty id":       `{"products": {"": {"item": "X"}}}`,
-		"two values":     `{"products": {}} {}`,
-		"float exponent": `{"products": {"a": {"item": "X", "gst_rate": "5e0x"}}}`,
+	for name, bad := range map[string]service.CatalogProduct{
+		"not a slab":   {Item: "X", GSTRate: ptr("7")},
+		"no item":      {GSTRate: ptr("5")},
+		"control char": {Item: "X\u0007"},
+		"bad ledger":   {Item: "X", SalesLedger: "Sales\u0000"},
+		"long unit":    {Item: "X", Unit: strings.Repeat("u", 21)},
+		"control unit": {Item: "X", Unit: "N\nOS"},
 	} {
-		if _, err := service.LoadCatalog(strings.NewReader(bad)); service.KindOf(err) != service.Invalid {
+		if _, err := service.NewCatalog(map[string]service.CatalogProduct{"a": bad}); service.KindOf(err) != service.Invalid {
 			t.Errorf("%s: err = %v, want invalid_catalog", name, err)
 		}
+	}
+	if _, err := service.NewCatalog(map[string]service.CatalogProduct{" ": {Item: "X"}}); service.KindOf(err) != service.Invalid {
+		t.Errorf("empty id: err = %v, want invalid_catalog", err)
 	}
 }
 
@@ -177,27 +163,25 @@ func TestWhatsAppOrderFromAKnownMobile(t *testing.T) {
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
 	// Rajesh Enterprises has 9820012345 in Tally, typed without +91.
-	body := waEnvelope(waContact("919820012345", "Rajesh Shah"),
-		waOrderMsg("wamid.ORDER1", "919820012345",
-			`{"product_retailer_id":"saree-cotton","quantity":2,"item_price":1250.00,"currency":"INR"},
-			 {"product_retailer_id":"kurta-m","quantity":"1","item_price":"799.99","currency":"INR"}`), "")
-	res, err := svc.HandleWhatsAppWebhook(t.Context(), body)
-	if err != nil || res != (service.WebhookResult{Orders: 1}) {
-		t.Fatalf("HandleWhatsAppWebhook = %+v, %v; want one order", res, err)
+	body := msgs(waOrderMsg("wamid.ORDER1", "919820012345", "Rajesh Shah",
+		waItem("saree-cotton", "2", "1250.00", "INR"), waItem("kurta-m", "1", "799.99", "INR")))
+	res, err := deliver(svc, body)
+	if err != nil || res != (waResult{Orders: 1}) {
+		t.Fatalf("deliver = %+v, %v; want one order", res, err)
 	}
 	if f.calls["Ledgers"]+f.calls["Parties"]+f.calls["PostVoucher"] != 0 {
 		t.Fatalf("the webhook called Tally: %v", f.calls)
 	}
 	// Meta redelivers: nothing new.
-	res, err = svc.HandleWhatsAppWebhook(t.Context(), body)
-	if err != nil || res != (service.WebhookResult{Duplicates: 1}) {
+	res, err = deliver(svc, body)
+	if err != nil || res != (waResult{Duplicates: 1}) {
 		t.Fatalf("redelivery = %+v, %v; want one duplicate", res, err)
 	}
 	orders := st.ordersList(t)
 	if len(orders) != 1 || orders[0].Source != "whatsapp" || orders[0].Ref != service.WhatsAppOrderRef("wamid.ORDER1") {
 		t.Fatalf("orders %+v; want one whatsapp order with ref %s", orders, service.WhatsAppOrderRef("wamid.ORDER1"))
 	}
-	if in := st.inbound["wamid.ORDER1"]; in.Type != "order" || in.From != "919820012345" || !strings.Contains(string(in.Payload), "saree-cotton") {
+	if in := st.inbound["wamid.ORDER1"]; in.Type != "order" || in.From != "919820012345" || string(in.Payload) != "payload of wamid.ORDER1" {
 		t.Fatalf("inbound message %+v", in)
 	}
 	postAll(t, svc, st)
@@ -224,16 +208,14 @@ func TestWhatsAppOrderFromANewMobile(t *testing.T) {
 	t.Parallel()
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
-	item := `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":1000,"currency":"INR"}`
-	body := waEnvelope(
-		waContact("919876543210", "Sheena  Nelson\u0007")+","+waContact("919811122233", "Rajesh Enterprises")+","+waContact("919822233344", ""),
-		waOrderMsg("wamid.NEW1", "919876543210", item)+","+
-			waOrderMsg("wamid.NEW2", "919876543210", item)+","+ // same customer, second order: one party
-			waOrderMsg("wamid.CLASH", "919811122233", item)+","+ // a profile name an existing party has
-			waOrderMsg("wamid.NONAME", "919822233344", item), "")
-	res, err := svc.HandleWhatsAppWebhook(t.Context(), body)
+	item := waItem("saree-cotton", "1", "1000", "INR")
+	res, err := deliver(svc, msgs(
+		waOrderMsg("wamid.NEW1", "919876543210", "Sheena  Nelson\u0007", item),
+		waOrderMsg("wamid.NEW2", "919876543210", "Sheena  Nelson\u0007", item), // same customer, second order: one party
+		waOrderMsg("wamid.CLASH", "919811122233", "Rajesh Enterprises", item),  // a profile name an existing party has
+		waOrderMsg("wamid.NONAME", "919822233344", "", item)))
 	if err != nil || res.Orders != 4 {
-		t.Fatalf("HandleWhatsAppWebhook = %+v, %v", res, err)
+		t.Fatalf("deliver = %+v, %v", res, err)
 	}
 	postAll(t, svc, st)
 	parties := map[string]string{}
@@ -264,27 +246,31 @@ func TestWhatsAppOrderFromANewMobile(t *testing.T) {
 
 func TestWhatsAppRejections(t *testing.T) {
 	t.Parallel()
+	saree := waItem("saree-cotton", "1", "10", "INR")
 	for _, tc := range []struct {
-		name, from, items, code, reason string
+		name, from   string
+		order        *service.WhatsAppOrder
+		code, reason string
 	}{
-		{"unknown product", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":10,"currency":"INR"},
-			{"product_retailer_id":"di9ozbzfi4","quantity":2,"item_price":30,"currency":"INR"}`, "unknown_product", `"di9ozbzfi4"`},
-		{"currency", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":2,"item_price":30,"currency":"USD"}`, "unsupported_currency", `"USD"`},
-		{"three decimals", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":7.999,"currency":"INR"}`, "invalid_amount", "item_price"},
-		{"exponent", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":1e3,"currency":"INR"}`, "invalid_amount", "exponent"},
-		{"zero quantity", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":0,"item_price":10,"currency":"INR"}`, "invalid_quantity", "quantity"},
-		{"fractional quantity", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":1.5,"item_price":10,"currency":"INR"}`, "invalid_quantity", "quantity"},
-		{"no items", "919820012345", ``, "order_no_lines", "no product_items"},
-		{"bad sender", "12", `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":10,"currency":"INR"}`, "unknown_sender", "not a usable mobile"},
-		{"unreadable order", "919820012345", `"x"`, "invalid_order", "could not be read"},
+		{"unknown product", "919820012345", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{saree, waItem("di9ozbzfi4", "2", "30", "INR")}}, "unknown_product", `"di9ozbzfi4"`},
+		{"currency", "919820012345", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{waItem("saree-cotton", "2", "30", "USD")}}, "unsupported_currency", `"USD"`},
+		{"three decimals", "919820012345", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{waItem("saree-cotton", "1", "7.999", "INR")}}, "invalid_amount", "item_price"},
+		{"exponent", "919820012345", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{waItem("saree-cotton", "1", "1e3", "INR")}}, "invalid_amount", "exponent"},
+		{"zero quantity", "919820012345", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{waItem("saree-cotton", "0", "10", "INR")}}, "invalid_quantity", "quantity"},
+		{"fractional quantity", "919820012345", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{waItem("saree-cotton", "1.5", "10", "INR")}}, "invalid_quantity", "quantity"},
+		{"no items", "919820012345", &service.WhatsAppOrder{}, "order_no_lines", "no product_items"},
+		{"bad sender", "12", &service.WhatsAppOrder{Items: []service.WhatsAppOrderItem{saree}}, "unknown_sender", "not a usable mobile"},
+		{"unreadable order", "919820012345", nil, "invalid_order", "could not be read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f, st := newFake(), newWAStore()
 			svc := newWAService(f, st)
-			res, err := svc.HandleWhatsAppWebhook(t.Context(), waEnvelope(waContact(tc.from, "Someone"), waOrderMsg("wamid."+tc.name, tc.from, tc.items), ""))
-			if err != nil || res != (service.WebhookResult{Orders: 1}) {
-				t.Fatalf("HandleWhatsAppWebhook = %+v, %v; want the order stored", res, err)
+			m := waOrderMsg("wamid."+tc.name, tc.from, "Someone")
+			m.Order = tc.order
+			res, err := deliver(svc, msgs(m))
+			if err != nil || res != (waResult{Orders: 1}) {
+				t.Fatalf("deliver = %+v, %v; want the order stored", res, err)
 			}
 			postAll(t, svc, st)
 			o := st.ordersList(t)[0]
@@ -302,18 +288,18 @@ func TestWhatsAppOtherMessagesAndStatuses(t *testing.T) {
 	t.Parallel()
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
-	status := func(s string) string {
-		return fmt.Sprintf(`{"id":"wamid.OUT1","status":%q,"timestamp":"1751142888","recipient_id":"16505551234"}`, s)
+	status := func(s string) service.WhatsAppStatus {
+		return service.WhatsAppStatus{MessageID: "wamid.OUT1", Status: s, RecipientID: "16505551234", Payload: []byte(s)}
 	}
-	body := waEnvelope(waContact("16505551234", "Sheena Nelson"),
-		`{"from":"16505551234","id":"wamid.TEXT1","timestamp":"1749416383","type":"text","text":{"body":"Does it come in another color?"}},
-		 {"from":"16505551234","id":"wamid.BTN1","timestamp":"1750025136","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"x","title":"Cancel"}}},
-		 {"from":"16505551234","timestamp":"1750025136","type":"text"},
-		 {"id": 5}`,
-		status("sent")+","+status("delivered")+","+status("read")+`,{"status":"read"}`)
-	res, err := svc.HandleWhatsAppWebhook(t.Context(), body)
-	if want := (service.WebhookResult{Ignored: 8}); err != nil || res != want {
-		t.Fatalf("HandleWhatsAppWebhook = %+v, %v; want %+v", res, err, want)
+	body := msgs(
+		service.WhatsAppMessage{ID: "wamid.TEXT1", From: "16505551234", Profile: "Sheena Nelson", Type: "text", Payload: []byte("text")},
+		service.WhatsAppMessage{ID: "wamid.BTN1", From: "16505551234", Profile: "Sheena Nelson", Type: "interactive", Payload: []byte("button")},
+		service.WhatsAppMessage{From: "16505551234", Type: "text"}, // no id: cannot be recorded once
+	)
+	statuses := []service.WhatsAppStatus{status("sent"), status("delivered"), status("read"), {Status: "read"}}
+	res, err := deliver(svc, body, statuses...)
+	if want := (waResult{Ignored: 7}); err != nil || res != want {
+		t.Fatalf("deliver = %+v, %v; want %+v", res, err, want)
 	}
 	if len(st.ordersList(t)) != 0 {
 		t.Fatal("an order was stored")
@@ -321,38 +307,30 @@ func TestWhatsAppOtherMessagesAndStatuses(t *testing.T) {
 	if st.inbound["wamid.TEXT1"].Type != "text" || st.inbound["status:wamid.OUT1:read"].Type != "status" || len(st.inbound) != 5 {
 		t.Fatalf("inbound %v", st.inbound)
 	}
-	res, err = svc.HandleWhatsAppWebhook(t.Context(), body)
-	if want := (service.WebhookResult{Duplicates: 5, Ignored: 3}); err != nil || res != want {
+	res, err = deliver(svc, body, statuses...)
+	if want := (waResult{Duplicates: 5, Ignored: 2}); err != nil || res != want {
 		t.Fatalf("redelivery = %+v, %v; want %+v", res, err, want)
 	}
 }
 
-func TestWhatsAppWebhookErrors(t *testing.T) {
+// TestWhatsAppStoreDown: a storage failure is returned as it is, so the
+// webhook answers 5xx and Meta delivers again.
+func TestWhatsAppStoreDown(t *testing.T) {
 	t.Parallel()
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
-	for name, body := range map[string]string{
-		"empty":      ``,
-		"not json":   `{"object":`,
-		"array":      `[]`,
-		"other":      `{"object":"page","entry":[]}`,
-		"entry type": `{"object":"whatsapp_business_account","entry":{}}`,
-	} {
-		if _, err := svc.HandleWhatsAppWebhook(t.Context(), []byte(body)); service.KindOf(err) != service.Invalid {
-			t.Errorf("%s: err = %v, want Invalid", name, err)
-		}
-	}
 	dbDown := &service.Error{Kind: service.Unavailable, Code: "store_unavailable", Message: "database down"}
 	st.fail = dbDown
-	for name, body := range map[string][]byte{
-		"order": waEnvelope(waContact("919820012345", "R"), waOrderMsg("wamid.X", "919820012345",
-			`{"product_retailer_id":"saree-cotton","quantity":1,"item_price":10,"currency":"INR"}`), ""),
-		"text":   waEnvelope("", `{"from":"919820012345","id":"wamid.T","type":"text"}`, ""),
-		"status": waEnvelope("", "", `{"id":"wamid.S","status":"sent"}`),
+	for name, m := range map[string]service.WhatsAppMessage{
+		"order": waOrderMsg("wamid.X", "919820012345", "R", waItem("saree-cotton", "1", "10", "INR")),
+		"text":  {ID: "wamid.T", From: "919820012345", Type: "text"},
 	} {
-		if _, err := svc.HandleWhatsAppWebhook(t.Context(), body); !errors.Is(err, dbDown) {
+		if _, err := svc.HandleWhatsAppMessage(t.Context(), m); !errors.Is(err, dbDown) {
 			t.Errorf("%s with the store down: err = %v, want the store's error", name, err)
 		}
+	}
+	if _, err := svc.HandleWhatsAppStatus(t.Context(), service.WhatsAppStatus{MessageID: "wamid.S", Status: "sent"}); !errors.Is(err, dbDown) {
+		t.Errorf("status with the store down: err = %v, want the store's error", err)
 	}
 }
 
@@ -363,9 +341,9 @@ func TestWhatsAppOrderDate(t *testing.T) {
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
 	// 1782071999 is 22 June 2026, 01:29:59 IST (21 June, 19:59:59 UTC).
-	msg := `{"from":"919820012345","id":"wamid.D","timestamp":"1782071999","type":"order","order":{"product_items":[
-		{"product_retailer_id":"saree-cotton","quantity":1,"item_price":100,"currency":"INR"}]}}`
-	if _, err := svc.HandleWhatsAppWebhook(t.Context(), waEnvelope("", msg, "")); err != nil {
+	m := waOrderMsg("wamid.D", "919820012345", "", waItem("saree-cotton", "1", "100", "INR"))
+	m.SentAt = time.Unix(1782071999, 0)
+	if _, err := deliver(svc, msgs(m)); err != nil {
 		t.Fatal(err)
 	}
 	postAll(t, svc, st)
@@ -383,24 +361,25 @@ func TestWhatsAppOrderRef(t *testing.T) {
 	}
 }
 
-// FuzzWhatsAppWebhook: whatever a (signed) body holds, the handler returns
-// a result or an Invalid error, never panics, and every order it stores can
-// be attempted without panicking either.
-func FuzzWhatsAppWebhook(f *testing.F) {
-	item := `{"product_retailer_id":"saree-cotton","quantity":2,"item_price":1250.00,"currency":"INR"}`
-	f.Add(waEnvelope(waContact("919820012345", "Rajesh"), waOrderMsg("wamid.1", "919820012345", item), ""))
-	f.Add(waEnvelope("", waOrderMsg("wamid.2", "16505551234", `{"product_retailer_id":"di9ozbzfi4","quantity":"2","item_price":"7.99","currency":"USD"}`), `{"id":"wamid.3","status":"read"}`))
-	f.Add(waEnvelope(`{"wa_id":1}`, `{"id":"x","type":"order","order":{"product_items":[{"quantity":{},"item_price":[]}]}}`, `{}`))
-	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[null,1,"a"]}}]}]}`))
-	f.Add([]byte(`{"object":"whatsapp_business_account","entry":null}`))
-	f.Add([]byte(``))
-	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"id":"\u0000","from":"+91\u00a09820012345","type":"order","timestamp":99999999999999,"order":{"text":"\ud800","product_items":[{"product_retailer_id":"kurta-m","quantity":99999999999999999999,"item_price":-1,"currency":"inr"}]}}]}}]}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
+// FuzzWhatsAppMessage: whatever a decoded message holds, handling it stores
+// it or ignores it (never an error with a working store, never a panic), and
+// every order it stores can be attempted without panicking either. Meta's
+// JSON is fuzzed where it is decoded (api/whatsapp).
+func FuzzWhatsAppMessage(f *testing.F) {
+	f.Add("wamid.1", "919820012345", "Rajesh", "order", "note", "saree-cotton", "2", "1250.00", "INR", int64(1782158400), true)
+	f.Add("wamid.2", "16505551234", "", "order", "", "di9ozbzfi4", "2", "7.99", "USD", int64(0), true)
+	f.Add("x", "1", "", "order", "", "", "", "", "", int64(-1), false)
+	f.Add("\x00", "+91\u00a09820012345", "\u202e", "order", "\xed\xa0\x80", "kurta-m", "99999999999999999999", "-1", "inr", int64(99999999999999), true)
+	f.Add("wamid.3", "919820012345", "R", "text", "", "", "", "", "", int64(1782158400), false)
+	f.Fuzz(func(t *testing.T, id, from, profile, typ, text, retailerID, qty, price, currency string, secs int64, hasOrder bool) {
 		fg, st := newFake(), newWAStore()
 		svc := newWAService(fg, st)
-		_, err := svc.HandleWhatsAppWebhook(context.Background(), body)
-		if err != nil && service.KindOf(err) != service.Invalid {
-			t.Fatalf("HandleWhatsAppWebhook: %v (kind %v); only Invalid is allowed with a working store", err, service.KindOf(err))
+		m := service.WhatsAppMessage{ID: id, From: from, Profile: profile, Type: typ, SentAt: time.Unix(secs, 0), Payload: []byte(text)}
+		if hasOrder {
+			m.Order = &service.WhatsAppOrder{Text: text, Items: []service.WhatsAppOrderItem{waItem(retailerID, qty, price, currency)}}
+		}
+		if _, err := svc.HandleWhatsAppMessage(context.Background(), m); err != nil {
+			t.Fatalf("HandleWhatsAppMessage: %v; nothing fails with a working store", err)
 		}
 		for _, o := range st.ordersList(t) {
 			_ = svc.PostOrder(context.Background(), o.ID)
@@ -415,9 +394,7 @@ func TestWhatsAppSharedMobileIsNotGuessed(t *testing.T) {
 	f, st := newFake(), newWAStore()
 	f.ledgers["alpha agencies"] = service.Party{Name: "Alpha Agencies", Group: "Sundry Debtors", Mobile: service.NormalizeMobile("98200 12345")}
 	svc := newWAService(f, st)
-	body := waEnvelope(waContact("919820012345", "Rajesh Shah"),
-		waOrderMsg("wamid.SHARED", "919820012345", `{"product_retailer_id":"saree-cotton","quantity":1,"item_price":"100","currency":"INR"}`), "")
-	if _, err := svc.HandleWhatsAppWebhook(t.Context(), body); err != nil {
+	if _, err := deliver(svc, msgs(waOrderMsg("wamid.SHARED", "919820012345", "Rajesh Shah", waItem("saree-cotton", "1", "100", "INR")))); err != nil {
 		t.Fatal(err)
 	}
 	postAll(t, svc, st)
@@ -439,11 +416,13 @@ func TestWhatsAppUnstorableIDsAreIgnored(t *testing.T) {
 	f, st := newFake(), newWAStore()
 	svc := newWAService(f, st)
 	long := strings.Repeat("a", 10000)
-	body := waEnvelope("", `{"from":"919820012345","id":"wamid.A\u0000B","type":"text","text":{"body":"hi"}},
-		{"from":"919820012345","id":"`+long+`","type":"text","text":{"body":"hi"}},
-		{"from":"9198\u0000","id":"wamid.OK","type":"text","text":{"body":"hi"}}`, `{"id":"x\u0000","status":"sent","recipient_id":"1"}`)
-	res, err := svc.HandleWhatsAppWebhook(t.Context(), body)
-	if err != nil || res.Ignored != 4 || len(st.inbound) != 0 {
-		t.Fatalf("result %+v, %v, %d stored; want 4 ignored and nothing stored", res, err, len(st.inbound))
+	res, err := deliver(svc, msgs(
+		service.WhatsAppMessage{ID: "wamid.A\x00B", From: "919820012345", Type: "text"},
+		service.WhatsAppMessage{ID: long, From: "919820012345", Type: "text"},
+		service.WhatsAppMessage{ID: "wamid.\xff", From: "919820012345", Type: "text"},
+		service.WhatsAppMessage{ID: "wamid.OK", From: "9198\x00", Type: "text"}),
+		service.WhatsAppStatus{MessageID: "x\x00", Status: "sent", RecipientID: "1"})
+	if err != nil || res.Ignored != 5 || len(st.inbound) != 0 {
+		t.Fatalf("result %+v, %v, %d stored; want 5 ignored and nothing stored", res, err, len(st.inbound))
 	}
 }

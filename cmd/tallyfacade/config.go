@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/urfave/cli/v3"
 
+	"github.com/tallyfacade/tallyfacade/api"
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/agentlink"
@@ -55,6 +56,7 @@ type config struct {
 	CashLedger     string
 	Reminders      reminderConfig
 	WhatsApp       service.WhatsAppConfig
+	WhatsAppHook   api.WhatsAppConfig
 	CatalogFile    string
 	ConfirmOrders  bool
 	Freshness      time.Duration
@@ -204,8 +206,8 @@ func (s *settings) secrets() {
 		{&c.Reminders.Token, "WHATSAPP_TOKEN"},
 		{&c.Reminders.WebhookURL, "REMINDER_WEBHOOK_URL"},
 		{&c.Reminders.WebhookSecret, "REMINDER_WEBHOOK_SECRET"},
-		{&c.WhatsApp.VerifyToken, "WHATSAPP_VERIFY_TOKEN"},
-		{&c.WhatsApp.AppSecret, "WHATSAPP_APP_SECRET"},
+		{&c.WhatsAppHook.VerifyToken, "WHATSAPP_VERIFY_TOKEN"},
+		{&c.WhatsAppHook.AppSecret, "WHATSAPP_APP_SECRET"},
 		{&c.raw.agentTokens, "TALLYFACADE_AGENT_TOKENS"},
 	} {
 		*v.dst = strings.TrimSpace(s.getenv(v.name))
@@ -282,7 +284,7 @@ func (c *config) validate() error {
 			return fmt.Errorf("-whatsapp-catalog: %w", err)
 		}
 		defer f.Close()
-		if c.WhatsApp.Catalog, err = service.LoadCatalog(f); err != nil {
+		if c.WhatsApp.Catalog, err = loadCatalog(f); err != nil {
 			return fmt.Errorf("-whatsapp-catalog %s: %w", c.CatalogFile, err)
 		}
 	}

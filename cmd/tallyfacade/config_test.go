@@ -129,7 +129,7 @@ func TestSettingsFromEnvironment(t *testing.T) {
 			}},
 		{env: map[string]string{"WHATSAPP_TOKEN": "secret", "WHATSAPP_APP_SECRET": "s2", "REMINDER_WEBHOOK_URL": "https://h/?token=x"},
 			check: func(c config) bool {
-				return c.Reminders.Token == "secret" && c.WhatsApp.AppSecret == "s2" && c.Reminders.WebhookURL == "https://h/?token=x"
+				return c.Reminders.Token == "secret" && c.WhatsAppHook.AppSecret == "s2" && c.Reminders.WebhookURL == "https://h/?token=x"
 			}},
 		{env: map[string]string{"TALLYFACADE_READ_TIMEOUT": "5s"}, check: func(c config) bool { return c.ReadTimeout == 5*time.Second }},
 		{env: map[string]string{"TALLYFACADE_READ_TIMEOUT": "soon"}, wantErr: "TALLYFACADE_READ_TIMEOUT"},

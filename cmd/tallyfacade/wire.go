@@ -239,7 +239,7 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
 		RequestTimeout: cfg.RequestTimeout, ReadTimeout: cfg.ReadTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, CORSOrigins: cfg.CORSOrigins,
-		Spec: openapi.SwaggerJSON, Books: st.books,
+		Spec: openapi.SwaggerJSON, Books: st.books, WhatsApp: cfg.WhatsAppHook,
 	}
 	if st.hub != nil {
 		acfg.Agents = st.agents
