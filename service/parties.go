@@ -1,11 +1,14 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The party-group rule: which ledgers are parties. Party reads, party
@@ -236,4 +239,188 @@ func stripInvisible(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// PartyQuery selects parties.
+type PartyQuery struct {
+	Company string
+	Group   string // default: the configured party group
+	Search  string // case-insensitive substring of the name
+	Offset  int
+	Limit   int // default DefaultPageSize, at most MaxPageSize
+}
+
+// PartyPage is one page of parties, sorted by name.
+type PartyPage struct {
+	Parties []Party
+	Total   int
+	Offset  int
+	Limit   int
+}
+
+// ListParties lists the parties of a group, filtered and paginated. Tally has
+// no paging of its own for built-in collections, so one request reads the
+// group and the page is cut here.
+func (s *Service) ListParties(ctx context.Context, q PartyQuery) (PartyPage, error) {
+	if err := s.checkPartyQuery(ctx, &q); err != nil {
+		return PartyPage{}, err
+	}
+	company := q.Company
+	all, err := s.gw.Parties(ctx, company, q.Group)
+	if err != nil {
+		return PartyPage{}, err
+	}
+	if len(all) == 0 {
+		// Tally answers a collection read for a company it has not loaded
+		// with zero rows and STATUS 1 (tally-protocol.md §9.5), so an empty
+		// list needs one more question before it can be trusted.
+		if err := s.checkLoaded(ctx, company); err != nil {
+			return PartyPage{}, err
+		}
+	}
+	needle := strings.ToLower(strings.TrimSpace(q.Search))
+	var match []Party
+	for _, p := range all {
+		if needle == "" || strings.Contains(strings.ToLower(p.Name), needle) {
+			match = append(match, p)
+		}
+	}
+	slices.SortFunc(match, func(a, b Party) int { return cmp.Compare(foldName(a.Name), foldName(b.Name)) })
+	page := PartyPage{Total: len(match), Offset: q.Offset, Limit: q.Limit, Parties: []Party{}}
+	if q.Offset < len(match) {
+		page.Parties = match[q.Offset:min(len(match), q.Offset+q.Limit)]
+	}
+	return page, nil
+}
+
+// GetParty reads one party by name: a ledger under the party groups
+// (Config.PartyGroups). Any other ledger is party_not_found, as a missing
+// one is. One Tally request for a ledger directly under a party group; one
+// more, cached, to learn the ancestry of any other group (parties.go).
+func (s *Service) GetParty(ctx context.Context, company, name string) (Party, error) {
+	if err := ValidateName("name", name); err != nil {
+		return Party{}, err
+	}
+	return s.readParty(ctx, s.company(company), name)
+}
+
+// PartyBalance is a party's balance, flat enough for a chatbot template.
+type PartyBalance struct {
+	Party   Party
+	Balance Balance
+	Known   bool // false when Tally sent an empty closing balance
+	AsOf    time.Time
+}
+
+// PartyBalance reads a party's closing balance, with GetParty's requests.
+func (s *Service) PartyBalance(ctx context.Context, company, name string) (PartyBalance, error) {
+	p, err := s.GetParty(ctx, company, name)
+	if err != nil {
+		return PartyBalance{}, err
+	}
+	return PartyBalance{Party: p, Balance: p.Closing, Known: p.ClosingKnown, AsOf: s.Today()}, nil
+}
+
+// CreateParty creates a party ledger under a party group and reads it back.
+// A party that already exists, by Tally's name matching (a near-twin such
+// as "rajesh  enterprises" included), is a Conflict whose Subject is the
+// existing party: real Tally would silently alter it (overwriting its group
+// and opening balance) on a Create. A ledger of that name that is not a
+// party is ledger_exists, without its details. Tally requests: the exact
+// read, the ledger names when it misses, the create and the read-back (and
+// the group tree when the group is a sub-group, parties.go).
+func (s *Service) CreateParty(ctx context.Context, company string, p NewParty) (Party, error) {
+	company = s.company(company)
+	if err := s.validateNewParty(&p); err != nil {
+		return Party{}, err
+	}
+	if err := s.checkPartyGroup(ctx, company, p.Group); err != nil {
+		return Party{}, err
+	}
+	// The name as Tally would match it (tally-protocol.md §9.4): an exact
+	// read, then, when it misses, a near-twin ("rajesh  enterprises").
+	existing, err := s.gw.Party(ctx, company, p.Name)
+	switch {
+	case err == nil:
+		return Party{}, s.ledgerExists(ctx, company, existing)
+	case KindOf(err) != NotFound:
+		return Party{}, err
+	}
+	twins := map[string]Party{}
+	if err := s.withTwins(ctx, company, twins, []string{p.Name}); err != nil {
+		return Party{}, err
+	}
+	if twin, ok := twins[p.Name]; ok {
+		return Party{}, s.ledgerExists(ctx, company, twin)
+	}
+	if _, err := s.gw.CreateParty(ctx, company, p); err != nil {
+		if KindOf(err) == Conflict {
+			// Created by someone else between our read and our write;
+			// Tally has altered it, which we report rather than hide.
+			if again, rerr := s.gw.Party(ctx, company, p.Name); rerr == nil {
+				return again, partyExists(again)
+			}
+		}
+		return Party{}, err
+	}
+	return s.gw.Party(ctx, company, p.Name)
+}
+
+// ledgerExists is the conflict of a name taken by a ledger: party_exists
+// carrying the party, or ledger_exists, without the ledger's details, for a
+// ledger that is not a party (its balance is none of a party client's
+// business).
+func (s *Service) ledgerExists(ctx context.Context, company string, l Party) error {
+	switch ok, err := s.isPartyGroup(ctx, company, l.Group); {
+	case err != nil:
+		return err
+	case ok:
+		return partyExists(l)
+	}
+	return &Error{Kind: Conflict, Code: "ledger_exists",
+		Message: "a ledger named " + quote(l.Name) + " already exists and is not a party",
+		Hint:    "Choose another name: creating this one would make Tally alter that ledger."}
+}
+
+func partyExists(p Party) *Error {
+	return &Error{Kind: Conflict, Code: "party_exists", Subject: p,
+		Message: "a party named " + quote(p.Name) + " already exists (under " + p.Group + ")",
+		Hint:    "Use the existing party, or choose another name."}
+}
+
+// validateNewParty checks and normalises a party to create.
+func (s *Service) validateNewParty(p *NewParty) error {
+	p.Name = strings.TrimSpace(p.Name)
+	if err := ValidateName("name", p.Name); err != nil {
+		return err
+	}
+	if p.Group == "" {
+		p.Group = s.cfg.PartyGroup
+	}
+	if err := ValidateName("group", p.Group); err != nil {
+		return err
+	}
+	if p.Mobile != "" {
+		if m := NormalizeMobile(p.Mobile); !m.Valid {
+			return Errorf(Invalid, "invalid_mobile", "mobile %s is not usable: %s", quote(p.Mobile), m.Reason)
+		}
+	}
+	if p.CreditDays < 0 || p.CreditDays > 3650 {
+		return Errorf(Invalid, "invalid_credit_days", "credit_days must be between 0 and 3650")
+	}
+	if p.ApplicableFrom.IsZero() {
+		p.ApplicableFrom = s.Today()
+	}
+	for _, f := range []struct{ name, v string }{{"email", p.Email}, {"state", p.State}, {"country", p.Country},
+		{"gstin", p.GSTIN}, {"pincode", p.Pincode}} {
+		if strings.IndexFunc(f.v, unicode.IsControl) >= 0 || utf8.RuneCountInString(f.v) > maxNameLen {
+			return Errorf(Invalid, "invalid_"+f.name, "%s must be at most %d characters without control characters", f.name, maxNameLen)
+		}
+	}
+	for _, line := range p.Address {
+		if strings.IndexFunc(line, unicode.IsControl) >= 0 || utf8.RuneCountInString(line) > maxNameLen {
+			return Errorf(Invalid, "invalid_address", "address lines must be at most %d characters without control characters", maxNameLen)
+		}
+	}
+	return nil
 }
