@@ -161,8 +161,9 @@ func (s *Service) orderLedgerNames(o Order) []string {
 }
 
 // prepareOrder does everything executeOrder does before the voucher is
-// sent: the checks against Tally's ledgers (read with read), the party
-// created when missing, the pricing; it returns the result so far and the
+// sent, in three steps: resolve the party (read with read, together with
+// the order's own ledgers), check those ledgers, then create the party if it
+// is missing and build the voucher. It returns the result so far and the
 // voucher to post.
 func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, read ledgerReader) (OrderResult, Voucher, error) {
 	o, company := p.Order, p.Company
@@ -177,13 +178,55 @@ func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, re
 	}
 	unlock := s.lockParty(company, lockKey)
 	defer unlock()
+	rp, err := s.resolveParty(ctx, company, o, read)
+	if err != nil {
+		return OrderResult{}, Voucher{}, err
+	}
+	o.Party.Name = rp.name
+	pricing, err := s.priceFor(ctx, company, o, rp.state(o.Party))
+	if err != nil {
+		return OrderResult{}, Voucher{}, err
+	}
+	if err := s.checkLedgers(ctx, company, o, rp, pricing); err != nil {
+		return OrderResult{}, Voucher{}, err
+	}
+	res := OrderResult{Company: company, Party: o.Party.Name, VoucherType: "Sales", Date: o.Date,
+		Pricing: pricing, RemoteID: p.RemoteID, Ref: p.Ref, Due: o.Date.AddDate(0, 0, p.Credit)}
+	if res, err = s.ensureParty(ctx, p, o, rp, h, res); err != nil {
+		return res, Voucher{}, err
+	}
+	return res, buildSalesVoucher(o, p.Credit, res), nil
+}
+
+// resolvedParty is the party an order debits, as the resolve-party step
+// found it, with the ledgers it read on the way.
+type resolvedParty struct {
+	name    string           // the ledger's name as the order gives it (or a new party's name)
+	ledgers map[string]Party // the party, the sales and tax ledgers, keyed by the names asked
+	ledger  Party            // the party's ledger, when exists
+	exists  bool
+}
+
+// state is the party's state: Tally's when the ledger exists, else the
+// order's for a new party.
+func (rp resolvedParty) state(p NewParty) string {
+	if rp.exists {
+		return rp.ledger.State
+	}
+	return p.State
+}
+
+// resolveParty is the first step of an order: it decides which ledger the
+// order debits. A WhatsApp order's party is found by mobile here, not in the
+// webhook, which must answer fast and never wait for Tally; the party and
+// the order's own ledgers are read together (one request), and a near-twin
+// of the party's name is that party (parties.go).
+func (s *Service) resolveParty(ctx context.Context, company string, o Order, read ledgerReader) (resolvedParty, error) {
 	var candidates []string
 	if o.PartyByMobile {
-		// WhatsApp orders: the party is resolved here, not in the webhook,
-		// which must answer fast and never wait for Tally.
 		name, cands, err := s.resolvePartyByMobile(ctx, company, o.Party)
 		if err != nil {
-			return OrderResult{}, Voucher{}, err
+			return resolvedParty{}, err
 		}
 		if name != "" {
 			o.Party.Name = name
@@ -192,99 +235,107 @@ func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, re
 	}
 	ledgers, err := read(ctx, company, nonEmpty(append(s.orderLedgerNames(o), candidates...)))
 	if err == nil {
-		// A near-twin of the party's name is that party (parties.go).
 		err = s.withTwins(ctx, company, ledgers, append([]string{o.Party.Name}, candidates...))
 	}
 	if err != nil {
-		return OrderResult{}, Voucher{}, err
+		return resolvedParty{}, err
 	}
 	if candidates != nil {
 		// No party has the number: the new party takes the first name no
 		// ledger has (resolvePartyByMobile).
 		free := slices.IndexFunc(candidates, func(n string) bool { _, taken := ledgers[n]; return !taken })
 		if free < 0 {
-			return OrderResult{}, Voucher{}, &Error{Kind: Invalid, Code: "party_name_taken",
+			return resolvedParty{}, &Error{Kind: Invalid, Code: "party_name_taken",
 				Message: fmt.Sprintf("no party has the mobile %s, and ledgers named %s exist already", o.Party.Mobile, strings.Join(candidates, ", ")),
 				Hint:    "Set the customer's mobile on their ledger in Tally, then retry the order."}
 		}
 		o.Party.Name = candidates[free]
 	}
 	party, exists := ledgers[o.Party.Name]
-	partyState := o.Party.State
-	if exists {
-		partyState = party.State
-	}
-	pricing, err := s.priceFor(ctx, company, o, partyState)
-	if err != nil {
-		return OrderResult{}, Voucher{}, err
-	}
+	return resolvedParty{name: o.Party.Name, ledgers: ledgers, ledger: party, exists: exists}, nil
+}
+
+// checkLedgers is the second step: the party is a customer (a ledger under
+// a party group, not one of the ledgers the order credits), the sales
+// ledger is a sales ledger, and every tax ledger the pricing needs exists.
+func (s *Service) checkLedgers(ctx context.Context, company string, o Order, rp resolvedParty, pricing Pricing) error {
 	notParty := false
-	if exists {
-		isParty, err := s.isPartyGroup(ctx, company, party.Group)
+	if rp.exists {
+		isParty, err := s.isPartyGroup(ctx, company, rp.ledger.Group)
 		if err != nil {
-			return OrderResult{}, Voucher{}, err
+			return err
 		}
 		notParty = !isParty
 	}
 	if notParty || s.isOwnLedger(o.Party.Name, o.SalesLedger) {
 		// A customer who calls themselves "Cash" or "Sales" must not have
 		// the sale debited to that ledger.
-		return OrderResult{}, Voucher{}, &Error{Kind: Invalid, Code: "party_not_a_customer",
-			Message: fmt.Sprintf("%s is a ledger under %s, not a party", quote(o.Party.Name), quote(party.Group)),
+		return &Error{Kind: Invalid, Code: "party_not_a_customer",
+			Message: fmt.Sprintf("%s is a ledger under %s, not a party", quote(o.Party.Name), quote(rp.ledger.Group)),
 			Hint:    "Use the customer's own ledger name; orders debit a party under Sundry Debtors."}
 	}
-	sales, ok := ledgers[o.SalesLedger]
+	sales, ok := rp.ledgers[o.SalesLedger]
 	if !ok {
-		return OrderResult{}, Voucher{}, missingLedger(company, o.SalesLedger, "Sales Accounts")
+		return missingLedger(company, o.SalesLedger, "Sales Accounts")
 	}
 	if notSalesGroups[foldName(sales.Group)] {
-		return OrderResult{}, Voucher{}, &Error{Kind: Invalid, Code: "not_a_sales_ledger",
+		return &Error{Kind: Invalid, Code: "not_a_sales_ledger",
 			Message: fmt.Sprintf("ledger %s is under %s, not Sales Accounts", quote(o.SalesLedger), quote(sales.Group)),
 			Hint:    "Name a ledger under Sales Accounts as the order's sales ledger, or configure another default.", Setting: SettingSalesLedger}
 	}
 	for _, t := range pricing.TaxEntries {
-		if _, ok := ledgers[t.Ledger]; !ok {
-			return OrderResult{}, Voucher{}, missingLedger(company, t.Ledger, "Duties & Taxes (type of duty GST)")
+		if _, ok := rp.ledgers[t.Ledger]; !ok {
+			return missingLedger(company, t.Ledger, "Duties & Taxes (type of duty GST)")
 		}
 	}
+	return nil
+}
 
-	res := OrderResult{Company: company, Party: o.Party.Name, VoucherType: "Sales", Date: o.Date,
-		Pricing: pricing, RemoteID: p.RemoteID, Ref: p.Ref, Due: o.Date.AddDate(0, 0, p.Credit)}
-
+// ensureParty gives res Tally's spelling of an existing party, or creates
+// the party the order names when Tally does not have it, once per record.
+func (s *Service) ensureParty(ctx context.Context, p orderPlan, o Order, rp resolvedParty, h postHooks, res OrderResult) (OrderResult, error) {
 	switch {
-	case exists:
-		res.Party = party.Name // Tally's spelling
+	case rp.exists:
+		res.Party = rp.ledger.Name // Tally's spelling
+		return res, nil
 	case h.partyCreated:
 		// Created by an earlier attempt and gone since (renamed or
 		// deleted in Tally): creating it again could make a second
 		// ledger, so a person decides.
-		return res, Voucher{}, &Error{Kind: Invalid, Code: "party_vanished",
-			Message: fmt.Sprintf("party %s was created for this order but no longer exists in %s", quote(o.Party.Name), quote(company)),
+		return res, &Error{Kind: Invalid, Code: "party_vanished",
+			Message: fmt.Sprintf("party %s was created for this order but no longer exists in %s", quote(o.Party.Name), quote(p.Company)),
 			Hint:    "Restore or recreate the party in Tally, then retry the order."}
+	}
+	o.Party = s.newCustomer(o.Party, p.Credit, o.Date)
+	start := time.Now()
+	out, err := s.gw.CreateParty(ctx, p.Company, o.Party)
+	if h.onImport != nil {
+		h.onImport(ctx, "masters", o.Party.Name, out, err, time.Since(start))
+	}
+	switch {
+	case err == nil:
+		res.PartyCreated = true
+	case KindOf(err) == Conflict:
+		// Created meanwhile by another replica or by hand: Tally
+		// altered it with the same details instead. The party exists,
+		// which is what the order needs.
 	default:
-		o.Party = s.newCustomer(o.Party, p.Credit, o.Date)
-		start := time.Now()
-		out, err := s.gw.CreateParty(ctx, company, o.Party)
-		if h.onImport != nil {
-			h.onImport(ctx, "masters", o.Party.Name, out, err, time.Since(start))
-		}
-		switch {
-		case err == nil:
-			res.PartyCreated = true
-		case KindOf(err) == Conflict:
-			// Created meanwhile by another replica or by hand: Tally
-			// altered it with the same details instead. The party exists,
-			// which is what the order needs.
-		default:
-			return res, Voucher{}, fmt.Errorf("create party for order %s: %w", res.Ref, err)
-		}
-		if h.onPartyCreated != nil {
-			if err := h.onPartyCreated(ctx); err != nil {
-				return res, Voucher{}, err
-			}
+		return res, fmt.Errorf("create party for order %s: %w", res.Ref, err)
+	}
+	if h.onPartyCreated != nil {
+		if err := h.onPartyCreated(ctx); err != nil {
+			return res, err
 		}
 	}
+	return res, nil
+}
 
+// buildSalesVoucher is the last step: the accounting voucher of a priced
+// order. The party is debited the total with a New Ref bill allocation due
+// after credit days, the sales ledger credited the taxable value and each
+// tax ledger its tax.
+func buildSalesVoucher(o Order, credit int, res OrderResult) Voucher {
+	pricing := res.Pricing
 	narration := o.Narration
 	if narration == "" {
 		narration = "Order " + res.Ref
@@ -294,15 +345,15 @@ func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, re
 	narration += " " + narrationMarker(res.RemoteID)
 
 	entries := []Entry{{Ledger: res.Party, Amount: -pricing.Total, IsParty: true,
-		Bills: []BillRef{{Name: res.Ref, Type: "New Ref", CreditDays: p.Credit, Amount: -pricing.Total}}}}
+		Bills: []BillRef{{Name: res.Ref, Type: "New Ref", CreditDays: credit, Amount: -pricing.Total}}}}
 	if pricing.Taxable != 0 {
 		entries = append(entries, Entry{Ledger: o.SalesLedger, Amount: pricing.Taxable})
 	}
 	for _, t := range pricing.TaxEntries {
 		entries = append(entries, Entry{Ledger: t.Ledger, Amount: t.Amount})
 	}
-	return res, Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
-		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries}, nil
+	return Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
+		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries}
 }
 
 // priceFor prices an order for a party in partyState: intra- or
