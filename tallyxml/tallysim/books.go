@@ -79,6 +79,9 @@ type Voucher struct {
 	Narration string        `json:"narration,omitempty"`
 	Cancelled bool          `json:"cancelled,omitempty"`
 	Entries   []Entry       `json:"entries"`
+	// Inventory are the stock lines of an invoice (Invoice Voucher View);
+	// their accounting allocations post to ledgers as Entries do.
+	Inventory []InventoryEntry `json:"inventory,omitempty"`
 }
 
 // Entry is one ledger line of a voucher.
@@ -131,6 +134,7 @@ type Company struct {
 	groups   []*Group
 	ledgers  []*Ledger
 	vouchers []*Voucher
+	items    []*StockItem
 
 	lastMasterID  int64
 	lastVoucherID int64
@@ -550,6 +554,13 @@ func copyVoucher(v *Voucher) Voucher {
 	for i, e := range v.Entries {
 		o.Entries[i] = Entry{Ledger: e.Ledger, Amount: e.Amount, Bills: slices.Clone(e.Bills)}
 	}
+	if v.Inventory != nil {
+		o.Inventory = make([]InventoryEntry, len(v.Inventory))
+		for i, ie := range v.Inventory {
+			ie.Allocations = slices.Clone(ie.Allocations)
+			o.Inventory[i] = ie
+		}
+	}
 	return o
 }
 
@@ -594,7 +605,7 @@ func (c *Company) ledgerBalance(l *Ledger, asOf tallyxml.Date) int64 {
 		if v.Cancelled || !inPeriod(v.Date, asOf) {
 			continue
 		}
-		for _, e := range v.Entries {
+		for _, e := range ledgerLines(v) {
 			if foldName(e.Ledger) == k {
 				bal += e.Amount.Paise()
 			}

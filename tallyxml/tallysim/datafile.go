@@ -25,6 +25,7 @@ type companyFile struct {
 	BooksFrom tallyxml.Date `json:"booksFrom,omitzero"`
 	Groups    []Group       `json:"groups,omitempty"`
 	Ledgers   []Ledger      `json:"ledgers,omitempty"`
+	Items     []StockItem   `json:"stockItems,omitempty"`
 	Vouchers  []Voucher     `json:"vouchers,omitempty"`
 }
 
@@ -119,13 +120,18 @@ func (cf companyFile) build(today tallyxml.Date) (*Company, error) {
 			return nil, err
 		}
 	}
+	for _, it := range cf.Items {
+		if err := c.addStockItem(it); err != nil {
+			return nil, err
+		}
+	}
 	for _, v := range cf.Vouchers {
 		if v.Cancelled {
-			v.Entries = nil
+			v.Entries, v.Inventory = nil, nil
 		} else if msg := c.validateVoucher(&v); msg != "" {
 			return nil, fmt.Errorf("voucher %s %s of %s: %s", v.Type, v.Number, v.Date, msg)
 		}
-		v.Entries = copyVoucher(&v).Entries
+		v = copyVoucher(&v)
 		c.storeNewVoucher(&v)
 	}
 	return c, nil
@@ -145,6 +151,9 @@ func WriteJSON(w io.Writer, companies ...*Company) error {
 		}
 		for _, l := range c.ledgers {
 			cf.Ledgers = append(cf.Ledgers, copyLedger(l))
+		}
+		for _, it := range c.sortedItems() {
+			cf.Items = append(cf.Items, *it)
 		}
 		for _, v := range c.sortedVouchers() {
 			cf.Vouchers = append(cf.Vouchers, copyVoucher(v))

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 )
 
@@ -170,5 +172,32 @@ func DemoCompany(today tallyxml.Date) *Company {
 		Entries: []Entry{{Ledger: "HDFC Bank", Amount: rs(-20000)}, {Ledger: "Cash", Amount: rs(20000)}}})
 	add(Voucher{Type: "Receipt", Date: d(90), Narration: "Counter cash sales",
 		Entries: []Entry{{Ledger: "Cash", Amount: rs(-50000)}, {Ledger: "Sales", Amount: rs(50000)}}})
+
+	// Stock items, added last so that the ids of the masters and vouchers
+	// above stay what they were before items existed.
+	for _, it := range DemoStockItems() {
+		if err := c.addStockItem(it); err != nil {
+			panic("tallysim: demo stock item: " + err.Error())
+		}
+	}
 	return c
+}
+
+// DemoStockItems are the demo company's stock items: one per GST slab the
+// demo needs (5, 18, 28%), in whole and fractional units.
+func DemoStockItems() []StockItem {
+	d := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	rs := func(paise int64) tallyxml.Amount { return tallyxml.Paise(paise) }
+	return []StockItem{
+		{Name: "Steel Sheet 4x8", Parent: "Steel", BaseUnits: "Nos", HSN: "7208", GSTRate: d("18"),
+			StandardRate: rs(250000), OpeningQty: d("120"), OpeningRate: rs(200000)},
+		{Name: "Cement Bag 50kg", Parent: "Building Material", BaseUnits: "Bags", HSN: "2523", GSTRate: d("28"),
+			StandardRate: rs(42000), OpeningQty: d("300"), OpeningRate: rs(36000)},
+		{Name: "PVC Pipe 1 inch", Parent: "Plumbing", BaseUnits: "Nos", HSN: "3917", GSTRate: d("18"),
+			StandardRate: rs(18000), OpeningQty: d("500"), OpeningRate: rs(14000)},
+		{Name: "Copper Wire 1.5mm", Parent: "Electricals", BaseUnits: "Mtr", HSN: "7408", GSTRate: d("18"),
+			StandardRate: rs(3250), OpeningQty: d("1000"), OpeningRate: rs(2700)},
+		{Name: "Cotton Fabric", Parent: "Textiles", BaseUnits: "Kg", HSN: "5208", GSTRate: d("5"),
+			StandardRate: rs(35000), OpeningQty: d("80.5"), OpeningRate: rs(29000)},
+	}
 }

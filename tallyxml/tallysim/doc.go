@@ -130,10 +130,21 @@
 //   - Config.ImportCost and VoucherCost (-import-cost, -voucher-cost,
 //     SetImportCost) model what an import costs real Tally: once per request
 //     and per voucher (tally-protocol.md §12: about 0.5 s and 16 ms).
-//   - Inventory, cost centres, currencies and voucher classes are not
-//     simulated; ALLINVENTORYENTRIES are ignored and other master types are
-//     rejected with a "tallysim:" LINEERROR. Inline TDL reports are not
-//     evaluated (answered with an empty ENVELOPE).
+//   - Stock items (StockItem: name, stock group, base unit, HSN, GST rate,
+//     standard selling rate, opening quantity) come from the data file,
+//     DemoCompany or AddStockItem; they are exported as TYPE StockItem
+//     collections and objects, and their closing quantity is computed from
+//     the invoices' stock lines (ALLINVENTORYENTRIES.LIST with STOCKITEMNAME,
+//     ISDEEMEDPOSITIVE, RATE, AMOUNT, ACTUALQTY, BILLEDQTY and
+//     ACCOUNTINGALLOCATIONS.LIST, whose ledgers are posted like ledger
+//     entries). A stock line naming an unknown item refuses the voucher with
+//     "Stock Item 'X' does not exist!", the "<Type> 'X' does not exist!" form
+//     of the LIVE Ledger/Stock Group/Godown texts (§9.4); the Stock Item
+//     wording itself is not captured. Stock groups, godowns, batches, stock
+//     valuation in reports and stock item imports are not simulated.
+//   - Cost centres, currencies and voucher classes are not simulated; other
+//     master types are rejected with a "tallysim:" LINEERROR. Inline TDL
+//     reports are not evaluated (answered with an empty ENVELOPE).
 //
 // # Faults
 //
@@ -195,8 +206,11 @@
 // name, parent, mobile, email, address, state, country, pincode, gstin,
 // gstRegistrationType, openingBalance, billWise, creditPeriodDays, taxType,
 // gstDutyHead, incomeTaxNumber, other (extra simple fields by upper-case
-// tag), languageId. Voucher fields: type, number, date, party, narration,
-// remoteId, cancelled, entries[{ledger, amount, bills[{name, type (New Ref,
-// Agst Ref, Advance, On Account), amount, dueDate}]}]. Vouchers are validated
-// exactly as an import would validate them.
+// tag), languageId. Stock item fields ("stockItems"): name, parent,
+// baseUnits, hsn, gstRate, standardRate, openingQty, openingRate. Voucher
+// fields: type, number, date, party, narration, remoteId, cancelled,
+// entries[{ledger, amount, bills[{name, type (New Ref, Agst Ref, Advance, On
+// Account), amount, dueDate}]}], inventory[{item, inward, quantity,
+// billedQty, unit, rate, amount, allocations[{ledger, amount}]}]. Vouchers
+// are validated exactly as an import would validate them.
 package tallysim

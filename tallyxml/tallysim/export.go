@@ -28,6 +28,8 @@ func kindByName(name string) *kindDef {
 		return billKind
 	case "COMPANY", "COMPANIES":
 		return companyKind
+	case "STOCKITEM", "STOCKITEMS", "STOCK ITEM", "STOCK ITEMS":
+		return stockItemKind
 	}
 	return nil
 }
@@ -258,6 +260,13 @@ func (s *Server) objectsOf(x *xctx, def tdlCollection) []any {
 			}
 			out = append(out, v)
 		}
+	case stockItemKind:
+		for _, it := range c.sortedItems() {
+			if def.childOf != "" && foldName(it.Parent) != foldName(def.childOf) {
+				continue
+			}
+			out = append(out, it)
+		}
 	case billKind:
 		asOf := x.asOf
 		if asOf.IsZero() {
@@ -363,6 +372,10 @@ func (s *Server) exportObject(subtype, idType, id string, desc *elem, sv statics
 		}
 	case companyKind:
 		o = c
+	case stockItemKind:
+		if it := c.stockItem(id); it != nil {
+			o = it
+		}
 	case voucherKind:
 		if v := c.findVoucher(idType, id); v != nil {
 			o = v

@@ -187,7 +187,8 @@ var voucherKind = &kindDef{name: "VOUCHER", fields: []*field{
 	{tag: "VOUCHERTYPENAME", aliases: []string{"VCHTYPE", "VOUCHERTYPE"}, typ: "String", get: func(_ *xctx, o any) fval { return str(voucherOf(o).Type) }},
 	{tag: "PARTYLEDGERNAME", aliases: []string{"PARTYNAME"}, typ: "String", get: func(_ *xctx, o any) fval { return str(voucherOf(o).Party) }},
 	{tag: "VOUCHERNUMBER", typ: "String", get: func(_ *xctx, o any) fval { return str(voucherOf(o).Number) }},
-	{tag: "PERSISTEDVIEW", typ: "String", get: func(_ *xctx, _ any) fval { return str("Accounting Voucher View") }},
+	{tag: "PERSISTEDVIEW", typ: "String", get: func(_ *xctx, o any) fval { return str(voucherView(voucherOf(o))) }},
+	{tag: "ISINVOICE", typ: "Logical", get: func(_ *xctx, o any) fval { return logical(len(voucherOf(o).Inventory) > 0) }},
 	{tag: "ISCANCELLED", typ: "Logical", get: func(_ *xctx, o any) fval { return logical(voucherOf(o).Cancelled) }},
 	{tag: "EFFECTIVEDATE", typ: "Date", get: func(_ *xctx, o any) fval { return date(voucherOf(o).Date) }},
 	{tag: "ALTERID", typ: "Number", get: func(_ *xctx, o any) fval { return num(voucherOf(o).AlterID) }},
@@ -240,6 +241,9 @@ func (c *Company) altMstID() int64 {
 	for _, l := range c.ledgers {
 		m = max(m, l.AlterID)
 	}
+	for _, it := range c.items {
+		m = max(m, it.AlterID)
+	}
 	return m
 }
 
@@ -264,7 +268,7 @@ func fyStart(d tallyxml.Date) tallyxml.Date {
 
 func voucherAmount(v *Voucher) int64 {
 	var dr int64
-	for _, e := range v.Entries {
+	for _, e := range ledgerLines(v) {
 		if e.Amount.Paise() < 0 {
 			dr -= e.Amount.Paise()
 		}
@@ -338,6 +342,7 @@ func fieldNodes(x *xctx, k *kindDef, o any, fs fetchSet, object bool) []*node {
 		}
 		if k == voucherKind && f.tag == "ALLLEDGERENTRIES.LIST" {
 			out = append(out, entryNodes(voucherOf(o), true)...)
+			out = append(out, inventoryNodes(voucherOf(o), true)...)
 			continue
 		}
 		if f.list != nil {
@@ -351,7 +356,7 @@ func fieldNodes(x *xctx, k *kindDef, o any, fs fetchSet, object bool) []*node {
 		switch f.typ {
 		case "Number":
 			text = tallyNumber(v.n)
-		case "String", "Date":
+		case "String", "Date", "Rate":
 			if text == "" && f.sysPrimary {
 				text = sysName("Primary")
 			}
@@ -479,6 +484,11 @@ func rowNode(x *xctx, k *kindDef, o any, fs fetchSet, object, typedLangID bool) 
 	case companyKind:
 		n = el("COMPANY").attr("NAME", companyOf(o).name).attr("RESERVEDNAME", "")
 		n.add(fieldNodes(x, k, o, fs, object)...)
+	case stockItemKind:
+		it := itemOf(o)
+		n = el("STOCKITEM").attr("NAME", it.Name).attr("RESERVEDNAME", "")
+		n.add(fieldNodes(x, k, o, fs, object)...)
+		n.add(languageName(it.Name, 1033, typedLangID))
 	}
 	return n
 }
@@ -490,7 +500,17 @@ func voucherElement(c *Company, v *Voucher) *node {
 		attr("VCHKEY", c.guid+"-"+strconv.FormatInt(v.AlterID+0xb000, 16)+":"+leftPad8(v.MasterID)).
 		attr("VCHTYPE", v.Type).
 		attr("ACTION", "Create").
-		attr("OBJVIEW", "Accounting Voucher View")
+		attr("OBJVIEW", voucherView(v))
+}
+
+// voucherView is the view a voucher was entered in: an invoice with stock
+// lines is in Invoice Voucher View (tally-protocol.md §9.3: real exports
+// show OBJVIEW="Invoice Voucher View" on such rows).
+func voucherView(v *Voucher) string {
+	if len(v.Inventory) > 0 {
+		return "Invoice Voucher View"
+	}
+	return "Accounting Voucher View"
 }
 
 func leftPad8(n int64) string {

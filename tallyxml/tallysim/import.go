@@ -273,13 +273,20 @@ func (c *Company) renameLedgerRefs(oldName, newName string) {
 				v.Entries[i].Ledger = newName
 			}
 		}
+		for i := range v.Inventory {
+			for j := range v.Inventory[i].Allocations {
+				if al := &v.Inventory[i].Allocations[j]; foldName(al.Ledger) == k {
+					al.Ledger = newName
+				}
+			}
+		}
 	}
 }
 
 func (c *Company) ledgerUsed(name string) bool {
 	k := foldName(name)
 	for _, v := range c.vouchers {
-		for _, e := range v.Entries {
+		for _, e := range ledgerLines(v) {
 			if foldName(e.Ledger) == k {
 				return true
 			}
@@ -628,8 +635,8 @@ func (c *Company) locateVoucher(e *elem) *Voucher {
 	return nil
 }
 
-// parseVoucher reads a VOUCHER element. Inventory entries are not simulated
-// and are ignored.
+// parseVoucher reads a VOUCHER element, with the stock lines of an invoice
+// (ALLINVENTORYENTRIES.LIST or INVENTORYENTRIES.LIST).
 func parseVoucher(e *elem) (Voucher, string) {
 	v := Voucher{
 		RemoteID:  strings.TrimSpace(e.attr("REMOTEID")),
@@ -647,6 +654,17 @@ func parseVoucher(e *elem) (Voucher, string) {
 	}
 	v.Date, _ = tallyxml.ParseDate(ds) // a bad date is reported as missing by validateVoucher
 	for _, k := range e.kids {
+		if k.name == "ALLINVENTORYENTRIES.LIST" || k.name == "INVENTORYENTRIES.LIST" {
+			if k.value("STOCKITEMNAME") == "" && k.value("AMOUNT") == "" {
+				continue
+			}
+			ie, msg := parseInventoryEntry(k)
+			if msg != "" {
+				return v, msg
+			}
+			v.Inventory = append(v.Inventory, ie)
+			continue
+		}
 		if k.name != "ALLLEDGERENTRIES.LIST" && k.name != "LEDGERENTRIES.LIST" {
 			continue
 		}
@@ -730,7 +748,19 @@ func (c *Company) validateVoucher(v *Voucher) string {
 		}
 		v.Party = l.Name
 	}
+	if msg := c.validateInventory(v); msg != "" {
+		return msg
+	}
 	var dr, cr int64
+	for _, ie := range v.Inventory {
+		for _, al := range ie.Allocations {
+			if p := al.Amount.Paise(); p < 0 {
+				dr -= p
+			} else {
+				cr += p
+			}
+		}
+	}
 	for i := range v.Entries {
 		e := &v.Entries[i]
 		l := c.ledger(e.Ledger)

@@ -67,7 +67,7 @@ func (c *Company) removeVoucher(v *Voucher) {
 // cancelVoucher marks v cancelled as Tally does: its entries are removed and
 // it takes a new AlterID (§9.4).
 func (c *Company) cancelVoucher(v *Voucher) {
-	v.Cancelled, v.Entries = true, nil
+	v.Cancelled, v.Entries, v.Inventory = true, nil, nil
 	c.lastAlterID++
 	v.AlterID = c.lastAlterID
 }

@@ -310,10 +310,11 @@ func dayBook(x *xctx) *node {
 		vn := voucherElement(c, last)
 		vn.add(leaf("DATE", last.Date.String()), leaf("GUID", last.GUID), leaf("NARRATION", last.Narration),
 			leaf("VOUCHERTYPENAME", last.Type), leaf("PARTYLEDGERNAME", last.Party), leaf("VOUCHERNUMBER", last.Number),
-			leaf("PERSISTEDVIEW", "Accounting Voucher View"), leaf("ISCANCELLED", yesNo(last.Cancelled)),
+			leaf("PERSISTEDVIEW", voucherView(last)), leaf("ISCANCELLED", yesNo(last.Cancelled)),
 			leaf("EFFECTIVEDATE", last.Date.String()), leaf("ALTERID", tallyNumber(last.AlterID)),
 			leaf("MASTERID", tallyNumber(last.MasterID)))
 		vn.add(entryNodes(last, false)...)
+		vn.add(inventoryNodes(last, false)...)
 		msg.add(vn)
 	}
 	return el("ENVELOPE",
