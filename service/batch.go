@@ -30,6 +30,9 @@ type voucherBatcher interface {
 	// import request. Its outcome is the request's; its error is a
 	// rejection whenever a voucher was not committed.
 	PostVouchers(ctx context.Context, company string, vs []Voucher) (ImportOutcome, error)
+	// CreateParties creates party ledgers in one masters import. Its error
+	// says that not every ledger was created; which were is read back.
+	CreateParties(ctx context.Context, company string, ps []NewParty) (ImportOutcome, error)
 }
 
 // batchMember is one order of a batch, prepared.
@@ -38,6 +41,8 @@ type batchMember struct {
 	job     *salesJob
 	res     OrderResult
 	voucher Voucher
+	// partyCreated: the batch's masters import created this order's party.
+	partyCreated bool
 }
 
 // postBatch posts first (a sales order the queue is attempting, in
@@ -78,11 +83,19 @@ func (s *Service) postBatch(ctx context.Context, first *salesJob, q QueueConfig)
 		}
 		return s.gw.Ledgers(ctx, company, names)
 	}
+	if readErr == nil {
+		// The new parties first, in one masters import; their orders then
+		// find them as existing ledgers (read serves the merged read).
+		for i := range s.createBatchParties(ctx, batcher, company, members, read, known) {
+			members[i].partyCreated = true
+		}
+	}
 	var ready []batchMember
 	var result error
 	for _, m := range members {
 		h := s.hooks(m.rec, m.job.target())
 		res, v, err := s.prepareOrder(ctx, m.job.plan, h, read)
+		res.PartyCreated = res.PartyCreated || m.partyCreated
 		if res.PartyCreated {
 			delete(asked, res.Party)
 			delete(asked, m.job.plan.Order.Party.Name)
@@ -121,6 +134,90 @@ func (s *Service) postBatch(ctx context.Context, first *salesJob, q QueueConfig)
 		}
 	}
 	return true, result
+}
+
+// createBatchParties creates, in one masters import, the parties that two
+// or more orders of the batch need and Tally does not have (real Tally
+// takes about half a second per import request, §12: a backlog of orders
+// for new customers would otherwise cost one request each). Each party's
+// orders are resolved as prepareOrder resolves them, and an order that its
+// checks will refuse creates nothing. WhatsApp orders, whose party is found
+// by mobile, still create theirs one by one (see the loop). The ledgers are read back, merged into known, and the indexes of
+// the members whose party now exists are returned, each record marked as
+// having created its party (as ensureParty does) before its voucher goes.
+// With fewer than two parties to create, or on any failure, nothing is
+// marked: prepareOrder creates what is still missing, one by one, as it
+// always has.
+func (s *Service) createBatchParties(ctx context.Context, batcher voucherBatcher, company string, members []batchMember,
+	read ledgerReader, known map[string]Party) map[int]bool {
+	var parties []NewParty
+	owners := map[string][]int{} // by folded name
+	for i, m := range members {
+		p, o := m.job.plan, m.job.plan.Order
+		if o.Reject != "" || m.rec.PartyCreated || o.PartyByMobile {
+			// Refused before Tally; created by an earlier attempt
+			// (ensureParty's rule); or found by mobile, which prepareOrder
+			// resolves again: until the mirror holds the new ledger, that
+			// second lookup would miss it and pick the next free name, a
+			// second party for one customer.
+			continue
+		}
+		rp, err := s.resolveParty(ctx, company, o, read)
+		if err != nil || rp.exists {
+			continue
+		}
+		o.Party.Name = rp.name
+		pricing, err := s.priceFor(ctx, company, o, rp.state(o.Party))
+		if err != nil || s.checkLedgers(ctx, company, o, rp, pricing) != nil {
+			continue
+		}
+		key := foldName(rp.name)
+		if owners[key] == nil {
+			parties = append(parties, s.newCustomer(o.Party, p.Credit, o.Date))
+		}
+		owners[key] = append(owners[key], i)
+	}
+	if len(parties) < 2 {
+		return nil
+	}
+	start := time.Now()
+	out, err := batcher.CreateParties(ctx, company, parties)
+	took := time.Since(start)
+	for j, p := range parties {
+		// Each order whose party was in the request gets the audit record;
+		// the exchange's text, the same for all, is kept with the first.
+		for k, i := range owners[foldName(p.Name)] {
+			o := out
+			if j > 0 || k > 0 {
+				o.Request, o.Response, o.Truncated = nil, nil, false
+			}
+			s.recordImport(ctx, members[i].rec, members[i].job.target(), "masters", p.Name, o, err, took)
+		}
+	}
+	names := make([]string, len(parties))
+	for j, p := range parties {
+		names[j] = p.Name
+	}
+	// Read back whatever the answer: Tally may have created some (§9.4).
+	held, rerr := s.gw.Ledgers(ctx, company, names)
+	if rerr != nil {
+		return nil
+	}
+	created := map[int]bool{}
+	for _, n := range names {
+		ledger, ok := held[n]
+		if !ok {
+			continue
+		}
+		known[n] = ledger
+		for _, i := range owners[foldName(n)] {
+			h := s.hooks(members[i].rec, members[i].job.target())
+			if h.onPartyCreated(ctx) == nil {
+				created[i] = true
+			}
+		}
+	}
+	return created
 }
 
 // claimBatch returns first and the other sales orders of its company

@@ -606,6 +606,14 @@ func (w batchNotifier) PostVouchers(ctx context.Context, company string, vs []Vo
 	return out, err
 }
 
+func (w batchNotifier) CreateParties(ctx context.Context, company string, ps []NewParty) (ImportOutcome, error) {
+	out, err := w.batcher.CreateParties(ctx, company, ps)
+	if err == nil || out.Created+out.Altered > 0 {
+		w.changed(company)
+	}
+	return out, err
+}
+
 type writeNotifier struct {
 	Gateway
 	changed func(company string)

@@ -7,7 +7,12 @@ import (
 
 type batchGW struct {
 	Gateway
-	posted int
+	posted, parties int
+}
+
+func (g *batchGW) CreateParties(context.Context, string, []NewParty) (ImportOutcome, error) {
+	g.parties++
+	return ImportOutcome{Created: 2}, nil
 }
 
 func (g *batchGW) PostVouchers(context.Context, string, []Voucher) (ImportOutcome, error) {
@@ -27,6 +32,9 @@ func TestNotifyWritesKeepsBatching(t *testing.T) {
 	}
 	if _, err := b.PostVouchers(t.Context(), "ABC", nil); err != nil || inner.posted != 1 || len(changed) != 1 || changed[0] != "ABC" {
 		t.Fatalf("posted %d, changed %v, %v", inner.posted, changed, err)
+	}
+	if _, err := b.CreateParties(t.Context(), "ABC", nil); err != nil || inner.parties != 1 || len(changed) != 2 {
+		t.Fatalf("parties imports %d, changed %v, %v", inner.parties, changed, err)
 	}
 	var plain struct{ Gateway }
 	if _, ok := NotifyWrites(plain, func(string) {}).(voucherBatcher); ok {

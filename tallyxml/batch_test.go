@@ -44,3 +44,36 @@ func TestGatewayPostVouchers(t *testing.T) {
 		t.Errorf("Tally holds %v; want %v", held, want)
 	}
 }
+
+// TestGatewayCreateParties: several new parties in one masters import; a
+// party Tally has already is a silent Alter (§9.4), so the request is an
+// error though the new ones are created, and the caller reads back.
+func TestGatewayCreateParties(t *testing.T) {
+	t.Parallel()
+	sim := gwStartSim(t)
+	demo := gwDemo(t, sim)
+	gw := gwNew(t, sim.URL(), tallyxml.ClientConfig{})
+	ps := []service.NewParty{{Name: "C & D <Fabrics>", State: "Karnataka", BillWise: true, CreditDays: 30},
+		{Name: "Nandini Silks", Mobile: "+91 98450 12345", State: "Karnataka", BillWise: true}}
+	out, err := gw.CreateParties(t.Context(), gwCompany, ps)
+	if err != nil || out.Created != 2 {
+		t.Fatalf("two new parties: %+v, %v; want 2 created", out, err)
+	}
+	out, err = gw.CreateParties(t.Context(), gwCompany, []service.NewParty{{Name: "Kaveri Stores", State: "Karnataka"},
+		{Name: "Rajesh Enterprises", State: "Maharashtra"}})
+	if err == nil || out.Created != 1 || out.Altered != 1 {
+		t.Errorf("one new, one existing: %+v, %v; want CREATED 1, ALTERED 1 and an error", out, err)
+	}
+	held := map[string]int{}
+	for _, l := range demo.Ledgers() {
+		held[l.Name]++
+	}
+	for _, n := range []string{"C & D <Fabrics>", "Nandini Silks", "Kaveri Stores", "Rajesh Enterprises"} {
+		if held[n] != 1 {
+			t.Errorf("Tally holds %d ledgers named %q; want 1", held[n], n)
+		}
+	}
+	if n := len(sim.Requests()); n != 2 {
+		t.Errorf("%d requests; want one per call", n)
+	}
+}

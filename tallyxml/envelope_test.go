@@ -125,6 +125,11 @@ func encGoldenCases() []struct {
 	second.RemoteID, second.Number = second.RemoteID+"-2", second.Number+"-2"
 	batchVouchers := ImportVouchers(encPinned(), encSalesVoucher(), second)
 	batchVouchers.Form = FormLegacy
+	// A batch's new parties: several ledgers in one masters import.
+	otherLedger := encFullLedger()
+	otherLedger.Name, otherLedger.Mobile, otherLedger.Aliases = "C & D <Fabrics>", "+91 98450 12345", nil
+	batchMasters := ImportMasters(encPinned(), encFullLedger(), otherLedger)
+	batchMasters.Form = FormLegacy
 	cancelVoucher := ImportVouchers(encPinned(), VoucherImport{Action: ActionCancel, RemoteID: "b599ccf4-941b-5683-b9a9-600bb0c4b1e5",
 		VoucherType: "Sales", Date: encJun23})
 	cancelVoucher.Form = FormLegacy
@@ -155,6 +160,7 @@ func encGoldenCases() []struct {
 		{"import-vouchers", ImportVouchers(encPinned(), encSalesVoucher())},
 		{"import-vouchers-legacy", legacyVouchers},
 		{"import-vouchers-batch-legacy", batchVouchers},
+		{"import-masters-batch-legacy", batchMasters},
 		{"import-voucher-cancel", cancelVoucher},
 		{"execute-sync", ExecuteAction("Sync", encPinned())},
 	}

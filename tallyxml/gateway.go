@@ -515,6 +515,52 @@ func fyStartOf(d Date) Date {
 // request-import-payment-voucher-accepted-01.xml, tally-mcp-server's
 // templates), and the simulator answers it the same way.
 func (g *Gateway) CreateParty(ctx context.Context, company string, p service.NewParty) (service.ImportOutcome, error) {
+	req := ImportMasters(Vars{Company: company}, partyMaster(p))
+	req.Form = FormLegacy
+	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreated, service.MaxAuditBody)
+	out := outcomeFromResult(res, ex)
+	if err == nil {
+		return out, nil
+	}
+	if ie, ok := errors.AsType[*ImportError](err); ok && ie.Result.SilentAlter() &&
+		ie.Result.Errors == 0 && ie.Result.Exceptions == 0 && len(ie.Result.LineErrors) == 0 {
+		return out, &service.Error{Kind: service.Conflict, Code: "party_exists",
+			Message: fmt.Sprintf("party %q already exists in company %q; Tally altered it instead of creating a new one", p.Name, company),
+			Hint:    "Tally turns a Create on an existing ledger into an Alter that overwrites its group, bill-wise setting and opening balance; check the ledger in Tally.",
+			Err:     fmt.Errorf("create party: %w", err)}
+	}
+	return out, translate("create party", err)
+}
+
+// CreateParties creates several party ledgers in one masters import: real
+// Tally's cost is mostly per request (tally-protocol.md §12), so a batch of
+// orders from new customers creates its parties in one request, not one
+// each. Tally commits each ledger it accepts; the outcome is the request's,
+// and anything but CREATED for every ledger is an error, so the caller
+// reads back which ledgers exist (a Create on an existing ledger is a
+// silent Alter, §9.4: it counts ALTERED, not CREATED).
+func (g *Gateway) CreateParties(ctx context.Context, company string, ps []service.NewParty) (service.ImportOutcome, error) {
+	lms := make([]ImportObject, len(ps))
+	for i, p := range ps {
+		lms[i] = partyMaster(p)
+	}
+	req := ImportMasters(Vars{Company: company}, lms...)
+	req.Form = FormLegacy
+	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreated, service.MaxAuditBody)
+	out := outcomeFromResult(res, ex)
+	if err == nil && res.Created < len(ps) {
+		err = &ImportError{Result: res, Want: CounterCreated}
+	}
+	if err != nil {
+		return out, translate("create parties", err)
+	}
+	return out, nil
+}
+
+// partyMaster is a new party as the masters import writes it: under
+// Sundry Debtors unless it names its group, GST registration from its
+// GSTIN, bill-wise and credit period as given.
+func partyMaster(p service.NewParty) LedgerMaster {
 	group := p.Group
 	if strings.TrimSpace(group) == "" {
 		group = defaultPartyGroup
@@ -537,21 +583,7 @@ func (g *Gateway) CreateParty(ctx context.Context, company string, p service.New
 	if p.CreditDays != 0 {
 		lm.BillCreditPeriod = CreditDays(p.CreditDays) // a negative count is refused by Validate
 	}
-	req := ImportMasters(Vars{Company: company}, lm)
-	req.Form = FormLegacy
-	res, ex, err := g.c.ImportAudited(ctx, req, CounterCreated, service.MaxAuditBody)
-	out := outcomeFromResult(res, ex)
-	if err == nil {
-		return out, nil
-	}
-	if ie, ok := errors.AsType[*ImportError](err); ok && ie.Result.SilentAlter() &&
-		ie.Result.Errors == 0 && ie.Result.Exceptions == 0 && len(ie.Result.LineErrors) == 0 {
-		return out, &service.Error{Kind: service.Conflict, Code: "party_exists",
-			Message: fmt.Sprintf("party %q already exists in company %q; Tally altered it instead of creating a new one", p.Name, company),
-			Hint:    "Tally turns a Create on an existing ledger into an Alter that overwrites its group, bill-wise setting and opening balance; check the ledger in Tally.",
-			Err:     fmt.Errorf("create party: %w", err)}
-	}
-	return out, translate("create party", err)
+	return lm
 }
 
 // PostVoucher imports a VoucherImport with ACTION Create and the caller's

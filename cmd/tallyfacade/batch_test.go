@@ -151,3 +151,59 @@ func TestBatchLostAnswer(t *testing.T) {
 		t.Errorf("the last request was %s; want the read-back", sim.Requests()[len(sim.Requests())-1].Kind)
 	}
 }
+
+// TestBatchNewParties: orders for customers Tally does not have, waiting
+// together, create their parties in one masters import (two orders of one
+// new customer, one party), then post in one voucher import; each order
+// records that it created its party, and its audit log holds both writes.
+func TestBatchNewParties(t *testing.T) {
+	t.Parallel()
+	sim, svc, db := batchStack(t, 50)
+	day := time.Date(2026, 6, 23, 0, 0, 0, 0, time.UTC)
+	parties := []string{"Nandini Silks", "C & D <Fabrics>", "Nandini Silks", "Rajesh Enterprises", "Kaveri Stores"}
+	var recs []service.OrderRecord
+	for i, p := range parties {
+		o := batchOrder(i, day)
+		o.Party = service.NewParty{Name: p, State: "Maharashtra"}
+		rec, _, err := svc.SubmitOrder(t.Context(), o, "api", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := svc.PostOrder(t.Context(), recs[0].ID); err != nil {
+		t.Fatalf("the batch's attempt: %v", err)
+	}
+	if n, v := importsOf(t, sim, "import:masters"), importsOf(t, sim, "import:vouchers"); n != 1 || v != 1 {
+		t.Fatalf("%d masters and %d voucher imports; want one of each", n, v)
+	}
+	demo, _ := sim.Company(tallysim.DemoCompanyName)
+	ledgers := map[string]int{}
+	for _, l := range demo.Ledgers() {
+		ledgers[l.Name]++
+	}
+	for _, p := range []string{"Nandini Silks", "C & D <Fabrics>", "Kaveri Stores"} {
+		if ledgers[p] != 1 {
+			t.Errorf("Tally holds %d ledgers named %q; want 1", ledgers[p], p)
+		}
+	}
+	for i, r := range recs {
+		got, err := db.GetOrder(t.Context(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, ok := service.OrderResultOf(got)
+		if got.State != service.OrderPosted || !ok {
+			t.Fatalf("order %d: %s (result %v); want posted", i, got.State, ok)
+		}
+		wantCreated := parties[i] != "Rajesh Enterprises"
+		if got.PartyCreated != wantCreated || res.PartyCreated != wantCreated || res.Party != parties[i] {
+			t.Errorf("order %d: record party_created %v, result %v for %q; want %v for %q",
+				i, got.PartyCreated, res.PartyCreated, res.Party, wantCreated, parties[i])
+		}
+		imports, _ := db.ListImports(t.Context(), service.ImportFilter{OrderID: r.ID})
+		if want := map[bool]int{true: 2, false: 1}[wantCreated]; len(imports) != want {
+			t.Errorf("order %d: %d audit records; want %d", i, len(imports), want)
+		}
+	}
+}
