@@ -97,8 +97,15 @@ func (wakeWorker) Work(context.Context, *river.Job[wakeArgs]) error { return nil
 // its posting began: a synchronous POST /orders spent more time there than
 // in Tally (issue #14). Inserting the wake job through the working client
 // is River's own, public, way to trigger that fetch. It is best effort:
-// the poll remains the backstop.
+// the poll remains the backstop. Only an idle worker is woken: each wake is
+// a write on the file, and under a burst the writers already queue on
+// SQLite's one write lock.
 func (s *Store) wake(ctx context.Context) {
+	if s.posting.Load() > 0 {
+		// Busy: River fetches the next job when this one ends. A wake
+		// insert now would only add a write to every order of a burst.
+		return
+	}
 	s.workersMu.Lock()
 	workers := slices.Clone(s.workers)
 	s.workersMu.Unlock()
@@ -276,6 +283,10 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 	// pgstore's advisory lock does across processes.
 	w.store.postMu.Lock()
 	defer w.store.postMu.Unlock()
+	// While a job runs the store need not wake the worker: River fetches
+	// again as soon as the worker is free.
+	w.store.posting.Add(1)
+	defer w.store.posting.Add(-1)
 	stopBeat, err := heartbeat.Start(ctx, w.every, func(ctx context.Context) error {
 		return w.store.beat(ctx, job.Args.OrderID)
 	})

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -72,6 +73,9 @@ type Store struct {
 	// usually one), so that a committed order can wake them (wake).
 	workersMu sync.Mutex
 	workers   []*river.Client[*sql.Tx]
+	// posting counts the post_order jobs running (wake skips a busy
+	// worker).
+	posting atomic.Int32
 }
 
 var _ service.Store = (*Store)(nil)
