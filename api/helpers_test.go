@@ -100,6 +100,10 @@ type setupOpts struct {
 	// mirror answers reads from the mirror of the books (synced once
 	// before the server is returned), as cmd wires it with a pinned company.
 	mirror bool
+	// whatsApp is the service's WhatsApp configuration (the catalog);
+	// whatsAppSecret signs the webhook's notifications.
+	whatsApp       service.WhatsAppConfig
+	whatsAppSecret string
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -118,7 +122,8 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		opts.company = tallysim.DemoCompanyName
 	}
 	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow }, Receipts: opts.receipts,
-		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}}
+		Queue:    service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond},
+		WhatsApp: opts.whatsApp}
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	var exec func(t *testing.T, postgres, sqlite string)
 	var booksStore service.BooksStore
@@ -211,6 +216,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		Spec:           swaggerDoc(),
 		OrderWait:      opts.orderWait,
 		Books:          books,
+		WhatsApp:       api.WhatsAppConfig{AppSecret: opts.whatsAppSecret},
 	})
 	if err != nil {
 		t.Fatal(err)

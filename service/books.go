@@ -278,7 +278,9 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 
 // PartiesByMobile finds the parties whose mobile, read as E.164, is the
 // number given in any common form (all the ways people type numbers,
-// phone.go). Only ledgers under the party groups count.
+// phone.go). Only ledgers under the party groups count. It is the one
+// lookup by mobile: GET /parties?mobile=, the balance by mobile and the
+// WhatsApp order's party (Service.partiesByMobile) all use it.
 func (b *Books) PartiesByMobile(ctx context.Context, company, mobile string, force bool) ([]Party, Freshness, error) {
 	m := NormalizeMobile(mobile)
 	if !m.Valid {
@@ -286,38 +288,18 @@ func (b *Books) PartiesByMobile(ctx context.Context, company, mobile string, for
 			Message: "the mobile " + quote(mobile) + " is not a usable mobile number (" + m.Reason + ")"}
 	}
 	return readWith(ctx, b, company, force, func(s *Service, company string) ([]Party, error) {
-		var candidates []Party
 		if s == b.svc {
-			for _, g := range s.cfg.PartyGroups {
-				ps, err := s.gw.Parties(ctx, company, g)
-				if err != nil {
-					return nil, err
-				}
-				candidates = append(candidates, ps...)
-			}
-		} else {
-			rows, err := b.st.MirrorPartiesByMobile(ctx, company, m.E164)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range rows {
-				candidates = append(candidates, r.party())
-			}
+			return s.livePartiesByMobile(ctx, company, m.E164)
 		}
-		out := []Party{}
-		seen := map[string]bool{}
-		for _, p := range candidates {
-			if p.Mobile.E164 != m.E164 || seen[NameKey(p.Name)] {
-				continue
-			}
-			if ok, err := s.isPartyGroup(ctx, company, p.Group); err != nil {
-				return nil, err
-			} else if ok {
-				seen[NameKey(p.Name)] = true
-				out = append(out, p)
-			}
+		rows, err := b.st.MirrorPartiesByMobile(ctx, company, m.E164)
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		candidates := make([]Party, len(rows))
+		for i, r := range rows {
+			candidates[i] = r.party()
+		}
+		return s.partiesWithMobile(ctx, company, m.E164, candidates)
 	})
 }
 

@@ -38,6 +38,10 @@ type Service struct {
 	waiters *orderWaiters
 	// away says an attempt found Tally unavailable (watch.go).
 	away chan struct{}
+	// books is the mirror NewBooks built over this service, nil without
+	// one; a WhatsApp order finds its party by mobile through it
+	// (partiesByMobile). Guarded by mu.
+	books *Books
 }
 
 // daysBetween counts calendar days from a to b (both civil dates), without

@@ -113,11 +113,17 @@ type totalsKey struct {
 
 // NewBooks returns the mirror for svc's companies, synced through bgw into
 // st. svc's gateway serves what the mirror cannot (a company never synced,
-// dates in the past) and the checks against Tally's own figures.
+// dates in the past) and the checks against Tally's own figures. svc finds
+// a WhatsApp order's party through the mirror from then on.
 func NewBooks(svc *Service, bgw BooksGateway, st BooksStore, cfg BooksConfig) *Books {
 	b := &Books{svc: svc, bgw: bgw, st: st, cfg: cfg.withDefaults(), log: svc.log,
 		known: map[string]SyncState{}, trees: map[string]mirrorTree{}, dirty: map[string]int{}, totals: map[totalsKey]BillTotals{}}
 	b.read = New(mirrorGateway{b: b, live: svc.gw}, svc.cfg)
+	// The order pipeline finds a WhatsApp customer's party with the
+	// mirror's lookup by mobile, the one GET /parties?mobile= uses.
+	svc.mu.Lock()
+	svc.books = b
+	svc.mu.Unlock()
 	return b
 }
 

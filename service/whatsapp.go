@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -349,41 +348,31 @@ func (o Order) rejection() *Error {
 }
 
 // resolvePartyByMobile finds the party of an order placed from a mobile
-// (Order.PartyByMobile): the first party under the party group, by name,
-// whose mobile normalises to the same E.164 number, with one Tally request.
-// When there is none it returns the names a new party may take, best first:
-// the profile name; the profile name with the number's last four digits,
+// (Order.PartyByMobile) with the one lookup by mobile (partiesByMobile: the
+// mirror's when there is one, as GET /parties?mobile= answers). When there
+// is none it returns the names a new party may take, best first: the
+// profile name; the profile name with the number's last four digits,
 // "Sheena Nelson (1234)"; the profile name with the whole number. The
 // caller takes the first that no ledger has yet: a ledger of that name
 // with another (or no) mobile is another customer, or at least not
 // provably this one, and must not be debited.
 func (s *Service) resolvePartyByMobile(ctx context.Context, company string, p NewParty) (name string, candidates []string, err error) {
-	all, err := s.gw.Parties(ctx, company, s.cfg.PartyGroup)
+	matches, err := s.partiesByMobile(ctx, company, p.Mobile)
 	if err != nil {
 		return "", nil, err
 	}
-	if len(all) == 0 {
-		// Zero rows may mean the company is not loaded (§9.5 of
-		// tally-protocol.md); creating a party then would be wrong.
-		if err := s.checkLoaded(ctx, company); err != nil {
-			return "", nil, err
-		}
-	}
-	slices.SortFunc(all, func(a, b Party) int { return cmp.Compare(foldName(a.Name), foldName(b.Name)) })
-	var matches []string
-	for _, party := range all {
-		if party.Mobile.Valid && party.Mobile.E164 == p.Mobile {
-			matches = append(matches, party.Name)
-		}
-	}
 	switch len(matches) {
 	case 1:
-		return matches[0], nil, nil
+		return matches[0].Name, nil, nil
 	case 0:
 	default:
 		// Two customers share the number: debiting either is a guess.
+		names := make([]string, len(matches))
+		for i, m := range matches {
+			names[i] = m.Name
+		}
 		return "", nil, &Error{Kind: Invalid, Code: "ambiguous_party_mobile",
-			Message: fmt.Sprintf("the mobile %s belongs to several parties: %s", p.Mobile, strings.Join(matches, ", ")),
+			Message: fmt.Sprintf("the mobile %s belongs to several parties: %s", p.Mobile, strings.Join(names, ", ")),
 			Hint:    "Keep the number on one ledger in Tally, then retry the order, or post the order directly naming the party.",
 			Remedy:  RemedyPostOrder}
 	}
