@@ -509,7 +509,9 @@ func TestServiceUnavailable(t *testing.T) {
 	})
 	t.Run("not ready", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, setupOpts{ready: func(context.Context) error { return errors.New("database on fire at 10.0.0.7") }})
+		b := setup(t, setupOpts{ready: func(context.Context) (service.Readiness, error) {
+			return service.Readiness{}, errors.New("database on fire at 10.0.0.7")
+		}})
 		runCases(t, b, http.StatusServiceUnavailable, []endpointCase{
 			{name: "readyz", call: call{target: "/readyz", noKey: true}, check: func(t *testing.T, r reply) {
 				if field(t, r.body, "code") != "not_ready" || strings.Contains(string(r.body), "10.0.0.7") || r.header.Get("Retry-After") == "" {

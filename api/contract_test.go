@@ -50,12 +50,7 @@ func TestContract(t *testing.T) {
 	b := waSetupOn(t, "sqlite", func(cfg *service.Config) {
 		cfg.Receipts = service.ReceiptsConfig{BankLedger: "HDFC Bank", CashLedger: "Cash"}
 	})
-	b.srv.ready = func(ctx context.Context) error {
-		if _, err := b.srv.svc.Status(ctx); err != nil {
-			return notReady(err)
-		}
-		return nil
-	}
+	b.srv.ready = b.srv.svc.Readiness
 	doc := servedOpenAPI3(t, b)
 
 	waOrder, err := os.ReadFile(filepath.Join("testdata", "whatsapp", "order_rajesh.json"))

@@ -80,7 +80,7 @@ type testBundle struct {
 type setupOpts struct {
 	company   string // default ABC Traders
 	bodyLimit string
-	ready     func(context.Context) error
+	ready     func(context.Context) (service.Readiness, error)
 	timeout   time.Duration
 	// readTimeout is GET's deadline; zero is the production default.
 	readTimeout time.Duration

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tallyfacade/tallyfacade/service"
 )
 
 // TestSecurityHeaders: every answer, success or problem, carries the
@@ -46,7 +48,9 @@ func TestHeadOnProbes(t *testing.T) {
 			t.Errorf("HEAD %s: %d %s", target, r.status, r.body)
 		}
 	}
-	down := setup(t, setupOpts{ready: func(context.Context) error { return errors.New("Tally is down") }})
+	down := setup(t, setupOpts{ready: func(context.Context) (service.Readiness, error) {
+		return service.Readiness{}, errors.New("Tally is down")
+	}})
 	if r := down.do(t, call{method: http.MethodHead, target: "/readyz", noKey: true}); r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 		t.Errorf("HEAD /readyz when not ready: %d %v", r.status, r.header)
 	}

@@ -2,8 +2,11 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tallyfacade/tallyfacade/service"
 )
 
 // routes lists every route. Open routes are the probes, metrics and the
@@ -82,11 +85,11 @@ func (s *Server) healthz(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ok"})
 }
 
-// readyz reports whether Tally and the configured company are available.
+// readyz reports whether this replica can serve reads.
 //
 //	@Summary		Readiness probe
 //	@ID			getReadiness
-//	@Description	200 when Tally answers and the configured company is loaded; otherwise a 503 problem with Retry-After and a hint saying what to fix on the Tally PC.
+//	@Description	200 when the store answers and reads can be served: from the mirror of the books once it has loaded the company (even while Tally is off or hung: reads then answer stale), or else live from Tally, which must answer with the company loaded. The body reports Tally's reachability (from the mirror's last probe when there is a mirror, so the probe never waits on Tally) and the mirror's age. Otherwise a 503 problem with Retry-After and a hint saying what to fix.
 //	@Tags			system
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -95,12 +98,15 @@ func (s *Server) healthz(c echo.Context) error {
 //	@Security
 //	@Router			/readyz [get]
 func (s *Server) readyz(c echo.Context) error {
+	res := StatusResponse{Status: "ready", Agents: s.agentsJSON()}
 	if s.ready != nil {
-		if err := s.ready(c.Request().Context()); err != nil {
+		r, err := s.ready(c.Request().Context())
+		if err != nil {
 			return s.withAgents(notReady(err))
 		}
+		res.Tally, res.Mirror = toReadyJSON(r)
 	}
-	return writeJSON(c, http.StatusOK, "", StatusResponse{Status: "ready", Agents: s.agentsJSON()})
+	return writeJSON(c, http.StatusOK, "", res)
 }
 
 // healthzHead is /healthz for probes that send HEAD (no body is sent).
@@ -132,4 +138,44 @@ type StatusResponse struct {
 	Status string `json:"status" validate:"required" example:"ready"`
 	// The outbound connector agents, on /readyz when TALLY_URL is agent://NAME.
 	Agents []AgentJSON `json:"agents,omitempty"`
+	// Tally's reachability, on /readyz.
+	Tally *ReadyTally `json:"tally,omitempty"`
+	// The mirror of the books, on /readyz when there is one (a pinned company).
+	Mirror *ReadyMirror `json:"mirror,omitempty"`
+}
+
+// ReadyTally is what /readyz knows of Tally.
+type ReadyTally struct {
+	// Tally answered when last asked, with the company loaded.
+	Reachable bool `json:"reachable" example:"true"`
+	// When Tally was last asked: the mirror's last probe, or now.
+	CheckedAt *time.Time `json:"checked_at,omitempty" example:"2026-06-23T10:00:00+05:30"`
+	// Why Tally is not reachable: "code: message".
+	Error string `json:"error,omitempty" example:"tally_unreachable: Tally is not reachable at http://192.168.1.20:9000"`
+}
+
+// ReadyMirror is the mirror of the books on /readyz.
+type ReadyMirror struct {
+	// The initial load of the company finished: reads are served from the mirror.
+	Loaded bool `json:"loaded" example:"true"`
+	// When the mirror was last known to equal Tally.
+	SyncedAt *time.Time `json:"synced_at,omitempty" example:"2026-06-23T09:59:55+05:30"`
+	// Seconds since SyncedAt.
+	AgeSeconds *float64 `json:"age_seconds,omitempty" example:"5"`
+}
+
+func toReadyJSON(r service.Readiness) (*ReadyTally, *ReadyMirror) {
+	t := &ReadyTally{Reachable: r.TallyReachable, Error: r.TallyError}
+	if !r.TallyCheckedAt.IsZero() {
+		t.CheckedAt = &r.TallyCheckedAt
+	}
+	if !r.Mirror {
+		return t, nil
+	}
+	m := &ReadyMirror{Loaded: r.MirrorLoaded}
+	if r.MirrorLoaded {
+		age := r.MirrorAge.Seconds()
+		m.SyncedAt, m.AgeSeconds = &r.MirrorSyncedAt, &age
+	}
+	return t, m
 }

@@ -28,9 +28,9 @@ type Config struct {
 	BodyLimit string
 	// Logger receives one line per failed request. Default: discard.
 	Logger *slog.Logger
-	// Ready is the /readyz check; nil means always ready. cmd wires Tally
-	// and the configured company.
-	Ready func(ctx context.Context) error
+	// Ready is the /readyz check; nil means always ready. cmd wires
+	// Service.Readiness: the store, and the mirror or else Tally.
+	Ready func(ctx context.Context) (service.Readiness, error)
 	// RequestTimeout is each write's (POST) context deadline. Default 20s:
 	// a write that reached Tally is better finished than abandoned.
 	RequestTimeout time.Duration
@@ -93,7 +93,7 @@ type Server struct {
 	noAuth   bool
 	limit    int64
 	timeout  time.Duration
-	ready    func(context.Context) error
+	ready    func(context.Context) (service.Readiness, error)
 	// orderWait bounds how long POST /orders waits for the queue.
 	orderWait   time.Duration
 	readTimeout time.Duration

@@ -164,7 +164,8 @@ func TestDemoWithKeys(t *testing.T) {
 }
 
 // TestServeEndToEnd runs serve against a simulator with an API key and checks
-// authentication, a read, readiness and graceful shutdown.
+// authentication, a read, readiness (with Tally down too, once the mirror
+// holds the company) and graceful shutdown.
 func TestServeEndToEnd(t *testing.T) {
 	t.Parallel()
 	sim := tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, 6, 23)})
@@ -173,7 +174,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { sim.Close() })
 	env := map[string]string{"TALLY_URL": sim.URL(), "TALLY_COMPANY": "ABC Traders", "TALLYFACADE_API_KEYS": "k1, k2",
-		"TALLYFACADE_DATA_DIR": t.TempDir()}
+		"TALLYFACADE_DATA_DIR": t.TempDir(), "TALLY_FRESHNESS": "200ms"}
 	r, stop := startRun(t, []string{"serve", "-addr", "127.0.0.1:0"}, env)
 	base := r.base
 	if code, _ := get(t, base+"/parties", ""); code != http.StatusUnauthorized {
@@ -185,14 +186,54 @@ func TestServeEndToEnd(t *testing.T) {
 	if code, _ := get(t, base+"/healthz", ""); code != http.StatusOK {
 		t.Errorf("healthz: HTTP %d", code)
 	}
+	// Once the mirror holds the company, Tally off is reported, not
+	// fatal: reads answer from the mirror, stale.
+	ready := func(want string) readyBody {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			code, body := get(t, base+"/readyz", "")
+			var rb readyBody
+			if err := json.Unmarshal(body, &rb); err != nil {
+				t.Fatalf("readyz: HTTP %d %s", code, body)
+			}
+			rb.code = code
+			if rb.Mirror.Loaded && (want == "reachable") == rb.Tally.Reachable {
+				return rb
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("readyz never showed the mirror loaded and Tally %s: HTTP %d %s", want, code, body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if rb := ready("reachable"); rb.code != http.StatusOK || rb.Mirror.AgeSeconds == nil {
+		t.Errorf("readyz: %+v", rb)
+	}
 	sim.SetFault(tallysim.Refuse)
-	if code, _ := get(t, base+"/readyz", ""); code != http.StatusServiceUnavailable {
-		t.Errorf("readyz with Tally down: HTTP %d; want 503", code)
+	if rb := ready("unreachable"); rb.code != http.StatusOK || rb.Tally.Error == "" {
+		t.Errorf("readyz with Tally down and the mirror loaded: %+v; want 200 saying Tally is unreachable", rb)
+	}
+	if code, body := get(t, base+"/parties/Rajesh%20Enterprises/balance", "k1"); code != http.StatusOK || !strings.Contains(string(body), `"stale":true`) {
+		t.Errorf("balance with Tally down: HTTP %d %s; want 200 stale", code, body)
 	}
 	sim.SetFault(tallysim.NoFault)
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after cancel", err)
 	}
+}
+
+// readyBody is the part of /readyz's body the tests read.
+type readyBody struct {
+	code  int
+	Tally struct {
+		Reachable bool   `json:"reachable"`
+		Error     string `json:"error"`
+	} `json:"tally"`
+	Mirror struct {
+		Loaded     bool     `json:"loaded"`
+		AgeSeconds *float64 `json:"age_seconds"`
+	} `json:"mirror"`
 }
 
 func TestServeRefusesToStartWithoutKeys(t *testing.T) {

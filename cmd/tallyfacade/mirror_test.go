@@ -194,3 +194,47 @@ func TestMirrorStale(t *testing.T) {
 		r.sim.SetFault(tallysim.NoFault)
 	}
 }
+
+// TestMirrorReadiness: a replica with a mirror is ready while Tally is off
+// once the mirror holds the company (reads answer stale), and reports
+// Tally's reachability from the mirror's last probe without asking Tally;
+// before the initial load it is ready only when Tally answers.
+func TestMirrorReadiness(t *testing.T) {
+	t.Parallel()
+	r := newMirrorRig(t, service.BooksConfig{})
+	ctx := t.Context()
+
+	r.sim.SetFault(tallysim.Refuse)
+	rd, err := r.svc.Readiness(ctx)
+	if service.KindOf(err) != service.Unavailable || !rd.Mirror || rd.MirrorLoaded || rd.TallyReachable || rd.TallyError == "" {
+		t.Fatalf("never synced, Tally off: %+v, %v; want not ready, Tally unreachable", rd, err)
+	}
+	r.sim.SetFault(tallysim.NoFault)
+	if rd, err := r.svc.Readiness(ctx); err != nil || rd.MirrorLoaded || !rd.TallyReachable {
+		t.Fatalf("never synced, Tally on: %+v, %v; want ready (reads go to Tally)", rd, err)
+	}
+
+	if _, err := r.books.Sync(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(5 * time.Second)
+	before := len(r.sim.Requests())
+	rd, err = r.svc.Readiness(ctx)
+	if err != nil || !rd.MirrorLoaded || !rd.TallyReachable || rd.MirrorAge != 5*time.Second {
+		t.Fatalf("synced: %+v, %v; want ready, Tally reachable, the mirror 5s old", rd, err)
+	}
+	if n := len(r.sim.Requests()) - before; n != 0 {
+		t.Fatalf("readiness with a loaded mirror asked Tally %d times", n)
+	}
+
+	r.sim.SetFault(tallysim.Refuse)
+	t.Cleanup(func() { r.sim.SetFault(tallysim.NoFault) })
+	r.advance(time.Minute)
+	if _, err := r.books.Sync(ctx, ""); err == nil {
+		t.Fatal("a sync with Tally off succeeded")
+	}
+	rd, err = r.svc.Readiness(ctx)
+	if err != nil || !rd.MirrorLoaded || rd.TallyReachable || rd.TallyError == "" || rd.MirrorAge != 65*time.Second {
+		t.Fatalf("Tally off after the load: %+v, %v; want ready from the mirror 65s old, Tally unreachable", rd, err)
+	}
+}

@@ -237,7 +237,7 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	}
 	acfg := api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
-		RequestTimeout: cfg.RequestTimeout, ReadTimeout: cfg.ReadTimeout, Ready: readiness(st.svc, st.db), OrderWait: cfg.OrderWait,
+		RequestTimeout: cfg.RequestTimeout, ReadTimeout: cfg.ReadTimeout, Ready: st.svc.Readiness, OrderWait: cfg.OrderWait,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, CORSOrigins: cfg.CORSOrigins,
 		Spec: openapi.SwaggerJSON, Books: st.books, WhatsApp: cfg.WhatsAppHook,
 	}
@@ -307,24 +307,4 @@ func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger
 		}
 	})
 	return wg.Wait
-}
-
-// readiness is ready when the store answers, Tally answers and the
-// configured company is loaded.
-func readiness(svc *service.Service, db service.Store) func(context.Context) error {
-	return func(ctx context.Context) error {
-		if err := db.Ping(ctx); err != nil {
-			return err
-		}
-		st, err := svc.Status(ctx)
-		if err != nil {
-			return err
-		}
-		if !st.CompanyLoaded {
-			return &service.Error{Kind: service.Unavailable, Code: "company_not_loaded",
-				Message: fmt.Sprintf("company %q is not loaded in Tally (loaded: %s)", st.Company, strings.Join(st.Companies, ", ")),
-				Hint:    "Load the company in Tally (Company → Select), or set TALLY_COMPANY to one of the loaded companies."}
-		}
-		return nil
-	}
 }
