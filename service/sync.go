@@ -569,6 +569,7 @@ func (b *Books) check(ctx context.Context, company string) (MirrorCheck, error) 
 		}
 	}
 	mirror := map[string]Paise{}
+	names := map[string]string{}
 	seen := map[string]bool{}
 	for _, group := range b.svc.cfg.PartyGroups {
 		tallyParties, err := b.svc.gw.Parties(ctx, company, group)
@@ -580,7 +581,7 @@ func (b *Books) check(ctx context.Context, company string) (MirrorCheck, error) 
 			return chk, err
 		}
 		for _, r := range rows {
-			mirror[NameKey(r.Name)] = r.Closing
+			mirror[NameKey(r.Name)], names[NameKey(r.Name)] = r.Closing, r.Name
 		}
 		for _, p := range tallyParties {
 			key := NameKey(p.Name)
@@ -597,6 +598,18 @@ func (b *Books) check(ctx context.Context, company string) (MirrorCheck, error) 
 				add("party %q: closing balance %s in Tally, %s in the mirror", p.Name, p.Closing.Signed, got)
 			}
 		}
+	}
+	// A party Tally no longer has (deleted, or moved out of the party
+	// groups) that the mirror still holds: the reconcile has not run yet.
+	var gone []string
+	for key, name := range names {
+		if !seen[key] {
+			gone = append(gone, name)
+		}
+	}
+	slices.Sort(gone)
+	for _, name := range gone {
+		add("party %q is in the mirror but not in Tally", name)
 	}
 	bills, err := b.svc.gw.Receivables(ctx, company, b.svc.Today())
 	if err != nil {

@@ -8,7 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/pgstore"
+	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/store/sqlitestore"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
@@ -29,6 +33,13 @@ func (r *mirrorRig) advance(d time.Duration) { r.clock.Add(int64(d)) }
 
 func newMirrorRig(t *testing.T, cfg service.BooksConfig) *mirrorRig {
 	t.Helper()
+	return newMirrorRigOn(t, cfg, "sqlite")
+}
+
+// newMirrorRigOn is newMirrorRig on a given store: "sqlite" or "postgres"
+// (TEST_DATABASE_URL; skipped without, failed under CI=true).
+func newMirrorRigOn(t *testing.T, cfg service.BooksConfig, store string) *mirrorRig {
+	t.Helper()
 	r := &mirrorRig{}
 	r.clock.Store(time.Date(2026, 6, 23, 6, 30, 0, 0, time.UTC).UnixNano()) // noon in Asia/Kolkata
 	r.sim = tallysim.New(tallysim.Config{Today: tallyxml.NewDate(2026, 6, 23)})
@@ -41,11 +52,24 @@ func newMirrorRig(t *testing.T, cfg service.BooksConfig) *mirrorRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
-	if err != nil {
-		t.Fatal(err)
+	var db interface {
+		service.Store
+		service.BooksStore
 	}
-	t.Cleanup(func() { db.Close() })
+	if store == "postgres" {
+		pg, err := pgstore.New(t.Context(), pgtest.New(t), pgstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = pg
+	} else {
+		lite, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tf.db"), sqlitestore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lite.Close() })
+		db = lite
+	}
 	gw := tallyxml.NewGateway(client)
 	r.svc = service.New(service.NotifyWrites(gw, func(c string) { r.books.Changed(c) }),
 		service.Config{Company: tallysim.DemoCompanyName, Store: db, Now: r.now})
@@ -237,4 +261,111 @@ func TestMirrorReadiness(t *testing.T) {
 	if err != nil || !rd.MirrorLoaded || rd.TallyReachable || rd.TallyError == "" || rd.MirrorAge != 65*time.Second {
 		t.Fatalf("Tally off after the load: %+v, %v; want ready from the mirror 65s old, Tally unreachable", rd, err)
 	}
+}
+
+// TestMirrorReconcileDeletions: what the AlterIDs do not reveal is found by
+// the reconcile of ids, on both stores. A cancel moves ALTVCHID, so the
+// incremental sync applies it; deleted vouchers, ledgers and groups do not,
+// so the reconcile removes them; and a cancel the incremental sync missed
+// (a sync cut short) is found by the reconcile's AlterID comparison.
+func TestMirrorReconcileDeletions(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			testMirrorReconcileDeletions(t, store)
+		})
+	}
+}
+
+func testMirrorReconcileDeletions(t *testing.T, store string) {
+	r := newMirrorRigOn(t, service.BooksConfig{}, store)
+	ctx := t.Context()
+	if err := r.co.AddGroup(tallysim.Group{Name: "Retail Debtors", Parent: "Sundry Debtors"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []tallysim.Ledger{{Name: "Kiran Stores", Parent: "Retail Debtors", Mobile: "98300 11111"},
+		{Name: "Dormant Traders", Parent: "Sundry Debtors"}} {
+		if err := r.co.AddLedger(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sale := func(ref string, paise int64) tallysim.Voucher {
+		t.Helper()
+		v, err := r.co.AddVoucher(tallysim.Voucher{Type: "Sales", Date: tallyxml.NewDate(2026, 6, 20), Party: "Priya Textiles",
+			Entries: []tallysim.Entry{
+				{Ledger: "Priya Textiles", Amount: tallyxml.Paise(-paise), Bills: []tallysim.BillAllocation{{Name: ref, Type: tallysim.NewRef, Amount: tallyxml.Paise(-paise)}}},
+				{Ledger: "Sales", Amount: tallyxml.Paise(paise)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	deleted, cancelled, missed := sale("REC/1", 100000), sale("REC/2", 200000), sale("REC/3", 300000)
+	if _, err := r.books.Sync(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.wantAgrees(t)
+	if ps, _, err := r.books.PartiesByMobile(ctx, "", "9830011111", false); err != nil || len(ps) != 1 {
+		t.Fatalf("Kiran Stores by mobile after the load: %+v, %v", ps, err)
+	}
+
+	if err := r.co.CancelVoucher(cancelled.MasterID); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{r.co.DeleteVoucher(deleted.MasterID), r.co.DeleteLedger("Kiran Stores"),
+		r.co.DeleteLedger("Dormant Traders"), r.co.DeleteGroup("Retail Debtors")} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.books.Sync(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	// The check reports what the reconcile has yet to remove: the deleted
+	// voucher (Priya's balance and its bill) and the deleted parties; the
+	// cancelled voucher's bill is gone already.
+	chk, err := r.books.Check(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`party "Priya Textiles": closing balance -26600.00 in Tally, -27600.00 in the mirror`,
+		`party "Dormant Traders" is in the mirror but not in Tally`, `party "Kiran Stores" is in the mirror but not in Tally`,
+		`bill "REC/1" of priya textiles: -1000.00 pending in the mirror, not in Tally`}
+	if d := cmp.Diff(want, chk.Differences); d != "" {
+		t.Fatalf("check after the sync, before the reconcile (-want +got):\n%s", d)
+	}
+	if err := r.books.Reconcile(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.wantAgrees(t)
+	wantCounts := func(when string) {
+		t.Helper()
+		status, err := r.books.Status(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := status.Counts; c.Groups != len(r.co.Groups()) || c.Ledgers != len(r.co.Ledgers()) || c.Vouchers != len(r.co.Vouchers()) {
+			t.Fatalf("%s: the mirror holds %+v; Tally %d groups, %d ledgers, %d vouchers", when, c,
+				len(r.co.Groups()), len(r.co.Ledgers()), len(r.co.Vouchers()))
+		}
+	}
+	wantCounts("after the reconcile")
+	if ps, _, err := r.books.PartiesByMobile(ctx, "", "9830011111", false); err != nil || len(ps) != 0 {
+		t.Fatalf("the deleted Kiran Stores by mobile: %+v, %v; want none", ps, err)
+	}
+	if _, _, err := r.books.GetParty(ctx, "", "Dormant Traders", false); service.KindOf(err) != service.NotFound {
+		t.Fatalf("the deleted Dormant Traders: %v; want NotFound", err)
+	}
+
+	// A cancel the incremental sync never saw: the reconcile sees the
+	// voucher's AlterID differ and reads it again.
+	if err := r.co.CancelVoucher(missed.MasterID); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.books.Reconcile(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.wantAgrees(t)
+	wantCounts("after the second reconcile")
 }

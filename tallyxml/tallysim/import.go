@@ -419,16 +419,10 @@ func (c *Company) importGroup(e *elem, ct *counters) {
 	}
 	switch actionOf(e) {
 	case "DELETE":
-		if existing == nil {
-			ct.fail(itemDoesNotExist)
+		if fail := c.deleteGroup(existing); fail != "" {
+			ct.fail(fail)
 			return
 		}
-		if existing.Predefined || c.groupUsed(existing) {
-			ct.fail(cannotBeDeleted)
-			return
-		}
-		c.groups = slices.DeleteFunc(c.groups, func(g *Group) bool { return g == existing })
-		c.goneMstAlterID = max(c.goneMstAlterID, existing.AlterID)
 		ct.deleted++
 		return
 	case "ALTER":

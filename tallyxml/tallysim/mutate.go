@@ -44,6 +44,33 @@ func (c *Company) DeleteLedger(name string) error {
 	return nil
 }
 
+// DeleteGroup deletes a group that has no sub-group and no ledger, as an
+// import's Delete does ("Cannot be deleted!" otherwise, and for Tally's own
+// groups).
+func (c *Company) DeleteGroup(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fail := c.deleteGroup(c.group(name)); fail != "" {
+		return fmt.Errorf("tallysim: %s", fail)
+	}
+	return nil
+}
+
+// deleteGroup deletes g (nil: none of that name), or returns the
+// LINEERROR Tally gives for it. Its AlterID is retired: ALTMSTID does not
+// go back.
+func (c *Company) deleteGroup(g *Group) (fail string) {
+	if g == nil {
+		return itemDoesNotExist
+	}
+	if g.Predefined || c.groupUsed(g) {
+		return cannotBeDeleted
+	}
+	c.groups = slices.DeleteFunc(c.groups, func(x *Group) bool { return x == g })
+	c.goneMstAlterID = max(c.goneMstAlterID, g.AlterID)
+	return ""
+}
+
 // DeleteVoucher deletes the voucher with this MasterID. Its AlterID is
 // retired: ALTVCHID does not go back.
 func (c *Company) DeleteVoucher(masterID int64) error {
