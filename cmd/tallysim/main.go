@@ -4,6 +4,7 @@
 //	go run ./cmd/tallysim                      # demo company "ABC Traders" on 127.0.0.1:9000
 //	go run ./cmd/tallysim -data books.json     # companies from a data file
 //	go run ./cmd/tallysim -dump-demo           # print the demo books in the data-file format
+//	go run ./cmd/tallysim -generate-vouchers 1000000 -generate-parties 50   # big books, for benchmarks
 //	go run ./cmd/tallysim -fault hang -latency 500ms -product erp9 -today 20260623
 package main
 
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	todayStr := fs.String("today", "", "the simulator's today, YYYYMMDD (default: today in Asia/Kolkata)")
 	product := fs.String("product", "prime", "liveness identity: prime|erp9")
 	dumpDemo := fs.Bool("dump-demo", false, "print the demo company in the data-file JSON format and exit")
+	genParties := fs.Int("generate-parties", 50, "with -generate-vouchers: how many debtors the generated sales go to")
+	genVouchers := fs.Int("generate-vouchers", 0, "add this many generated Sales vouchers (one bill each, over 440 days) to the first company, for benchmarks")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,6 +96,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	s := tallysim.New(cfg, companies...)
+	if *genVouchers > 0 {
+		start := time.Now()
+		if err := s.Companies()[0].GenerateSales(*genParties, *genVouchers); err != nil {
+			return err
+		}
+		cfg.Logger.Info("tallysim generated books", "vouchers", *genVouchers, "parties", *genParties, "took", time.Since(start))
+	}
 	if err := s.Start(*addr); err != nil {
 		return err
 	}
