@@ -10,13 +10,6 @@ import (
 	"github.com/tallyfacade/tallyfacade/service"
 )
 
-// receiptRoutes registers POST /receipts; routes calls it. Receipts go
-// through the same Idempotency-Key middleware as POST /orders, and are then
-// read, listed and retried with the orders (GET /orders/{id}).
-func (s *Server) receiptRoutes(auth echo.MiddlewareFunc) {
-	s.e.POST("/receipts", s.postReceipt, auth, s.idempotent)
-}
-
 // ReceiptRequest is a customer's payment to post to Tally as a Receipt voucher.
 type ReceiptRequest struct {
 	// The payment's own reference (e.g. a chatbot's payment id). With the

@@ -11,13 +11,6 @@ import (
 	"github.com/tallyfacade/tallyfacade/service"
 )
 
-// reminderRoutes registers the payment reminder routes (issue 5, Direction
-// A); routes calls it with the API-key middleware.
-func (s *Server) reminderRoutes(auth echo.MiddlewareFunc) {
-	s.e.GET("/reminders", s.listReminders, auth)
-	s.e.POST("/reminders/dispatch", s.dispatchReminders, auth)
-}
-
 // RemindersResponse lists the payment reminders due as of a date.
 type RemindersResponse struct {
 	// The date the bills are overdue on.

@@ -46,11 +46,19 @@ func (s *Server) routes() {
 	e.GET("/orders/:id", s.getOrder, auth)
 	e.POST("/orders/:id/retry", s.retryOrder, auth)
 	e.POST("/orders/:id/cancel", s.cancelOrder, auth)
+	// Receipts go through the same Idempotency-Key middleware as POST
+	// /orders, and are then read, listed and retried with the orders.
+	e.POST("/receipts", s.postReceipt, auth, s.idempotent)
 	e.GET("/imports", s.listImports, auth)
 	e.GET("/imports/:id", s.getImport, auth)
-	s.receiptRoutes(auth)
-	s.reminderRoutes(auth)
-	s.webhookRoutes()
+	e.GET("/reminders", s.listReminders, auth)
+	e.POST("/reminders/dispatch", s.dispatchReminders, auth)
+
+	// The WhatsApp webhook is not behind the API key: Meta cannot send
+	// one. The POST is authenticated by its signature instead, the GET
+	// handshake by the verify token (webhooks.go).
+	e.GET(whatsAppWebhookPath, s.whatsAppVerify)
+	e.POST(whatsAppWebhookPath, s.whatsAppNotify)
 }
 
 // rawPathRouting makes echo route on the escaped path and hand out escaped

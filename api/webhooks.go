@@ -20,14 +20,6 @@ const whatsAppWebhookPath = "/webhooks/whatsapp"
 // default 1M) applies before this one, so it must allow 3M for this route.
 const maxWhatsAppBody = 3 << 20
 
-// webhookRoutes registers the WhatsApp webhook. It is not behind the API key:
-// Meta cannot send one. The POST is authenticated by its signature instead,
-// the GET handshake by the verify token.
-func (s *Server) webhookRoutes() {
-	s.e.GET(whatsAppWebhookPath, s.whatsAppVerify)
-	s.e.POST(whatsAppWebhookPath, s.whatsAppNotify)
-}
-
 // WhatsAppWebhookResponse says what a webhook delivery held.
 type WhatsAppWebhookResponse struct {
 	// Always "ok": the delivery is stored.

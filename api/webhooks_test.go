@@ -1,8 +1,7 @@
 package api
 
-// These tests are in package api (not api_test) so that they can register
-// webhookRoutes on a server whose routes() does not call it yet; once it
-// does, waSetup sees the routes and leaves them alone.
+// These tests are in package api (not api_test): they use the webhook's
+// path and body limit.
 
 import (
 	"bytes"
@@ -103,14 +102,6 @@ func waSetupOn(t testing.TB, store string, tweaks ...func(*service.Config)) *waB
 		WhatsApp: WhatsAppConfig{VerifyToken: waTestToken, AppSecret: waTestSecret}})
 	if err != nil {
 		t.Fatal(err)
-	}
-	registered := false
-	for _, r := range srv.e.Routes() {
-		registered = registered || r.Path == whatsAppWebhookPath
-	}
-	if !registered {
-		srv.webhookRoutes()
-		srv.paths[whatsAppWebhookPath] = struct{}{}
 	}
 	return &waBundle{sim: sim, srv: srv}
 }
