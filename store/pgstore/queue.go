@@ -14,6 +14,7 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/heartbeat"
+	"github.com/tallyfacade/tallyfacade/store/postjob"
 	"github.com/tallyfacade/tallyfacade/store/queuewake"
 	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
@@ -23,9 +24,9 @@ import (
 // or lets an old and a new replica post at the same time.
 const (
 	// JobKindPostOrder is the River job kind that posts one order to Tally.
-	JobKindPostOrder = "post_order"
+	JobKindPostOrder = postjob.Kind
 	// QueueName is the River queue of order posting.
-	QueueName = "tally"
+	QueueName = postjob.Queue
 	// DefaultPostLockKey names the PostgreSQL advisory lock that makes
 	// posting to the Tally gateway serial across replicas.
 	DefaultPostLockKey = "tallyfacade:post"
@@ -196,7 +197,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		// snooze that ended).
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     river.FetchCooldownMin,
-		RetryPolicy:       cappedBackoff{max: cfg.MaxBackoff},
+		RetryPolicy:       postjob.Backoff{Max: cfg.MaxBackoff},
 	}
 	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
 		return fmt.Errorf("pgstore: %w", err)
@@ -296,18 +297,8 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 	// The heartbeat outlives pctx on purpose: after a lost lock session
 	// the post stops at its next step, but a Tally write in flight runs to
 	// its end, and until PostOrder returns the order is not a dead one.
-	stopBeat, err := heartbeat.Start(ctx, w.cfg.Heartbeat, func(ctx context.Context) error {
-		return w.store.beat(ctx, job.Args.OrderID)
-	})
-	if err != nil {
-		return fmt.Errorf("heartbeat: %w", translate(err, "heartbeat"))
-	}
-	err = w.poster.PostOrder(pctx, job.Args.OrderID)
-	stopBeat()
-	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
-		return river.JobSnooze(max(retry.After, 0))
-	}
-	if err != nil {
+	beat := func(ctx context.Context) error { return translate(w.store.beat(ctx, job.Args.OrderID), "heartbeat") }
+	if err := postjob.Post(ctx, pctx, w.cfg.Heartbeat, beat, w.poster.PostOrder, job.Args.OrderID); err != nil {
 		return err
 	}
 	return w.complete(ctx, job)
@@ -344,20 +335,6 @@ func (w *postOrderWorker) complete(ctx context.Context, job *river.Job[PostOrder
 		return river.JobSnooze(w.cfg.LockRetry)
 	}
 	return nil
-}
-
-// cappedBackoff is River's retry policy for errors the poster did not turn
-// into a RetryLater: exponential from 1 s, capped, so that a database blip
-// does not push an order days out (River's default is attempt^4 seconds).
-type cappedBackoff struct{ max time.Duration }
-
-// NextRetry implements river.ClientRetryPolicy.
-func (p cappedBackoff) NextRetry(job *rivertype.JobRow) time.Time {
-	d := p.max
-	if n := len(job.Errors); n < 20 {
-		d = min(time.Second<<n, p.max)
-	}
-	return time.Now().Add(d)
 }
 
 // WakeQueue makes every order job waiting for its next attempt due now, in

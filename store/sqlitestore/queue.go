@@ -15,6 +15,7 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/heartbeat"
+	"github.com/tallyfacade/tallyfacade/store/postjob"
 	"github.com/tallyfacade/tallyfacade/store/queuewake"
 	"github.com/tallyfacade/tallyfacade/store/riverdaily"
 )
@@ -23,9 +24,9 @@ import (
 // rows) and the same as pgstore's, so changing one strands jobs.
 const (
 	// JobKindPostOrder is the River job kind that posts one order to Tally.
-	JobKindPostOrder = "post_order"
+	JobKindPostOrder = postjob.Kind
 	// QueueName is the River queue of order posting.
-	QueueName = "tally"
+	QueueName = postjob.Queue
 )
 
 // PostOrderArgs are the arguments of a post_order job: only the order id,
@@ -228,7 +229,7 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
-		RetryPolicy:          cappedBackoff{max: cfg.MaxBackoff},
+		RetryPolicy:          postjob.Backoff{Max: cfg.MaxBackoff},
 	}
 	if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
 		return fmt.Errorf("sqlitestore: add worker: %w", err)
@@ -287,32 +288,8 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 	// again as soon as the worker is free.
 	w.store.posting.Add(1)
 	defer w.store.posting.Add(-1)
-	stopBeat, err := heartbeat.Start(ctx, w.every, func(ctx context.Context) error {
-		return w.store.beat(ctx, job.Args.OrderID)
-	})
-	if err != nil {
-		return fmt.Errorf("heartbeat: %w", translate(err))
-	}
-	err = w.poster.PostOrder(ctx, job.Args.OrderID)
-	stopBeat()
-	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
-		return river.JobSnooze(max(retry.After, 0))
-	}
-	return err
-}
-
-// cappedBackoff is River's retry policy for errors the poster did not turn
-// into a RetryLater: exponential from 1 s, capped, so that a database blip
-// does not push an order days out (River's default is attempt^4 seconds).
-type cappedBackoff struct{ max time.Duration }
-
-// NextRetry implements river.ClientRetryPolicy.
-func (p cappedBackoff) NextRetry(job *rivertype.JobRow) time.Time {
-	d := p.max
-	if n := len(job.Errors); n < 20 {
-		d = min(time.Second<<n, p.max)
-	}
-	return time.Now().Add(d)
+	beat := func(ctx context.Context) error { return translate(w.store.beat(ctx, job.Args.OrderID)) }
+	return postjob.Post(ctx, ctx, w.every, beat, w.poster.PostOrder, job.Args.OrderID)
 }
 
 // fetchCooldown is the least time between two fetches. River fetches again

@@ -1,0 +1,63 @@
+// Package postjob is what both stores' order queues share (pgstore and
+// sqlitestore each run River over their own database): the post_order job's
+// kind and queue, the step that posts one order while its heartbeat beats,
+// and River's retry policy for what the poster did not classify.
+package postjob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/heartbeat"
+)
+
+// The job's kind and queue. They are part of the database's contents
+// (River's river_job rows) and the same in both stores, so changing one
+// strands jobs.
+const (
+	// Kind is the River job kind that posts one order to Tally.
+	Kind = "post_order"
+	// Queue is the River queue of order posting.
+	Queue = "tally"
+)
+
+// Post runs post for orderID while its heartbeat beats every interval
+// (store/heartbeat). The heartbeat runs on ctx, post on postCtx: pgstore
+// stops a post whose lock session was lost, but a Tally write in flight runs
+// to its end, and until post returns the order is not a dead one. beat's
+// error fails the job before anything is posted. A *service.RetryLater
+// becomes River's snooze, which never uses up attempts; nil means the order
+// is settled and the job may complete.
+func Post(ctx, postCtx context.Context, every time.Duration, beat func(context.Context) error,
+	post func(context.Context, string) error, orderID string) error {
+	stopBeat, err := heartbeat.Start(ctx, every, beat)
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	err = post(postCtx, orderID)
+	stopBeat()
+	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
+		return river.JobSnooze(max(retry.After, 0))
+	}
+	return err
+}
+
+// Backoff is River's retry policy for errors the poster did not turn into a
+// RetryLater: exponential from 1 s, capped at Max, so that a database blip
+// does not push an order days out (River's default is attempt^4 seconds).
+type Backoff struct{ Max time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy.
+func (p Backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := p.Max
+	if n := len(job.Errors); n < 20 {
+		d = min(time.Second<<n, p.Max)
+	}
+	return time.Now().Add(d)
+}
