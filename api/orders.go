@@ -178,19 +178,8 @@ type OrderLineResponse struct {
 //	@Security		BearerAuth
 //	@Router			/orders [post]
 func (s *Server) placeOrder(c echo.Context) error {
-	q := query{c: c}
-	company := q.company()
-	if err := q.err(); err != nil {
-		return err
-	}
-	var req OrderRequest
-	if err := decodeBody(c, &req); err != nil {
-		return err
-	}
-	// Tags and decimals are checked together, so one answer lists every
-	// bad field.
-	o, convErr := toServiceOrder(req)
-	if err := mergeInvalid(s.check(&req), convErr); err != nil {
+	company, o, err := bindCommand(s, c, toServiceOrder)
+	if err != nil {
 		return err
 	}
 	o.Company = company

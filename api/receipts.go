@@ -110,17 +110,8 @@ type ReceiptAllocationJSON struct {
 //	@Security		BearerAuth
 //	@Router			/receipts [post]
 func (s *Server) postReceipt(c echo.Context) error {
-	q := query{c: c}
-	company := q.company()
-	if err := q.err(); err != nil {
-		return err
-	}
-	var req ReceiptRequest
-	if err := decodeBody(c, &req); err != nil {
-		return err
-	}
-	r, convErr := toServiceReceipt(req)
-	if err := mergeInvalid(s.check(&req), convErr); err != nil {
+	company, r, err := bindCommand(s, c, toServiceReceipt)
+	if err != nil {
 		return err
 	}
 	r.Company = company

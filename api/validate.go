@@ -72,6 +72,26 @@ func (s *Server) bind(c echo.Context, dst any) error {
 	return s.check(dst)
 }
 
+// bindCommand reads a write: its company (query) and its body, checked by
+// its tags and converted by conv to what service takes. Tags and conversion
+// are checked together, so one answer lists every bad field.
+func bindCommand[Req, Cmd any](s *Server, c echo.Context, conv func(Req) (Cmd, error)) (company string, cmd Cmd, err error) {
+	q := query{c: c}
+	company = q.company()
+	if err := q.err(); err != nil {
+		return "", cmd, err
+	}
+	var req Req
+	if err := decodeBody(c, &req); err != nil {
+		return "", cmd, err
+	}
+	cmd, convErr := conv(req)
+	if err := mergeInvalid(s.check(&req), convErr); err != nil {
+		return "", cmd, err
+	}
+	return company, cmd, nil
+}
+
 // decodeBody is bind without the validation.
 func decodeBody(c echo.Context, dst any) error {
 	req := c.Request()
