@@ -176,29 +176,14 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, cfg: cfg}); err != nil {
 		return fmt.Errorf("pgstore: add worker: %w", err)
 	}
-	riverCfg := &river.Config{
-		Logger:     cfg.Logger,
-		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
-		Workers:    workers,
-		JobTimeout: cfg.JobTimeout,
-		// A job whose process died stays "running"; River's default rescue
-		// after an hour would leave its order in posting that long. River's
-		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
-		// gets the order going within about 30 s. A rescued job reads back
-		// first (the order is still posting, so its attempt is ambiguous),
-		// and the post lock keeps two from posting at once.
-		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
-		// Jobs start as soon as they are committed: the insert's NOTIFY
-		// wakes the worker (River's LISTEN on the pool), and a free worker
-		// fetches again at once. FetchCooldown is the least time between two
-		// fetches, and with one worker it caps throughput: River's default,
-		// 100 ms, held posting to ten orders a second whatever Tally's
-		// speed. The poll is only the fallback (a lost notification, a
-		// snooze that ended).
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     river.FetchCooldownMin,
-		RetryPolicy:       postjob.Backoff{Max: cfg.MaxBackoff},
-	}
+	riverCfg := postjob.RiverConfig(cfg.Logger, workers, cfg.JobTimeout, cfg.MaxBackoff)
+	// Jobs start as soon as they are committed: the insert's NOTIFY wakes
+	// the worker (River's LISTEN on the pool), and a free worker fetches
+	// again at once. FetchCooldown is the least time between two fetches,
+	// and with one worker it caps throughput: River's default, 100 ms, held
+	// posting to ten orders a second whatever Tally's speed. The poll is
+	// only the fallback (a lost notification, a snooze that ended).
+	riverCfg.FetchPollInterval, riverCfg.FetchCooldown = cfg.PollInterval, river.FetchCooldownMin
 	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
@@ -211,16 +196,8 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return translate(err, "start queue")
 	}
-	rescued := make(chan struct{})
-	go func() {
-		defer close(rescued)
-		heartbeat.Rescuer(ctx, cfg.Heartbeat, func(ctx context.Context) { s.rescue(ctx, cfg) })
-	}()
-	<-ctx.Done()
-	<-rescued
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.StopTimeout)
-	defer cancel()
-	if err := client.StopAndCancel(stopCtx); err != nil {
+	rescue := func(ctx context.Context) { s.rescue(ctx, cfg) }
+	if err := postjob.Serve(ctx, cfg.Heartbeat, rescue, cfg.StopTimeout, client.StopAndCancel); err != nil {
 		return fmt.Errorf("pgstore: stop queue: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -60,4 +61,44 @@ func (p Backoff) NextRetry(job *rivertype.JobRow) time.Time {
 		d = min(time.Second<<n, p.Max)
 	}
 	return time.Now().Add(d)
+}
+
+// RiverConfig is what both stores' River configurations share: one worker
+// on Queue (posting to one Tally gateway is serial), jobs bounded by
+// jobTimeout, and Backoff. The store adds how it learns of new jobs
+// (FetchPollInterval, FetchCooldown).
+func RiverConfig(logger *slog.Logger, workers *river.Workers, jobTimeout, maxBackoff time.Duration) *river.Config {
+	return &river.Config{
+		Logger:     logger,
+		Queues:     map[string]river.QueueConfig{Queue: {MaxWorkers: 1}},
+		Workers:    workers,
+		JobTimeout: jobTimeout,
+		// A job whose process died stays "running"; River's default rescue
+		// after an hour would leave its order in posting that long. River's
+		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
+		// gets the order going within about 30 s. A rescued job reads back
+		// first (the order is still posting, so its attempt is ambiguous),
+		// and the post lock keeps two from posting at once.
+		RescueStuckJobsAfter: jobTimeout + time.Minute,
+		RetryPolicy:          Backoff{Max: maxBackoff},
+	}
+}
+
+// Serve runs a started queue until ctx is done: the heartbeat rescuer
+// (store/heartbeat) calls rescue every interval; then stopAndCancel (River's
+// StopAndCancel) gets stopTimeout, cancelling the job in flight: a hung Tally
+// must not hold up shutdown, River runs the job again later, and the poster
+// reads back after an ambiguous outcome.
+func Serve(ctx context.Context, every time.Duration, rescue func(context.Context),
+	stopTimeout time.Duration, stopAndCancel func(context.Context) error) error {
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		heartbeat.Rescuer(ctx, every, rescue)
+	}()
+	<-ctx.Done()
+	<-rescued
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer cancel()
+	return stopAndCancel(stopCtx)
 }

@@ -216,21 +216,8 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := river.AddWorkerSafely(workers, &postOrderWorker{store: s, poster: poster, every: cfg.Heartbeat}); err != nil {
 		return fmt.Errorf("sqlitestore: add worker: %w", err)
 	}
-	riverCfg := &river.Config{
-		Logger:     cfg.Logger,
-		Queues:     map[string]river.QueueConfig{QueueName: {MaxWorkers: 1}},
-		Workers:    workers,
-		JobTimeout: cfg.JobTimeout,
-		// A job whose process died stays "running"; River's default rescue
-		// after an hour would leave its order in posting that long. River's
-		// rescue is the backstop: the heartbeat rescuer (store/heartbeat)
-		// gets the order going within about 30 s. A rescued job reads back
-		// first: its order is still posting.
-		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
-		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        min(cfg.PollInterval, fetchCooldown),
-		RetryPolicy:          postjob.Backoff{Max: cfg.MaxBackoff},
-	}
+	riverCfg := postjob.RiverConfig(cfg.Logger, workers, cfg.JobTimeout, cfg.MaxBackoff)
+	riverCfg.FetchPollInterval, riverCfg.FetchCooldown = cfg.PollInterval, min(cfg.PollInterval, fetchCooldown)
 	if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
 		return fmt.Errorf("sqlitestore: add worker: %w", err)
 	}
@@ -254,16 +241,8 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 		s.workers = slices.DeleteFunc(s.workers, func(c *river.Client[*sql.Tx]) bool { return c == client })
 		s.workersMu.Unlock()
 	}()
-	rescued := make(chan struct{})
-	go func() {
-		defer close(rescued)
-		heartbeat.Rescuer(ctx, cfg.Heartbeat, func(ctx context.Context) { s.rescue(ctx, cfg) })
-	}()
-	<-ctx.Done()
-	<-rescued
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.StopTimeout)
-	defer cancel()
-	if err := client.StopAndCancel(stopCtx); err != nil {
+	rescue := func(ctx context.Context) { s.rescue(ctx, cfg) }
+	if err := postjob.Serve(ctx, cfg.Heartbeat, rescue, cfg.StopTimeout, client.StopAndCancel); err != nil {
 		return fmt.Errorf("sqlitestore: stop queue: %w", err)
 	}
 	return nil
