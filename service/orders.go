@@ -32,7 +32,7 @@ type Order struct {
 	// Reject, when set, is why the order cannot be posted as sent (an
 	// unknown catalog product, another currency); RejectCode is its code.
 	// Such an order is stored anyway and rejected at its first attempt,
-	// so it is visible in GET /orders?state=rejected instead of lost.
+	// so it is visible among the rejected orders instead of lost.
 	Reject     string
 	RejectCode string
 	// Amend says an order whose order_ref is stored with other content

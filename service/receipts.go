@@ -16,10 +16,10 @@ import (
 // ledger_not_configured rather than guess a bank account.
 type ReceiptsConfig struct {
 	// BankLedger is debited with UPI and bank-transfer receipts: a ledger
-	// under Bank Accounts, e.g. "HDFC Bank" (TALLY_BANK_LEDGER in cmd).
+	// under Bank Accounts, e.g. "HDFC Bank" (SettingBankLedger).
 	BankLedger string
 	// CashLedger is debited with cash receipts: a ledger under
-	// Cash-in-Hand, usually "Cash" (TALLY_CASH_LEDGER in cmd).
+	// Cash-in-Hand, usually "Cash" (SettingCashLedger).
 	CashLedger string
 }
 

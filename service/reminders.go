@@ -37,7 +37,7 @@ type RemindersConfig struct {
 	// Group is the party group reminded. Default Config.PartyGroup.
 	Group string
 	// Sender delivers reminders; nil makes DispatchReminders an error
-	// (reminder_sender_not_configured) while GET /reminders still works.
+	// (reminder_sender_not_configured) while listing reminders still works.
 	Sender Sender
 	// SendAttempts is how many times a retryable provider error is tried
 	// per party. Default 3.
