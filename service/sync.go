@@ -22,8 +22,11 @@ type BooksConfig struct {
 	// (a modal dialog on the Tally PC, tally-protocol.md §9.1.4) must not
 	// hold a chatbot past its budget. Default 800ms.
 	StaleAfter time.Duration
-	// SyncTimeout bounds one sync run (probe, fetches, writes). Default 10m:
-	// an initial load of a large book takes minutes (§2.3 #15).
+	// SyncTimeout bounds one sync run (probe, fetches, writes), and each
+	// step of an initial load (the masters, one date window of vouchers,
+	// the balances): the whole load of a large book may take longer, and
+	// goes on while Tally answers each step in time. Default 10m: an
+	// initial load of a large book takes minutes (§2.3 #15).
 	SyncTimeout time.Duration
 	// BatchSize is the number of vouchers the initial load aims at per
 	// request: tally-database-loader defaults to 5,000 and warns that above
@@ -220,7 +223,11 @@ func (b *Books) syncLocked(ctx context.Context, company string, force bool) (Syn
 	if kind != "probe" {
 		st.SyncDuration = end.Sub(start)
 	}
-	if serr := b.st.SaveSyncState(ctx, st); serr != nil && err == nil {
+	// The run's context may have run out (that may be its error): the
+	// state, and the error, are saved all the same.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if serr := b.st.SaveSyncState(sctx, st); serr != nil && err == nil {
 		err = serr
 	}
 	b.remember(company, st)
@@ -379,14 +386,28 @@ func (b *Books) pullVoucherCount(ctx context.Context, company string, r VoucherR
 // held: halved toward BatchSize when it held more, doubled when it held
 // under half. The last window is open-ended, for vouchers dated ahead.
 func (b *Books) initialLoad(ctx context.Context, company string, ids AlterIDs) error {
-	if err := b.st.ResetBooks(ctx, company); err != nil {
+	// The run's deadline would cut a load of a million vouchers short, and
+	// the next run would start it again from nothing: each step gets
+	// SyncTimeout of its own instead.
+	ctx = context.WithoutCancel(ctx)
+	step := func(fn func(ctx context.Context) error) error {
+		ctx, cancel := context.WithTimeout(ctx, b.cfg.SyncTimeout)
+		defer cancel()
+		return fn(ctx)
+	}
+	if err := step(func(ctx context.Context) error {
+		if err := b.st.ResetBooks(ctx, company); err != nil {
+			return err
+		}
+		return b.pullMasters(ctx, company, 0)
+	}); err != nil {
 		return err
 	}
-	if err := b.pullMasters(ctx, company, 0); err != nil {
+	var from time.Time
+	if err := step(func(ctx context.Context) (err error) {
+		from, err = b.booksFrom(ctx, company)
 		return err
-	}
-	from, err := b.booksFrom(ctx, company)
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	today := b.svc.Today()
@@ -397,8 +418,11 @@ func (b *Books) initialLoad(ctx context.Context, company string, ids AlterIDs) e
 		if !to.Before(today) {
 			r.To = time.Time{} // the rest, including vouchers dated ahead
 		}
-		n, err := b.pullVoucherCount(ctx, company, r, false)
-		if err != nil {
+		var n int
+		if err := step(func(ctx context.Context) (err error) {
+			n, err = b.pullVoucherCount(ctx, company, r, false)
+			return err
+		}); err != nil {
 			return err
 		}
 		if r.To.IsZero() {
@@ -412,7 +436,7 @@ func (b *Books) initialLoad(ctx context.Context, company string, ids AlterIDs) e
 			window = min(366, window*2)
 		}
 	}
-	return b.st.RecomputeAll(ctx, company)
+	return step(func(ctx context.Context) error { return b.st.RecomputeAll(ctx, company) })
 }
 
 // firstWindow is the initial load's first date window, in days: about

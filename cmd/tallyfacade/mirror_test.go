@@ -369,3 +369,31 @@ func testMirrorReconcileDeletions(t *testing.T, store string) {
 	r.wantAgrees(t)
 	wantCounts("after the second reconcile")
 }
+
+// TestMirrorInitialLoadOutlastsSyncTimeout: SyncTimeout bounds each step of
+// an initial load, not the whole load, so books that take longer to read
+// than SyncTimeout still load (before, the run's deadline cut the load
+// short, and the next run started it again from nothing).
+func TestMirrorInitialLoadOutlastsSyncTimeout(t *testing.T) {
+	t.Parallel()
+	const timeout = time.Second
+	r := newMirrorRig(t, service.BooksConfig{BatchSize: 3, SyncTimeout: timeout})
+	r.sim.SetLatency(200 * time.Millisecond)
+	start := time.Now()
+	st, err := r.books.Sync(t.Context(), "")
+	took := time.Since(start)
+	if err != nil || !st.Loaded {
+		t.Fatalf("initial load: %+v, %v", st, err)
+	}
+	windows := 0
+	for _, rec := range r.sim.Requests() {
+		if strings.Contains(rec.Kind, "TallyFacade Sync Vouchers") {
+			windows++
+		}
+	}
+	if took < timeout {
+		t.Fatalf("the load took %v in %d windows: no longer than SyncTimeout, so this test shows nothing", took, windows)
+	}
+	r.sim.SetLatency(0)
+	r.wantAgrees(t)
+}
