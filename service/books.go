@@ -279,7 +279,7 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 // PartiesByMobile finds the parties whose mobile, read as E.164, is the
 // number given in any common form (all the ways people type numbers,
 // phone.go). Only ledgers under the party groups count. It is the one
-// lookup by mobile: GET /parties?mobile=, the balance by mobile and the
+// lookup by mobile: the parties of a number, the balance by mobile and the
 // WhatsApp order's party (Service.partiesByMobile) all use it.
 func (b *Books) PartiesByMobile(ctx context.Context, company, mobile string, force bool) ([]Party, Freshness, error) {
 	m := NormalizeMobile(mobile)

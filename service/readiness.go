@@ -31,7 +31,7 @@ type Readiness struct {
 //
 // With a loaded mirror Tally is not asked: what the mirror's last probe
 // found (every freshness interval, by this replica or another) is reported,
-// so a probe of /readyz never queues behind Tally's one-at-a-time gateway
+// so a readiness probe never queues behind Tally's one-at-a-time gateway
 // (tally-protocol.md §9.1.4) nor waits on a hung Tally.
 func (s *Service) Readiness(ctx context.Context) (Readiness, error) {
 	r := Readiness{Company: s.cfg.Company}

@@ -123,7 +123,7 @@ func NewBooks(svc *Service, bgw BooksGateway, st BooksStore, cfg BooksConfig) *B
 		known: map[string]SyncState{}, trees: map[string]mirrorTree{}, dirty: map[string]int{}, totals: map[totalsKey]BillTotals{}}
 	b.read = New(mirrorGateway{b: b, live: svc.gw}, svc.cfg)
 	// The order pipeline finds a WhatsApp customer's party with the
-	// mirror's lookup by mobile, the one GET /parties?mobile= uses.
+	// mirror's lookup by mobile (Books.PartiesByMobile).
 	svc.mu.Lock()
 	svc.books = b
 	svc.mu.Unlock()

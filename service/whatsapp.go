@@ -349,7 +349,7 @@ func (o Order) rejection() *Error {
 
 // resolvePartyByMobile finds the party of an order placed from a mobile
 // (Order.PartyByMobile) with the one lookup by mobile (partiesByMobile: the
-// mirror's when there is one, as GET /parties?mobile= answers). When there
+// mirror's when there is one, Books.PartiesByMobile). When there
 // is none it returns the names a new party may take, best first: the
 // profile name; the profile name with the number's last four digits,
 // "Sheena Nelson (1234)"; the profile name with the whole number. The
