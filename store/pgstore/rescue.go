@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tallyfacade/tallyfacade/store/postjob"
 )
 
 // beat records that a live worker is posting order id (store/heartbeat).
@@ -46,13 +47,5 @@ func (s *Store) rescue(ctx context.Context, cfg QueueConfig) {
 		}
 		return nil
 	})
-	if err != nil {
-		if ctx.Err() == nil {
-			cfg.Logger.WarnContext(ctx, "rescuing orders of a dead worker failed", "error", err)
-		}
-		return
-	}
-	for _, id := range ids {
-		cfg.Logger.WarnContext(ctx, "order left posting by a dead worker; rescued, it reads Tally back before posting", "order_id", id)
-	}
+	postjob.Rescued(ctx, cfg.Logger, ids, err)
 }

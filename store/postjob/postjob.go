@@ -102,3 +102,18 @@ func Serve(ctx context.Context, every time.Duration, rescue func(context.Context
 	defer cancel()
 	return stopAndCancel(stopCtx)
 }
+
+// Rescued logs a round of the heartbeat rescuer: the orders of a dead worker
+// it re-queued (each will read Tally back before it posts), or why it could
+// not. A failure while ctx ends (shutdown) is not news.
+func Rescued(ctx context.Context, logger *slog.Logger, ids []string, err error) {
+	if err != nil {
+		if ctx.Err() == nil {
+			logger.WarnContext(ctx, "rescuing orders of a dead worker failed", "error", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		logger.WarnContext(ctx, "order left posting by a dead worker; rescued, it reads Tally back before posting", "order_id", id)
+	}
+}

@@ -3,6 +3,8 @@ package postjob_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -64,3 +66,41 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestRescued(t *testing.T) {
+	t.Parallel()
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		ids  []string
+		err  error
+		want []string // the lines' messages
+	}{
+		{"two rescued", t.Context(), []string{"a", "b"}, nil, []string{
+			"order left posting by a dead worker; rescued, it reads Tally back before posting",
+			"order left posting by a dead worker; rescued, it reads Tally back before posting"}},
+		{"none", t.Context(), nil, nil, nil},
+		{"failed", t.Context(), nil, errors.New("database down"), []string{"rescuing orders of a dead worker failed"}},
+		{"failed at shutdown", done, nil, context.Canceled, nil},
+	} {
+		var got []string
+		logger := slog.New(recorder{msgs: &got})
+		postjob.Rescued(tc.ctx, logger, tc.ids, tc.err)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: logged %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// recorder is a slog.Handler that keeps each record's message.
+type recorder struct{ msgs *[]string }
+
+func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r recorder) Handle(_ context.Context, rec slog.Record) error {
+	*r.msgs = append(*r.msgs, rec.Message)
+	return nil
+}
+func (r recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r recorder) WithGroup(string) slog.Handler      { return r }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/tallyfacade/tallyfacade/store/postjob"
 )
 
 // beat records that a live worker is posting order id (store/heartbeat).
@@ -48,13 +50,5 @@ RETURNING id`, toDB(t), toDB(t.Add(-cfg.RescueAfter)))
 		}
 		return nil
 	})
-	if err != nil {
-		if ctx.Err() == nil {
-			cfg.Logger.WarnContext(ctx, "rescuing orders of a dead worker failed", "error", err)
-		}
-		return
-	}
-	for _, id := range ids {
-		cfg.Logger.WarnContext(ctx, "order left posting by a dead worker; rescued, it reads Tally back before posting", "order_id", id)
-	}
+	postjob.Rescued(ctx, cfg.Logger, ids, err)
 }
