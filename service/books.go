@@ -559,6 +559,12 @@ func (g mirrorGateway) CancelVoucher(ctx context.Context, company string, v Vouc
 	return g.live.CancelVoucher(ctx, company, v)
 }
 
+// StockItems are read live: the mirror does not hold stock items (items.go,
+// Books.ListItems).
+func (g mirrorGateway) StockItems(ctx context.Context, company string) ([]StockItem, error) {
+	return g.live.StockItems(ctx, company)
+}
+
 func (g mirrorGateway) Vouchers(ctx context.Context, company string, from, to time.Time) ([]VoucherSummary, error) {
 	return g.live.Vouchers(ctx, company, from, to)
 }

@@ -195,8 +195,11 @@ type storedOrderResult struct {
 	Date         time.Time     `json:"Date"`
 	Due          time.Time     `json:"Due"`
 	Pricing      storedPricing `json:"Pricing"`
-	Replaced     bool          `json:"Replaced"`
-	Outcome      storedOutcome `json:"Outcome"`
+	// Invoice is absent from results stored before item invoices, which
+	// were all accounting vouchers.
+	Invoice  bool          `json:"Invoice,omitempty"`
+	Replaced bool          `json:"Replaced"`
+	Outcome  storedOutcome `json:"Outcome"`
 }
 
 type storedPricing struct {
@@ -238,7 +241,7 @@ func (r OrderResult) encode() ([]byte, error) {
 	}
 	return json.Marshal(storedOrderResult{Company: r.Company, Party: r.Party, PartyCreated: r.PartyCreated,
 		VoucherType: r.VoucherType, Ref: r.Ref, RemoteID: r.RemoteID, Date: r.Date, Due: r.Due, Pricing: sp,
-		Replaced: r.Replaced, Outcome: toStoredOutcome(r.Outcome)})
+		Invoice: r.Invoice, Replaced: r.Replaced, Outcome: toStoredOutcome(r.Outcome)})
 }
 
 func decodeOrderResult(b []byte) (OrderResult, error) {
@@ -254,7 +257,7 @@ func decodeOrderResult(b []byte) (OrderResult, error) {
 		p.TaxEntries = append(p.TaxEntries, TaxEntry(t))
 	}
 	return OrderResult{Company: s.Company, Party: s.Party, PartyCreated: s.PartyCreated, VoucherType: s.VoucherType,
-		Ref: s.Ref, RemoteID: s.RemoteID, Date: s.Date, Due: s.Due, Pricing: p, Replaced: s.Replaced,
+		Ref: s.Ref, RemoteID: s.RemoteID, Date: s.Date, Due: s.Due, Pricing: p, Invoice: s.Invoice, Replaced: s.Replaced,
 		Outcome: s.Outcome.outcome()}, nil
 }
 

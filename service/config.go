@@ -24,6 +24,9 @@ type Config struct {
 	// default: a receipt posted to a guessed bank ledger would misstate the
 	// books, so an unconfigured ledger rejects the receipt instead.
 	Receipts ReceiptsConfig
+	// OrderMode says when an order posts an item invoice (items.go).
+	// Default OrderModeAuto.
+	OrderMode OrderMode
 	// DefaultGSTRate applies to order lines without a rate. Default 18;
 	// set Valid with a zero Decimal for a trader of exempt goods.
 	DefaultGSTRate decimal.NullDecimal

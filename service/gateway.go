@@ -60,6 +60,9 @@ type Gateway interface {
 	// by creating a duplicate instead (tally-protocol.md §9.4): only a
 	// read-back tells.
 	CancelVoucher(ctx context.Context, company string, v VoucherRef) (ImportOutcome, error)
+	// StockItems lists the company's stock items with their closing
+	// quantities, in one request. A company that is not loaded has none.
+	StockItems(ctx context.Context, company string) ([]StockItem, error)
 	// Vouchers lists the vouchers dated from..to (inclusive), for reading
 	// back after a write of unknown fate.
 	Vouchers(ctx context.Context, company string, from, to time.Time) ([]VoucherSummary, error)
@@ -177,7 +180,9 @@ type TrialBalanceRow struct {
 // Net is the row's balance, credit column minus debit column, with its side.
 func (r TrialBalanceRow) Net() Balance { return NewBalance(r.Credit - r.Debit) }
 
-// Voucher is an accounting voucher to post.
+// Voucher is a voucher to post: an accounting voucher, or with Inventory an
+// item invoice (Invoice Voucher View), whose stock lines' amounts count with
+// the entries: the entries and the stock lines together sum to zero.
 type Voucher struct {
 	Type      string // "Sales", "Receipt", …
 	RemoteID  string // deterministic, so a resend replaces instead of duplicating
@@ -187,6 +192,7 @@ type Voucher struct {
 	Party     string
 	Narration string
 	Entries   []Entry
+	Inventory []InventoryLine
 }
 
 // Entry is one ledger line. Amount follows Tally's convention: a debit is

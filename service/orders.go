@@ -52,6 +52,9 @@ type OrderResult struct {
 	Date         time.Time
 	Due          time.Time
 	Pricing      Pricing
+	// Invoice says the voucher is an item invoice (stock lines allocated
+	// to the sales ledger) rather than an accounting voucher.
+	Invoice bool
 	// Replaced is true when a voucher with this REMOTEID already existed and
 	// Tally replaced it (a resend), false when it was created.
 	Replaced bool
@@ -172,6 +175,10 @@ func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, re
 		// refused before any Tally request.
 		return OrderResult{}, Voucher{}, o.rejection()
 	}
+	items, err := s.matchItems(ctx, company, &o)
+	if err != nil {
+		return OrderResult{}, Voucher{}, err
+	}
 	lockKey := o.Party.Name
 	if o.PartyByMobile {
 		lockKey = "mobile\x00" + o.Party.Mobile // two orders from one new number create one party
@@ -191,7 +198,7 @@ func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, re
 		return OrderResult{}, Voucher{}, err
 	}
 	res := OrderResult{Company: company, Party: o.Party.Name, VoucherType: "Sales", Date: o.Date,
-		Pricing: pricing, RemoteID: p.RemoteID, Ref: p.Ref, Due: o.Date.AddDate(0, 0, p.Credit)}
+		Pricing: pricing, RemoteID: p.RemoteID, Ref: p.Ref, Due: o.Date.AddDate(0, 0, p.Credit), Invoice: items.invoice}
 	if res, err = s.ensureParty(ctx, p, o, rp, h, res); err != nil {
 		return res, Voucher{}, err
 	}
@@ -330,10 +337,11 @@ func (s *Service) ensureParty(ctx context.Context, p orderPlan, o Order, rp reso
 	return res, nil
 }
 
-// buildSalesVoucher is the last step: the accounting voucher of a priced
-// order. The party is debited the total with a New Ref bill allocation due
-// after credit days, the sales ledger credited the taxable value and each
-// tax ledger its tax.
+// buildSalesVoucher is the last step: the voucher of a priced order. The
+// party is debited the total with a New Ref bill allocation due after credit
+// days, the sales ledger credited the taxable value (on an item invoice,
+// through each stock line's accounting allocation) and each tax ledger its
+// tax.
 func buildSalesVoucher(o Order, credit int, res OrderResult) Voucher {
 	pricing := res.Pricing
 	narration := o.Narration
@@ -346,14 +354,18 @@ func buildSalesVoucher(o Order, credit int, res OrderResult) Voucher {
 
 	entries := []Entry{{Ledger: res.Party, Amount: -pricing.Total, IsParty: true,
 		Bills: []BillRef{{Name: res.Ref, Type: "New Ref", CreditDays: credit, Amount: -pricing.Total}}}}
-	if pricing.Taxable != 0 {
+	var inventory []InventoryLine
+	switch {
+	case res.Invoice:
+		inventory = inventoryLines(pricing)
+	case pricing.Taxable != 0:
 		entries = append(entries, Entry{Ledger: o.SalesLedger, Amount: pricing.Taxable})
 	}
 	for _, t := range pricing.TaxEntries {
 		entries = append(entries, Entry{Ledger: t.Ledger, Amount: t.Amount})
 	}
 	return Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
-		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries}
+		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries, Inventory: inventory}
 }
 
 // priceFor prices an order for a party in partyState: intra- or

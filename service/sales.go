@@ -233,13 +233,19 @@ func (s *Service) readBackResult(ctx context.Context, rec OrderRecord, p orderPl
 	if l, ok := ledgers[party]; ok {
 		party, partyState = l.Name, l.State
 	}
+	// The lines as executeOrder priced them: an item invoice takes each
+	// item's GST rate and unit, so the stock items are read again.
+	items, err := s.matchItems(ctx, p.Company, &o)
+	if err != nil {
+		return OrderResult{}, err
+	}
 	pricing, err := s.priceFor(ctx, p.Company, o, partyState)
 	if err != nil {
 		return OrderResult{}, err
 	}
 	return OrderResult{Company: p.Company, Party: party, PartyCreated: rec.PartyCreated, VoucherType: cmp.Or(v.Type, "Sales"),
 		Ref: rec.Ref, RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit), Pricing: pricing,
-		Outcome: ImportOutcome{LastVoucherID: v.MasterID}}, nil
+		Invoice: items.invoice, Outcome: ImportOutcome{LastVoucherID: v.MasterID}}, nil
 }
 
 // OrderResultOf returns the result of a posted sales order; a receipt has a

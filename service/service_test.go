@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,8 @@ type fakeGateway struct {
 	cancelled        map[string]bool
 	cancelErr        func() (err error, applied bool)
 	cancelDuplicates bool
+	// items are the company's stock items.
+	items []service.StockItem
 }
 
 var _ service.Gateway = (*fakeGateway)(nil)
@@ -143,6 +146,16 @@ func (f *fakeGateway) Ledgers(ctx context.Context, company string, names []strin
 	return out, nil
 }
 
+func (f *fakeGateway) StockItems(ctx context.Context, company string) ([]service.StockItem, error) {
+	f.call("StockItems")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.readErr != nil {
+		return nil, f.readErr
+	}
+	return append([]service.StockItem(nil), f.items...), nil
+}
+
 func (f *fakeGateway) Receivables(ctx context.Context, company string, asOf time.Time) ([]service.Bill, error) {
 	f.call("Receivables")
 	return f.bills, nil
@@ -173,6 +186,12 @@ func (f *fakeGateway) PostVoucher(ctx context.Context, company string, v service
 				service.Errorf(service.Upstream, "tally_rejected", "Ledger '%s' does not exist!", e.Ledger)
 		}
 		sum += e.Amount
+	}
+	for _, il := range v.Inventory {
+		if !slices.ContainsFunc(f.items, func(it service.StockItem) bool { return strings.EqualFold(it.Name, il.Item) }) {
+			return service.ImportOutcome{Errors: 1}, service.Errorf(service.Upstream, "tally_rejected", "Stock Item '%s' does not exist!", il.Item)
+		}
+		sum += il.Amount
 	}
 	if sum != 0 {
 		return service.ImportOutcome{Errors: 1}, service.Errorf(service.Upstream, "tally_rejected", "Voucher totals do not match!")

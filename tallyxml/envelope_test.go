@@ -58,6 +58,38 @@ func encSalesVoucher() VoucherImport {
 	}
 }
 
+// encInvoiceVoucher is an item invoice: two stock lines whose value goes
+// to the sales ledger through their accounting allocations, the GST
+// ledgers and the party with its bill, as in Invoice Voucher View.
+func encInvoiceVoucher() VoucherImport {
+	qty := func(s, unit string) Quantity { return NewQuantity(decimal.RequireFromString(s), unit) }
+	rate := func(s, unit string) Rate { return NewRate(decimal.RequireFromString(s), unit) }
+	return VoucherImport{
+		RemoteID:      "wa-order-1002",
+		VoucherType:   "Sales",
+		View:          ViewInvoice,
+		Date:          encJun23,
+		EffectiveDate: encJun23,
+		Reference:     "WA-1002",
+		PartyLedger:   encHindiName,
+		Narration:     "WhatsApp order 1002",
+		PersistedView: ViewInvoice,
+		IsInvoice:     Yes,
+		EntryList:     LedgerEntries,
+		Inventory: []InventoryEntry{
+			{StockItem: "Steel Sheet 4x8", Quantity: qty("2", "Nos"), Rate: rate("2500", "Nos"), Amount: Paise(500000),
+				Allocations: []LedgerEntry{Credit("Sales", 500000)}},
+			{StockItem: "Cotton <Fabric> & Co", Quantity: qty("1.25", "Kg"), Rate: rate("350", "Kg"), Amount: Paise(43750),
+				Allocations: []LedgerEntry{Credit("Sales", 43750)}},
+		},
+		Entries: []LedgerEntry{
+			Debit(encHindiName, 636094).AsParty().WithBill("WA-1002", BillNewRef, CreditDays(30)),
+			Credit("CGST", 46172),
+			Credit("SGST", 46172),
+		},
+	}
+}
+
 func encFullLedger() LedgerMaster {
 	return LedgerMaster{
 		Name:                encNastyName,
@@ -162,6 +194,7 @@ func encGoldenCases() []struct {
 		{"import-vouchers-batch-legacy", batchVouchers},
 		{"import-masters-batch-legacy", batchMasters},
 		{"import-voucher-cancel", cancelVoucher},
+		{"import-invoice", ImportVouchers(encPinned(), encInvoiceVoucher())},
 		{"execute-sync", ExecuteAction("Sync", encPinned())},
 	}
 }

@@ -64,6 +64,7 @@ func FuzzDecoders(f *testing.F) {
 		_, _ = collectErr(Groups(r()))
 		_, _ = collectErr(Companies(r()))
 		_, _ = collectErr(Vouchers(r()))
+		_, _ = collectErr(StockItems(r()))
 		_, _ = collectErr(Bills(r()))
 		_, _ = collectErr(TrialBalance(r()))
 		_, _ = collectErr(BalanceSheet(r()))
@@ -172,6 +173,32 @@ func FuzzRequestVerb(f *testing.F) {
 			}
 			if se, ok := tok.(xml.StartElement); ok && bytes.EqualFold([]byte(se.Name.Local), []byte("IMPORTDATA")) {
 				t.Fatalf("%q judged an export", b)
+			}
+		}
+	})
+}
+
+// FuzzStockItems: the stock item decoder yields or errors on any input,
+// never panics, and a quantity it accepts prints back to the same value.
+func FuzzStockItems(f *testing.F) {
+	addSamples(f)
+	f.Add([]byte(`<ENVELOPE><BODY><DATA><COLLECTION><STOCKITEM NAME="Steel"><BASEUNITS>Nos</BASEUNITS>` +
+		`<CLOSINGBALANCE> 118 Nos</CLOSINGBALANCE><GSTDETAILS.LIST><APPLICABLEFROM>20250401</APPLICABLEFROM><HSNCODE>7208</HSNCODE>` +
+		`<STATEWISEDETAILS.LIST><RATEDETAILS.LIST><GSTRATEDUTYHEAD>Integrated Tax</GSTRATEDUTYHEAD><GSTRATE> 18</GSTRATE>` +
+		`</RATEDETAILS.LIST></STATEWISEDETAILS.LIST></GSTDETAILS.LIST><STANDARDPRICELIST.LIST><DATE>20250401</DATE>` +
+		`<RATE>2500.00/Nos</RATE></STANDARDPRICELIST.LIST></STOCKITEM></COLLECTION></DATA></BODY></ENVELOPE>`))
+	f.Add([]byte(`<STOCKITEM><NAME>x</NAME><CLOSINGBALANCE>1e999999999 Nos</CLOSINGBALANCE><GSTDETAILS.LIST><STATEWISEDETAILS.LIST>` +
+		`<RATEDETAILS.LIST><GSTRATEDUTYHEAD>CGST</GSTRATEDUTYHEAD><GSTRATE>1e-999999999</GSTRATE></RATEDETAILS.LIST>` +
+		`</STATEWISEDETAILS.LIST></GSTDETAILS.LIST></STOCKITEM>`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		items, _ := collectErr(StockItems(NewReader(bytes.NewReader(in))))
+		for _, it := range items {
+			if !it.ClosingBalance.IsSet() {
+				continue
+			}
+			back, err := ParseQuantity(it.ClosingBalance.Value.String() + " " + it.ClosingBalance.Unit)
+			if err != nil || !back.Value.Equal(it.ClosingBalance.Value) {
+				t.Fatalf("quantity %v does not print back: %v %v", it.ClosingBalance, back, err)
 			}
 		}
 	})

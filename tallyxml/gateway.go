@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tallyfacade/tallyfacade/service"
 )
 
@@ -53,6 +55,7 @@ const (
 	collLedgers    = "TallyFacade Ledgers"
 	collGroups     = "TallyFacade Groups"
 	collNames      = "TallyFacade Ledger Names"
+	collItems      = "TallyFacade Stock Items"
 	formulaLedgers = "TallyFacadeLedgerNames"
 )
 
@@ -624,12 +627,85 @@ func (g *Gateway) PostVouchers(ctx context.Context, company string, vs []service
 	return out, nil
 }
 
-// voucherImport is a service voucher as the import envelope writes it.
+// itemFetch is the field list of a stock item read: Tally's method names,
+// whose tags the decoder reads (stockitem.go). ClosingBalance is the closing
+// quantity in the base unit; GSTDetails carries the HSN and the rate per
+// duty head, StandardPriceList the selling price.
+var itemFetch = []string{"Name", "Parent", "BaseUnits", "ClosingBalance", "GSTDetails", "HSNDetails", "StandardPriceList"}
+
+// StockItems reads every stock item of the company with one inline TDL
+// collection of TYPE StockItem. A company that is not loaded reads as "no
+// stock items" (a collection read answers zero rows for it, §9.5).
+func (g *Gateway) StockItems(ctx context.Context, company string) ([]service.StockItem, error) {
+	coll := NewCollection(collItems, "StockItem")
+	coll.Fetch = slices.Clone(itemFetch)
+	req := ExportCollectionTDL(coll, Vars{Company: company})
+	var out []service.StockItem
+	err := g.c.Do(ctx, req, func(r io.Reader) error {
+		for it, err := range StockItems(r) {
+			if err != nil {
+				return err
+			}
+			out = append(out, stockItemOf(it))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate("read stock items", err)
+	}
+	return out, nil
+}
+
+// stockItemOf maps a decoded stock item. A standard rate below the paisa
+// (Tally keeps rates to more decimals than money) is rounded half-up to the
+// paisa, the precision an order line's rate has.
+func stockItemOf(it StockItem) service.StockItem {
+	out := service.StockItem{Name: it.Name, Group: sysPrimaryName(it.Parent), Unit: it.BaseUnits, HSN: it.HSNCode,
+		GSTRate: it.GSTRate, GSTRateKnown: it.GSTRateSet}
+	if it.StandardPrice.IsSet() {
+		p := it.StandardPrice.Value.Shift(2).Round(0)
+		if p.Exponent() <= 2 && p.BigInt().IsInt64() {
+			out.StandardRate, out.StandardRateKnown = service.Paise(p.IntPart()), true
+		}
+	}
+	if it.ClosingBalance.IsSet() {
+		out.Closing, out.ClosingKnown = it.ClosingBalance.Value, true
+		if out.Unit == "" {
+			out.Unit = it.ClosingBalance.Unit
+		}
+	}
+	return out
+}
+
+// sysPrimaryName is a parent as the service keeps it: "" for Tally's
+// "Primary" (written "&#4; Primary", which the reader turns into "Primary").
+func sysPrimaryName(parent string) string {
+	if strings.EqualFold(strings.TrimSpace(parent), "Primary") {
+		return ""
+	}
+	return parent
+}
+
+// voucherImport is a service voucher as the import envelope writes it: an
+// accounting voucher, or with stock lines an item invoice in Invoice Voucher
+// View (ISINVOICE Yes, the ledger lines as LEDGERENTRIES.LIST, as Tally's
+// own invoices carry them).
 func voucherImport(v service.Voucher) VoucherImport {
 	vi := VoucherImport{
 		RemoteID: v.RemoteID, Action: ActionCreate, VoucherType: v.Type, View: ViewAccounting,
 		Date: dateFromTime(v.Date), EffectiveDate: dateFromTime(v.Date),
 		Number: v.Number, Reference: v.Reference, PartyLedger: v.Party, Narration: v.Narration,
+	}
+	if len(v.Inventory) > 0 {
+		vi.View, vi.PersistedView, vi.IsInvoice, vi.EntryList = ViewInvoice, ViewInvoice, Yes, LedgerEntries
+	}
+	for _, il := range v.Inventory {
+		ie := InventoryEntry{StockItem: il.Item, Quantity: NewQuantity(il.Quantity, il.Unit),
+			Rate: NewRate(decimal.New(int64(il.Rate), -2), il.Unit), Amount: Paise(int64(il.Amount))}
+		if il.Ledger != "" {
+			ie.Allocations = []LedgerEntry{{Ledger: il.Ledger, Amount: ie.Amount}}
+		}
+		vi.Inventory = append(vi.Inventory, ie)
 	}
 	for _, e := range v.Entries {
 		var le LedgerEntry

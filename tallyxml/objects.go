@@ -530,8 +530,23 @@ const (
 	ViewInvoice    = "Invoice Voucher View"
 )
 
+// InventoryEntry is one stock line of an invoice (ALLINVENTORYENTRIES.LIST):
+// the item, its quantity (sent as both ACTUALQTY and BILLEDQTY), its rate and
+// value, and the ledgers the value is posted to (ACCOUNTINGALLOCATIONS.LIST,
+// the sales ledger for a sale). Amount follows the ledger convention: a
+// sale's stock line is a credit (positive, ISDEEMEDPOSITIVE No, stock goes
+// out); a purchase's a debit. The allocations must add up to Amount.
+type InventoryEntry struct {
+	StockItem   string
+	Quantity    Quantity
+	Rate        Rate
+	Amount      Amount
+	Allocations []LedgerEntry
+}
+
 // VoucherImport is a `<VOUCHER REMOTEID=… VCHTYPE=… ACTION=… OBJVIEW=…>` for
-// import (accounting lines only; no inventory).
+// import: accounting lines, and for an invoice (View ViewInvoice) the stock
+// lines too.
 //
 // Action defaults to Create. ActionAlter is refused (ErrVoucherAlter): on
 // real Tally an Alter, by REMOTEID, GUID or MASTERID, creates a duplicate and
@@ -558,6 +573,9 @@ type VoucherImport struct {
 	IsInvoice     Toggle
 	Entries       []LedgerEntry
 	EntryList     EntryList
+	// Inventory are an invoice's stock lines. The voucher balances when
+	// its ledger lines and its stock lines' amounts sum to zero.
+	Inventory []InventoryEntry
 }
 
 // ErrUnbalanced is returned when a voucher's lines do not sum to zero, which
@@ -572,14 +590,88 @@ var ErrBillAllocation = errors.New("tallyxml: bill allocations do not match thei
 // VoucherImport.
 var ErrVoucherAlter = errors.New("tallyxml: ACTION Alter on a voucher creates a duplicate in Tally; send ACTION Create with the same REMOTEID to replace it")
 
-// Balance returns the sum of the line amounts in paise: zero for a balanced
-// voucher, negative when debits exceed credits.
+// Balance returns the sum of the line amounts in paise, stock lines
+// included: zero for a balanced voucher, negative when debits exceed credits.
 func (v VoucherImport) Balance() int64 {
 	var sum int64
 	for _, le := range v.Entries {
 		sum += le.Amount.Paise()
 	}
+	for _, ie := range v.Inventory {
+		sum += ie.Amount.Paise()
+	}
 	return sum
+}
+
+// ErrInventoryAllocation is returned when a stock line's accounting
+// allocations do not add up to its amount: the line's value would reach no
+// ledger, and Tally's totals would not match.
+var ErrInventoryAllocation = errors.New("tallyxml: accounting allocations do not match their stock line")
+
+type allocationXML struct {
+	LedgerName       string `xml:"LEDGERNAME"`
+	IsDeemedPositive string `xml:"ISDEEMEDPOSITIVE"`
+	Amount           Amount `xml:"AMOUNT"`
+}
+
+type inventoryXML struct {
+	StockItemName    string          `xml:"STOCKITEMNAME"`
+	IsDeemedPositive string          `xml:"ISDEEMEDPOSITIVE"`
+	Rate             string          `xml:"RATE,omitempty"`
+	Amount           Amount          `xml:"AMOUNT"`
+	ActualQty        string          `xml:"ACTUALQTY"`
+	BilledQty        string          `xml:"BILLEDQTY"`
+	Allocations      []allocationXML `xml:"ACCOUNTINGALLOCATIONS.LIST"`
+}
+
+// invoiceQty writes a quantity as Tally exports one on a voucher: a leading
+// space, the number without trailing zeros, the unit (" 2 Nos", " 2.5 Kg").
+// Tally reads the four-decimal form Quantity.String writes too; this one is
+// what its own exports of invoices show.
+func invoiceQty(q Quantity) string {
+	s := " " + q.Value.String()
+	if q.Unit != "" {
+		s += " " + q.Unit
+	}
+	return s
+}
+
+func (v VoucherImport) inventoryWire(c *textChecker, bad func(string, ...any) error, id string) ([]inventoryXML, error) {
+	var out []inventoryXML
+	for i, ie := range v.Inventory {
+		if strings.TrimSpace(ie.StockItem) == "" {
+			return nil, bad("stock line %d has no item", i+1)
+		}
+		if !ie.Quantity.IsSet() || ie.Quantity.Value.Sign() <= 0 {
+			return nil, bad("stock line %d (%s) needs a positive quantity", i+1, ie.StockItem)
+		}
+		if !ie.Amount.IsSet() {
+			return nil, bad("stock line %d (%s) has no amount", i+1, ie.StockItem)
+		}
+		w := inventoryXML{
+			StockItemName:    c.s("STOCKITEMNAME", ie.StockItem),
+			IsDeemedPositive: ToggleOf(ie.Amount.IsDebit()).String(),
+			Rate:             c.s("RATE", ie.Rate.String()),
+			Amount:           ie.Amount,
+			ActualQty:        c.s("ACTUALQTY", invoiceQty(ie.Quantity)),
+		}
+		w.BilledQty = w.ActualQty
+		var sum int64
+		for j, al := range ie.Allocations {
+			if strings.TrimSpace(al.Ledger) == "" || !al.Amount.IsSet() {
+				return nil, bad("stock line %d (%s) allocation %d needs a ledger and an amount", i+1, ie.StockItem, j+1)
+			}
+			sum += al.Amount.Paise()
+			w.Allocations = append(w.Allocations, allocationXML{LedgerName: c.s("LEDGERNAME", al.Ledger),
+				IsDeemedPositive: ToggleOf(al.Amount.IsDebit()).String(), Amount: al.Amount})
+		}
+		if sum != ie.Amount.Paise() {
+			return nil, fmt.Errorf("%w: voucher %q stock line %d (%s): line %s, allocations %s",
+				ErrInventoryAllocation, id, i+1, ie.StockItem, ie.Amount, Paise(sum))
+		}
+		out = append(out, w)
+	}
+	return out, nil
 }
 
 type billXML struct {
@@ -598,22 +690,23 @@ type entryXML struct {
 }
 
 type voucherXML struct {
-	XMLName         xml.Name   `xml:"VOUCHER"`
-	RemoteID        string     `xml:"REMOTEID,attr,omitempty"`
-	VchType         string     `xml:"VCHTYPE,attr,omitempty"`
-	Action          string     `xml:"ACTION,attr"`
-	ObjView         string     `xml:"OBJVIEW,attr,omitempty"`
-	Date            string     `xml:"DATE,omitempty"`
-	EffectiveDate   string     `xml:"EFFECTIVEDATE,omitempty"`
-	VoucherTypeName string     `xml:"VOUCHERTYPENAME,omitempty"`
-	VoucherNumber   string     `xml:"VOUCHERNUMBER,omitempty"`
-	Reference       string     `xml:"REFERENCE,omitempty"`
-	PartyLedgerName string     `xml:"PARTYLEDGERNAME,omitempty"`
-	Narration       string     `xml:"NARRATION,omitempty"`
-	PersistedView   string     `xml:"PERSISTEDVIEW,omitempty"`
-	IsInvoice       string     `xml:"ISINVOICE,omitempty"`
-	AllEntries      []entryXML `xml:"ALLLEDGERENTRIES.LIST"`
-	Entries         []entryXML `xml:"LEDGERENTRIES.LIST"`
+	XMLName         xml.Name       `xml:"VOUCHER"`
+	RemoteID        string         `xml:"REMOTEID,attr,omitempty"`
+	VchType         string         `xml:"VCHTYPE,attr,omitempty"`
+	Action          string         `xml:"ACTION,attr"`
+	ObjView         string         `xml:"OBJVIEW,attr,omitempty"`
+	Date            string         `xml:"DATE,omitempty"`
+	EffectiveDate   string         `xml:"EFFECTIVEDATE,omitempty"`
+	VoucherTypeName string         `xml:"VOUCHERTYPENAME,omitempty"`
+	VoucherNumber   string         `xml:"VOUCHERNUMBER,omitempty"`
+	Reference       string         `xml:"REFERENCE,omitempty"`
+	PartyLedgerName string         `xml:"PARTYLEDGERNAME,omitempty"`
+	Narration       string         `xml:"NARRATION,omitempty"`
+	PersistedView   string         `xml:"PERSISTEDVIEW,omitempty"`
+	IsInvoice       string         `xml:"ISINVOICE,omitempty"`
+	Inventory       []inventoryXML `xml:"ALLINVENTORYENTRIES.LIST"`
+	AllEntries      []entryXML     `xml:"ALLLEDGERENTRIES.LIST"`
+	Entries         []entryXML     `xml:"LEDGERENTRIES.LIST"`
 }
 
 // Validate implements ImportObject. For a Create it checks that the voucher
@@ -677,10 +770,22 @@ func (v VoucherImport) wire() (*voucherXML, error) {
 	if v.Date.IsZero() {
 		return nil, bad("no date")
 	}
-	if len(v.Entries) < 2 {
+	if len(v.Entries)+len(v.Inventory) < 2 {
 		return nil, bad("%d ledger lines; a voucher needs at least two", len(v.Entries))
 	}
+	inv, err := v.inventoryWire(&c, bad, id)
+	if err != nil {
+		return nil, err
+	}
+	w.Inventory = inv
 	var dr, cr int64
+	for _, ie := range v.Inventory {
+		if ie.Amount.IsDebit() {
+			dr -= ie.Amount.Paise()
+		} else {
+			cr += ie.Amount.Paise()
+		}
+	}
 	entries := make([]entryXML, 0, len(v.Entries))
 	for i, le := range v.Entries {
 		if strings.TrimSpace(le.Ledger) == "" {

@@ -1,0 +1,244 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Item invoices: an order whose lines name Tally stock items is posted as
+// an invoice (Invoice Voucher View) with a stock line per order line, each
+// line's value allocated to the sales ledger, instead of today's accounting
+// voucher. OrderMode says when.
+
+// StockItem is an inventory master as Tally holds it.
+type StockItem struct {
+	Name  string
+	Group string // the stock group; "" is Primary
+	Unit  string // the base unit ("Nos")
+	HSN   string
+	// GSTRate is the item's integrated GST rate in percent; GSTRateKnown is
+	// false when the item carries none (GST set at a group or the company).
+	GSTRate      decimal.Decimal
+	GSTRateKnown bool
+	// StandardRate is the selling price per base unit (Tally's Standard
+	// Rates); StandardRateKnown is false when the item has none.
+	StandardRate      Paise
+	StandardRateKnown bool
+	// Closing is the closing quantity in Unit; ClosingKnown is false when
+	// Tally sent none, which is not the same as zero.
+	Closing      decimal.Decimal
+	ClosingKnown bool
+}
+
+// OrderMode says when an order posts an item invoice rather than an
+// accounting voucher.
+type OrderMode int
+
+// The order modes. OrderModeAuto is the zero value and the default.
+const (
+	// OrderModeAuto posts an item invoice when every line names a stock
+	// item of the company, else today's accounting voucher; the stock items
+	// are read once per attempt.
+	OrderModeAuto OrderMode = iota
+	// OrderModeItems posts every order as an item invoice: a line naming
+	// no stock item is refused (stock_item_not_found, naming it).
+	OrderModeItems
+	// OrderModeAccounting always posts an accounting voucher and never
+	// reads stock items (the behaviour before item invoices).
+	OrderModeAccounting
+)
+
+var orderModeNames = [...]string{"auto", "items", "accounting"}
+
+// String returns the mode's name: auto, items or accounting.
+func (m OrderMode) String() string {
+	if int(m) >= 0 && int(m) < len(orderModeNames) {
+		return orderModeNames[m]
+	}
+	return fmt.Sprintf("OrderMode(%d)", int(m))
+}
+
+// OrderModes lists the modes, for the edges that parse a setting.
+func OrderModes() []OrderMode { return []OrderMode{OrderModeAuto, OrderModeItems, OrderModeAccounting} }
+
+// CodeStockItemNotFound is the code of an order line naming a stock item
+// the company does not have (in items mode). Its Subject is
+// StockItemsNotFound.
+const CodeStockItemNotFound = "stock_item_not_found"
+
+// RemedyListItems: list the company's stock items through the API.
+const RemedyListItems Remedy = "list_items"
+
+// StockItemsNotFound is the Subject of a stock_item_not_found error: the
+// names the order gave that no stock item has, in line order.
+type StockItemsNotFound struct {
+	Company string
+	Names   []string
+}
+
+// InventoryLine is one stock line of an invoice voucher: Quantity of Item
+// at Rate per Unit, its value Amount (a sale's is a credit, positive)
+// allocated to Ledger.
+type InventoryLine struct {
+	Item     string
+	Quantity decimal.Decimal
+	Unit     string
+	Rate     Paise
+	Amount   Paise
+	Ledger   string
+}
+
+// itemOrder is an order's lines matched with the company's stock items:
+// invoice says the order posts an item invoice, and then items[i] is the
+// stock item of line i.
+type itemOrder struct {
+	invoice bool
+	items   []StockItem
+}
+
+// matchItems decides whether an order posts an item invoice and with which
+// stock items (one Tally request, none in accounting mode). The order's
+// lines then take each item's GST rate when they name none (GST per item,
+// from the item's own rate) and its base unit; a line that names another
+// unit than the item's is refused, since Tally would need a conversion the
+// order does not give.
+func (s *Service) matchItems(ctx context.Context, company string, o *Order) (itemOrder, error) {
+	mode := s.cfg.OrderMode
+	if mode == OrderModeAccounting || o.Reject != "" || len(o.Lines) == 0 {
+		return itemOrder{}, nil
+	}
+	all, err := s.gw.StockItems(ctx, company)
+	if err != nil {
+		return itemOrder{}, err
+	}
+	byName := make(map[string]StockItem, len(all))
+	for _, it := range all {
+		byName[foldName(it.Name)] = it
+	}
+	o.Lines = slices.Clone(o.Lines) // the plan's lines stay as the caller sent them
+	var missing []string
+	matched := make([]StockItem, len(o.Lines))
+	for i, l := range o.Lines {
+		it, ok := byName[foldName(l.Item)]
+		if !ok {
+			if !slices.Contains(missing, l.Item) {
+				missing = append(missing, l.Item)
+			}
+			continue
+		}
+		matched[i] = it
+	}
+	switch {
+	case len(missing) > 0 && mode == OrderModeItems:
+		return itemOrder{}, stockItemsNotFound(company, missing)
+	case len(missing) > 0:
+		return itemOrder{}, nil // auto: some line is not a stock item
+	}
+	for i := range o.Lines {
+		l, it := &o.Lines[i], matched[i]
+		if l.Unit != "" && it.Unit != "" && foldName(l.Unit) != foldName(it.Unit) {
+			return itemOrder{}, Errorf(Invalid, "invalid_unit",
+				"lines[%d].unit %s is not the base unit %s of stock item %s", i, quote(l.Unit), quote(it.Unit), quote(it.Name))
+		}
+		l.Item, l.Unit = it.Name, it.Unit
+		if l.GSTRate == nil && it.GSTRateKnown {
+			r := it.GSTRate
+			l.GSTRate = &r
+		}
+	}
+	return itemOrder{invoice: true, items: matched}, nil
+}
+
+func stockItemsNotFound(company string, names []string) *Error {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = quote(n)
+	}
+	what := "stock item " + quoted[0] + " does not"
+	if len(names) > 1 {
+		what = "stock items " + strings.Join(quoted, ", ") + " do not"
+	}
+	return &Error{Kind: Invalid, Code: CodeStockItemNotFound,
+		Message: fmt.Sprintf("%s exist in %s", what, quote(company)),
+		Hint:    "Use the stock item's name as Tally has it.", Remedy: RemedyListItems,
+		Subject: StockItemsNotFound{Company: company, Names: names}}
+}
+
+// inventoryLines are the stock lines of an item invoice: each priced line's
+// value, allocated to the sales ledger.
+func inventoryLines(p Pricing) []InventoryLine {
+	out := make([]InventoryLine, len(p.Lines))
+	for i, l := range p.Lines {
+		out[i] = InventoryLine{Item: l.Item, Quantity: l.Quantity, Unit: l.Unit, Rate: l.Rate, Amount: l.Taxable,
+			Ledger: p.SalesLedger}
+	}
+	return out
+}
+
+// ItemQuery selects stock items: a case-insensitive substring of the name
+// (Search), a page (Offset, Limit; PageLimit's rule).
+type ItemQuery struct {
+	Company string
+	Search  string
+	Offset  int
+	Limit   int
+}
+
+// ItemPage is a page of stock items sorted by name, with the number that
+// match over all pages.
+type ItemPage struct {
+	Items  []StockItem
+	Total  int
+	Offset int
+	Limit  int
+}
+
+// ListItems lists the company's stock items live from Tally (one request),
+// filtered and paged here: Tally's collection has no paging, and a
+// catalogue is read whole in one request anyway.
+func (s *Service) ListItems(ctx context.Context, q ItemQuery) (ItemPage, error) {
+	if err := checkItemQuery(&q); err != nil {
+		return ItemPage{}, err
+	}
+	q.Company = s.company(q.Company)
+	all, err := s.gw.StockItems(ctx, q.Company)
+	if err != nil {
+		return ItemPage{}, err
+	}
+	return pageItems(all, q), nil
+}
+
+func checkItemQuery(q *ItemQuery) error {
+	if q.Limit > MaxPageSize || q.Offset < 0 {
+		return Errorf(Invalid, "invalid_page", "limit must be 1..%d and offset not negative", MaxPageSize)
+	}
+	q.Limit = PageLimit(q.Limit)
+	return nil
+}
+
+// pageItems sorts items by name (as Tally lists them, case folded), keeps
+// those whose name holds q.Search (case-insensitively) and cuts the page.
+func pageItems(all []StockItem, q ItemQuery) ItemPage {
+	needle := strings.ToLower(strings.TrimSpace(q.Search))
+	var hits []StockItem
+	for _, it := range all {
+		if needle == "" || strings.Contains(strings.ToLower(it.Name), needle) {
+			hits = append(hits, it)
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b StockItem) int {
+		if c := strings.Compare(foldName(a.Name), foldName(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	page := ItemPage{Total: len(hits), Offset: q.Offset, Limit: q.Limit, Items: []StockItem{}}
+	if q.Offset < len(hits) {
+		page.Items = hits[q.Offset:min(len(hits), q.Offset+q.Limit)]
+	}
+	return page
+}
