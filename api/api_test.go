@@ -568,11 +568,12 @@ func TestTallyRequestCounts(t *testing.T) {
 		{"new party", call{method: http.MethodPost, target: "/parties", body: `{"name": "Count Traders"}`}, 4},
 		{"invalid name never reaches Tally", call{target: "/parties/%09/balance"}, 0},
 		{"invalid order never reaches Tally", call{method: http.MethodPost, target: "/orders", body: `{"party": {"name": "X"}, "lines": []}`}, 0},
-		// Read party and ledgers, learn the company's state (once), post.
+		// Read the stock items (auto order mode: is every line one?), the
+		// party and ledgers, learn the company's state (once), post.
 		{"order", call{method: http.MethodPost, target: "/orders", body: `{"order_ref": "CNT-1", "party": {"name": "Rajesh Enterprises"},
-			"lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`}, 3},
+			"lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`}, 4},
 		{"second order", call{method: http.MethodPost, target: "/orders", body: `{"order_ref": "CNT-2", "party": {"name": "Rajesh Enterprises"},
-			"lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`}, 2},
+			"lines": [{"item": "Steel rod", "quantity": 1, "rate": 100}]}`}, 3},
 	} {
 		before := len(b.sim.Requests())
 		r := b.do(t, tc.call)

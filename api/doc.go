@@ -31,6 +31,8 @@
 //
 //	@tag.name					parties
 //	@tag.description			Party ledgers (customers and suppliers): list, read, balance, create.
+//	@tag.name					items
+//	@tag.description			Stock items: the catalogue an order's lines can name, with closing quantities.
 //	@tag.name					orders
 //	@tag.description			Sales orders posted to Tally as Sales vouchers through the durable queue, and their state.
 //	@tag.name					receipts

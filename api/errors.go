@@ -40,6 +40,8 @@ type Problem struct {
 	Party *PartyResponse `json:"party,omitempty"`
 	// The stored order on an order_ref_conflict.
 	Order *OrderStatusResponse `json:"order,omitempty"`
+	// The item names no stock item has, on a stock_item_not_found.
+	Items []string `json:"items,omitempty" example:"Gold Bar"`
 	// The outbound connector agents, on a failure of /tally/status or
 	// /readyz when TALLY_URL is agent://NAME.
 	Agents []AgentJSON `json:"agents,omitempty"`
@@ -104,6 +106,9 @@ var codeStatus = map[string]int{
 	"tally_unknown_request": http.StatusBadGateway,
 	// A caller-chosen company Tally does not have loaded (see serviceProblem).
 	"unknown_company": http.StatusNotFound,
+	// An order line naming no stock item in items mode: the order must
+	// change (service.CodeStockItemNotFound; items lists the names).
+	service.CodeStockItemNotFound: http.StatusUnprocessableEntity,
 }
 
 // kindStatus maps each service kind to its HTTP status.
@@ -307,6 +312,9 @@ func (s *Server) serviceProblem(err error, c echo.Context, p *Problem) {
 		pr := toPartyResponse(party)
 		p.Party = &pr
 	}
+	if nf, ok := se.Subject.(service.StockItemsNotFound); ok && code == service.CodeStockItemNotFound {
+		p.Items = nf.Names
+	}
 	if rec, ok := se.Subject.(service.OrderRecord); ok && code == "order_ref_conflict" {
 		or := s.toOrderStatus(rec)
 		p.Order = &or
@@ -375,6 +383,7 @@ var remedyWords = map[service.Remedy]string{
 	service.RemedySearchParties: "GET /parties?search=…",
 	service.RemedyPostOrder:     "POST /orders",
 	service.RemedyDryRun:        `dry_run: true`,
+	service.RemedyListItems:     "GET /items?q=…",
 }
 
 // withRemedy is a service hint with the setting and the route it names, in

@@ -104,6 +104,8 @@ type setupOpts struct {
 	// whatsAppSecret signs the webhook's notifications.
 	whatsApp       service.WhatsAppConfig
 	whatsAppSecret string
+	// orderMode is the service's OrderMode (zero: auto, the default).
+	orderMode service.OrderMode
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -121,7 +123,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if opts.company == "" {
 		opts.company = tallysim.DemoCompanyName
 	}
-	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow }, Receipts: opts.receipts,
+	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow }, Receipts: opts.receipts, OrderMode: opts.orderMode,
 		Queue:    service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond},
 		WhatsApp: opts.whatsApp}
 	var runQueue func(ctx context.Context, p service.OrderPoster) error

@@ -61,7 +61,7 @@ type OrderPartyRequest struct {
 
 // OrderLineRequest is one item of an order.
 type OrderLineRequest struct {
-	// The stock item name.
+	// The item: a Tally stock item's name posts a stock line of an item invoice (GET /items lists them); other names are carried on an accounting voucher.
 	Item string `json:"item" validate:"required,max=200,nocontrol" example:"Steel rod 12mm"`
 	// A decimal string or number, exact, at most 4 decimals.
 	Quantity Decimal `json:"quantity" validate:"required" swaggertype:"string" example:"10"`
@@ -69,7 +69,7 @@ type OrderLineRequest struct {
 	Rate Decimal `json:"rate" validate:"required" swaggertype:"string" example:"4500.00"`
 	// The GST percent (one of 0, 0.1, 0.25, 1.5, 3, 5, 6, 7.5, 12, 18, 28, 40, as the service allows). Default 18.
 	GSTRate Decimal `json:"gst_rate,omitempty" swaggertype:"string" example:"18"`
-	// The unit of measure, carried through.
+	// The unit of measure. On an item invoice it must be the stock item's base unit (default); otherwise carried through.
 	Unit string `json:"unit,omitempty" validate:"max=20,nocontrol" example:"NOS"`
 }
 
@@ -155,7 +155,7 @@ type OrderLineResponse struct {
 //
 //	@Summary		Post a sales order
 //	@ID			placeOrder
-//	@Description	Posts an order as one Sales voucher: the party is debited the total with a bill due after the credit period (so it shows in receivables), the sales ledger credited the taxable value, the GST ledgers their tax, balanced to the paisa. A missing party is created first (bill-wise, with the credit period). The same order_ref (for the same party) sent again with the same content answers with the stored order; with other content it is 409 order_ref_conflict carrying the stored order, unless amend is true, which replaces the same voucher. Without order_ref and Idempotency-Key every request is a new order. Quantities and rates are exact decimals (strings or numbers), never floats.
+//	@Description	Posts an order as one Sales voucher: the party is debited the total with a bill due after the credit period (so it shows in receivables), the sales ledger credited the taxable value, the GST ledgers their tax, balanced to the paisa. When every line's item is a Tally stock item (GET /items), the voucher is an item invoice (Invoice Voucher View): a stock line per order line, with quantity, unit and rate, its value allocated to the sales ledger, and a line without gst_rate taxed at its item's GST rate; otherwise an accounting voucher (TALLY_ORDER_MODE: auto, items or accounting; in items mode a line naming no stock item is 422 stock_item_not_found, items naming it). A missing party is created first (bill-wise, with the credit period). The same order_ref (for the same party) sent again with the same content answers with the stored order; with other content it is 409 order_ref_conflict carrying the stored order, unless amend is true, which replaces the same voucher. Without order_ref and Idempotency-Key every request is a new order. Quantities and rates are exact decimals (strings or numbers), never floats.
 //	@Tags			orders
 //	@Accept			json
 //	@Produce		json
@@ -172,7 +172,7 @@ type OrderLineResponse struct {
 //	@Failure		404		{object}	Problem	"unknown_company"
 //	@Failure		413		{object}	Problem	"body_too_large"
 //	@Failure		415		{object}	Problem	"unsupported_media_type: a body that is not application/json"
-//	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_missing (hint), tally_rejected (line_errors)"
+//	@Failure		422		{object}	Problem	"invalid_request (errors), ledger_missing (hint), stock_item_not_found, tally_rejected (line_errors)"
 //	@Failure		503		{object}	Problem	"database_unavailable: the order was not stored; send it again (with the same order_ref or Idempotency-Key)"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth

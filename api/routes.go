@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	e.GET("/parties/by-mobile/:mobile/balance", s.balanceByMobile, auth)
 	e.GET("/parties/:name", s.getParty, auth)
 	e.GET("/parties/:name/balance", s.partyBalance, auth)
+	e.GET("/items", s.listItems, auth)
 	e.GET("/receivables", s.receivables, auth)
 	e.GET("/sync", s.syncStatus, auth)
 	e.GET("/reports/trial-balance", s.trialBalance, auth)

@@ -90,11 +90,13 @@ func (s *Service) postBatch(ctx context.Context, first *salesJob, q QueueConfig)
 			members[i].partyCreated = true
 		}
 	}
+	// The stock items, when an order needs them, are read once too.
+	readItems := onceItems(s.gw.StockItems)
 	var ready []batchMember
 	var result error
 	for _, m := range members {
 		h := s.hooks(m.rec, m.job.target())
-		res, v, err := s.prepareOrder(ctx, m.job.plan, h, read)
+		res, v, err := s.prepareOrder(ctx, m.job.plan, h, read, readItems)
 		res.PartyCreated = res.PartyCreated || m.partyCreated
 		if res.PartyCreated {
 			delete(asked, res.Party)

@@ -2,9 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -92,6 +94,29 @@ type InventoryLine struct {
 	Ledger   string
 }
 
+// itemReader reads a company's stock items (Gateway.StockItems, or a
+// batch's one read, postBatch).
+type itemReader func(ctx context.Context, company string) ([]StockItem, error)
+
+// onceItems is an itemReader that reads through read once per company and
+// answers every later call from that read.
+func onceItems(read itemReader) itemReader {
+	type result struct {
+		items []StockItem
+		err   error
+	}
+	got := map[string]result{}
+	return func(ctx context.Context, company string) ([]StockItem, error) {
+		k := foldName(company)
+		if r, ok := got[k]; ok {
+			return r.items, r.err
+		}
+		items, err := read(ctx, company)
+		got[k] = result{items, err}
+		return items, err
+	}
+}
+
 // itemOrder is an order's lines matched with the company's stock items:
 // invoice says the order posts an item invoice, and then items[i] is the
 // stock item of line i.
@@ -106,12 +131,12 @@ type itemOrder struct {
 // from the item's own rate) and its base unit; a line that names another
 // unit than the item's is refused, since Tally would need a conversion the
 // order does not give.
-func (s *Service) matchItems(ctx context.Context, company string, o *Order) (itemOrder, error) {
+func (s *Service) matchItems(ctx context.Context, company string, o *Order, read itemReader) (itemOrder, error) {
 	mode := s.cfg.OrderMode
 	if mode == OrderModeAccounting || o.Reject != "" || len(o.Lines) == 0 {
 		return itemOrder{}, nil
 	}
-	all, err := s.gw.StockItems(ctx, company)
+	all, err := read(ctx, company)
 	if err != nil {
 		return itemOrder{}, err
 	}
@@ -209,6 +234,13 @@ func (s *Service) ListItems(ctx context.Context, q ItemQuery) (ItemPage, error) 
 	if err != nil {
 		return ItemPage{}, err
 	}
+	if len(all) == 0 {
+		// Zero rows is also Tally's answer for a company it has not
+		// loaded (tally-protocol.md §9.5), as for ListParties.
+		if err := s.checkLoaded(ctx, q.Company); err != nil {
+			return ItemPage{}, err
+		}
+	}
 	return pageItems(all, q), nil
 }
 
@@ -241,4 +273,70 @@ func pageItems(all []StockItem, q ItemQuery) ItemPage {
 		page.Items = hits[q.Offset:min(len(hits), q.Offset+q.Limit)]
 	}
 	return page
+}
+
+// Stock items are not mirrored: a stock item's closing quantity moves with
+// every voucher while the item's own AlterID does not, so the mirror's
+// `$AlterID > N` sync of masters could not keep quantities current; it
+// would have to recompute them from every voucher's stock lines (Tally's
+// quantity texts, with units) in both stores. A catalogue is one small
+// request instead, and the mirror's change counters say exactly when it can
+// have changed. So Books.ListItems reads the list through Tally and keeps it
+// per company with the counters it was read under: while a read's probe (the
+// mirror's freshness rules) finds the counters unchanged, the list is served
+// without a Tally request; while Tally cannot be asked, the last list is
+// served marked stale, as the mirror's own reads are.
+
+// itemCache is a company's stock items as read under the mirror's counters.
+type itemCache struct {
+	items             []StockItem
+	masters, vouchers int64
+}
+
+// itemCaches holds the item lists of Books, per company key.
+type itemCaches struct {
+	mu sync.Mutex
+	m  map[string]itemCache
+}
+
+// ListItems is Service.ListItems under the mirror's freshness rules (see
+// above). A company the mirror never loaded is read live.
+func (b *Books) ListItems(ctx context.Context, q ItemQuery, force bool) (ItemPage, Freshness, error) {
+	if err := checkItemQuery(&q); err != nil {
+		return ItemPage{}, Freshness{}, err
+	}
+	q.Company = b.svc.company(q.Company)
+	f, err := b.fresh(ctx, q.Company, force)
+	switch {
+	case errors.Is(err, errNotLoaded):
+		page, err := b.svc.ListItems(ctx, q)
+		return page, Freshness{Live: true, AsOf: b.svc.cfg.Now()}, err
+	case err != nil:
+		return ItemPage{}, f, err
+	}
+	key := NameKey(q.Company)
+	b.mu.Lock()
+	st := b.known[key]
+	b.mu.Unlock()
+	b.items.mu.Lock()
+	c, cached := b.items.m[key]
+	b.items.mu.Unlock()
+	if cached && (f.Stale || c.masters == st.Masters && c.vouchers == st.Vouchers) {
+		return pageItems(c.items, q), f, nil
+	}
+	items, err := b.svc.gw.StockItems(ctx, q.Company)
+	if err != nil {
+		if cached && KindOf(err) == Unavailable {
+			f.Stale = true
+			return pageItems(c.items, q), f, nil
+		}
+		return ItemPage{}, f, err
+	}
+	b.items.mu.Lock()
+	if b.items.m == nil {
+		b.items.m = map[string]itemCache{}
+	}
+	b.items.m[key] = itemCache{items: items, masters: st.Masters, vouchers: st.Vouchers}
+	b.items.mu.Unlock()
+	return pageItems(items, q), f, nil
 }

@@ -132,7 +132,7 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 // order_ref, so posting the same order_ref again replaces the voucher instead
 // of duplicating it (tally-protocol.md §9.4); an order without one is new.
 func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (OrderResult, error) {
-	res, v, err := s.prepareOrder(ctx, p, h, s.gw.Ledgers)
+	res, v, err := s.prepareOrder(ctx, p, h, s.gw.Ledgers, s.gw.StockItems)
 	if err != nil {
 		return res, err
 	}
@@ -168,14 +168,14 @@ func (s *Service) orderLedgerNames(o Order) []string {
 // the order's own ledgers), check those ledgers, then create the party if it
 // is missing and build the voucher. It returns the result so far and the
 // voucher to post.
-func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, read ledgerReader) (OrderResult, Voucher, error) {
+func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, read ledgerReader, readItems itemReader) (OrderResult, Voucher, error) {
 	o, company := p.Order, p.Company
 	if o.Reject != "" {
 		// Stored as rejected (a WhatsApp order naming an unknown product):
 		// refused before any Tally request.
 		return OrderResult{}, Voucher{}, o.rejection()
 	}
-	items, err := s.matchItems(ctx, company, &o)
+	items, err := s.matchItems(ctx, company, &o, readItems)
 	if err != nil {
 		return OrderResult{}, Voucher{}, err
 	}

@@ -103,6 +103,8 @@ type Books struct {
 	// totals caches receivables totals per query and books version, so a
 	// page after the first costs its own rows only.
 	totals map[totalsKey]BillTotals
+	// items are the stock item lists, read through Tally (items.go).
+	items itemCaches
 }
 
 // totalsKey is a receivables query over one version of a company's books.

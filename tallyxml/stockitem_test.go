@@ -1,6 +1,7 @@
 package tallyxml_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,22 @@ func TestGatewayStockItemsAndInvoice(t *testing.T) {
 	}
 	if !strings.Contains(string(out.Request), `OBJVIEW="Invoice Voucher View"`) || !strings.Contains(string(out.Request), "<ACTUALQTY> 2 Nos</ACTUALQTY>") {
 		t.Errorf("request sent:\n%s", out.Request)
+	}
+
+	// The mirror's sync reads the invoice with its stock line, and the
+	// line's allocation as an entry, so the mirror's Sales balance moves.
+	var synced []service.MirrorVoucher
+	if err := gw.VouchersIn(ctx, gwCompany, service.VoucherRange{}, func(mv service.MirrorVoucher) error {
+		if mv.RemoteID == "gw-inv-1" {
+			synced = append(synced, mv)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 1 || len(synced[0].Inventory) != 1 || synced[0].Inventory[0].Item != "Steel Sheet 4x8" ||
+		!slices.ContainsFunc(synced[0].Entries, func(e service.MirrorEntry) bool { return e.Ledger == "Sales" && e.Amount == 500000 }) {
+		t.Errorf("synced invoice: %+v", synced)
 	}
 
 	v.RemoteID, v.Inventory[0].Item = "gw-inv-2", "Gold Bar"

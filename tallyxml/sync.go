@@ -218,6 +218,12 @@ func mirrorVoucher(v Voucher) service.MirrorVoucher {
 	for _, e := range v.InventoryEntries {
 		out.Inventory = append(out.Inventory, service.MirrorInventory{Item: e.StockItemName,
 			Quantity: e.BilledQty.String(), Rate: e.Rate.String(), Amount: service.Paise(e.Amount.Paise())})
+		// An invoice posts its stock lines' value through their accounting
+		// allocations (the sales ledger), which no ledger entry repeats: the
+		// mirror keeps them as entries, so that ledger's balance is right.
+		for _, a := range e.Allocations {
+			out.Entries = append(out.Entries, service.MirrorEntry{Ledger: a.LedgerName, Amount: service.Paise(a.Amount.Paise())})
+		}
 	}
 	return out
 }

@@ -58,7 +58,9 @@ type VoucherBillAllocation struct {
 	BillDate         Date
 }
 
-// VoucherInventoryEntry is one stock line.
+// VoucherInventoryEntry is one stock line. Allocations are its
+// ACCOUNTINGALLOCATIONS.LIST: the ledgers its value is posted to (an
+// invoice's sales ledger), which appear in no ledger entry.
 type VoucherInventoryEntry struct {
 	StockItemName    string
 	IsDeemedPositive Logical
@@ -66,6 +68,7 @@ type VoucherInventoryEntry struct {
 	ActualQty        Quantity
 	BilledQty        Quantity
 	Amount           Amount
+	Allocations      []VoucherLedgerEntry
 }
 
 // Vouchers streams the VOUCHER rows of a collection export, an object export
@@ -231,6 +234,12 @@ func decodeInventoryEntry(d *xml.Decoder) (VoucherInventoryEntry, bool, error) {
 		case "AMOUNT":
 			err = textInto(d, &e.Amount)
 			ok = true
+		case "ACCOUNTINGALLOCATIONS.LIST":
+			var a VoucherLedgerEntry
+			var found bool
+			if a, found, err = decodeLedgerEntry(d); err == nil && found {
+				e.Allocations = append(e.Allocations, a)
+			}
 		default:
 			err = d.Skip()
 		}

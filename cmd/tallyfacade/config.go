@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ type config struct {
 	PartyGroups    []string
 	Tax            service.TaxLedgers
 	DefaultGSTRate decimal.Decimal
+	OrderMode      service.OrderMode
 	CreditDays     int
 	LogJSON        bool
 	DatabaseURL    string
@@ -70,7 +72,7 @@ type config struct {
 	Agent       agentConfig
 
 	// raw holds what is parsed into a field of another type by validate.
-	raw struct{ apiKeys, partyGroups, charset, gstRate, logFormat, agentTokens, corsOrigins string }
+	raw struct{ apiKeys, partyGroups, charset, gstRate, orderMode, logFormat, agentTokens, corsOrigins string }
 }
 
 // agentConfig is `tallyfacade agent`'s own: the server it dials and who it
@@ -177,6 +179,7 @@ func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 		s.str(&c.Tax.SGST, "sgst-ledger", "TALLY_SGST_LEDGER", "SGST", "SGST ledger"),
 		s.str(&c.Tax.IGST, "igst-ledger", "TALLY_IGST_LEDGER", "IGST", "IGST ledger"),
 		s.str(&c.raw.gstRate, "gst-rate", "TALLY_DEFAULT_GST_RATE", "18", "GST rate (percent) of order lines without one"),
+		s.str(&c.raw.orderMode, "order-mode", "TALLY_ORDER_MODE", "auto", "auto: an order whose every line names a stock item posts an item invoice, others an accounting voucher; items: every order an item invoice (a line naming no stock item is refused); accounting: never an invoice"),
 		s.integer(&c.CreditDays, "credit-days", "TALLY_CREDIT_DAYS", 30, 0, 3650, "credit period of orders without one"),
 		s.duration(&c.IdempotencyTTL, "idempotency-ttl", "TALLYFACADE_IDEMPOTENCY_TTL", 24*time.Hour, 24*time.Hour, "how long Idempotency-Key records are kept, at least 24h"),
 		s.duration(&c.BodyRetention, "audit-body-retention", "TALLYFACADE_AUDIT_BODY_RETENTION", 90*24*time.Hour, time.Millisecond, "how long the XML of Tally imports is kept; counters are kept for ever"),
@@ -266,6 +269,15 @@ func (c *config) validate() error {
 			return fmt.Errorf("-gst-rate (TALLY_DEFAULT_GST_RATE) %q: not a GST rate", c.raw.gstRate)
 		}
 		c.DefaultGSTRate = rate
+	}
+	if c.raw.orderMode != "" {
+		i := slices.IndexFunc(service.OrderModes(), func(m service.OrderMode) bool {
+			return strings.EqualFold(strings.TrimSpace(c.raw.orderMode), m.String())
+		})
+		if i < 0 {
+			return fmt.Errorf("-order-mode (TALLY_ORDER_MODE) %q: want auto, items or accounting", c.raw.orderMode)
+		}
+		c.OrderMode = service.OrderModes()[i]
 	}
 	tokens, err := agentlink.ParseTokens(c.raw.agentTokens)
 	if err != nil {

@@ -218,7 +218,7 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
 		PartyGroups:    cfg.PartyGroups,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
-		Store: observed, Logger: logger.With("component", "orders"),
+		OrderMode: cfg.OrderMode, Store: observed, Logger: logger.With("component", "orders"),
 		Queue:       service.QueueConfig{MaxAttempts: cfg.MaxAttempts, BatchSize: cfg.BatchSize},
 		Idempotency: service.IdempotencyConfig{TTL: cfg.IdempotencyTTL},
 		Receipts:    service.ReceiptsConfig{BankLedger: cfg.BankLedger, CashLedger: cfg.CashLedger},
