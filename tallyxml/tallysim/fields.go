@@ -387,12 +387,7 @@ func fieldNodes(x *xctx, k *kindDef, o any, fs fetchSet, object bool) []*node {
 // entryNodes renders ALLLEDGERENTRIES.LIST rows; typedOut adds the TYPE
 // attributes collection exports carry (the Day Book file has none).
 func entryNodes(v *Voucher, typedOut bool) []*node {
-	mk := func(name, typ, text string) *node {
-		if typedOut {
-			return typed(name, typ, text)
-		}
-		return leaf(name, text)
-	}
+	mk := listLeaf(typedOut)
 	var out []*node
 	for _, e := range v.Entries {
 		n := el("ALLLEDGERENTRIES.LIST",
@@ -419,6 +414,17 @@ func entryNodes(v *Voucher, typedOut bool) []*node {
 		out = append(out, n)
 	}
 	return out
+}
+
+// listLeaf makes the leaves of a voucher's lists: with their TYPE
+// attribute in collection exports, bare in the Day Book file.
+func listLeaf(typedOut bool) func(name, typ, text string) *node {
+	return func(name, typ, text string) *node {
+		if typedOut {
+			return typed(name, typ, text)
+		}
+		return leaf(name, text)
+	}
 }
 
 // billCreditPeriod renders a bill's due date as Tally writes a credit

@@ -291,12 +291,7 @@ func (c *Company) validateInventory(v *Voucher) string {
 // inventoryNodes renders a voucher's ALLINVENTORYENTRIES.LIST rows the way a
 // voucher export shows them.
 func inventoryNodes(v *Voucher, typedOut bool) []*node {
-	mk := func(name, typ, text string) *node {
-		if typedOut {
-			return typed(name, typ, text)
-		}
-		return leaf(name, text)
-	}
+	mk := listLeaf(typedOut)
 	var out []*node
 	for _, ie := range v.Inventory {
 		n := el("ALLINVENTORYENTRIES.LIST",
