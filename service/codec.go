@@ -90,6 +90,9 @@ type storedLine struct {
 	Rate     Paise            `json:"rate"`
 	GSTRate  *decimal.Decimal `json:"gst_rate,omitempty"`
 	Unit     string           `json:"unit,omitempty"`
+	// StockItem is absent from every line stored before catalog products
+	// could name stock items.
+	StockItem bool `json:"stock_item,omitempty"`
 }
 
 func encodeOrder(o Order, content string, amended bool) ([]byte, error) {
@@ -97,7 +100,7 @@ func encodeOrder(o Order, content string, amended bool) ([]byte, error) {
 		SalesLedger: o.SalesLedger, Narration: o.Narration, CreditDays: o.CreditDays,
 		PartyByMobile: o.PartyByMobile, Reject: o.Reject, RejectCode: o.RejectCode, Content: content, Amended: amended}
 	for _, l := range o.Lines {
-		so.Lines = append(so.Lines, storedLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
+		so.Lines = append(so.Lines, storedLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit, StockItem: l.StockItem})
 	}
 	return json.Marshal(so)
 }
@@ -116,7 +119,7 @@ func decodeStoredOrder(b []byte) (Order, storedOrder, error) {
 		Narration: so.Narration, CreditDays: so.CreditDays,
 		PartyByMobile: so.PartyByMobile, Reject: so.Reject, RejectCode: so.RejectCode}
 	for _, l := range so.Lines {
-		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit})
+		o.Lines = append(o.Lines, OrderLine{Item: l.Item, Quantity: l.Quantity, Rate: l.Rate, GSTRate: l.GSTRate, Unit: l.Unit, StockItem: l.StockItem})
 	}
 	return o, so, nil
 }

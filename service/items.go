@@ -126,7 +126,8 @@ type itemOrder struct {
 }
 
 // matchItems decides whether an order posts an item invoice and with which
-// stock items (one Tally request, none in accounting mode). The order's
+// stock items (one Tally request, none in accounting mode). A line flagged
+// StockItem must name one, whatever the mode allows for the others. The order's
 // lines then take each item's GST rate when they name none (GST per item,
 // from the item's own rate) and its base unit; a line that names another
 // unit than the item's is refused, since Tally would need a conversion the
@@ -146,6 +147,7 @@ func (s *Service) matchItems(ctx context.Context, company string, o *Order, read
 	}
 	o.Lines = slices.Clone(o.Lines) // the plan's lines stay as the caller sent them
 	var missing []string
+	mustMatch := mode == OrderModeItems
 	matched := make([]StockItem, len(o.Lines))
 	for i, l := range o.Lines {
 		it, ok := byName[foldName(l.Item)]
@@ -153,12 +155,13 @@ func (s *Service) matchItems(ctx context.Context, company string, o *Order, read
 			if !slices.Contains(missing, l.Item) {
 				missing = append(missing, l.Item)
 			}
+			mustMatch = mustMatch || l.StockItem
 			continue
 		}
 		matched[i] = it
 	}
 	switch {
-	case len(missing) > 0 && mode == OrderModeItems:
+	case len(missing) > 0 && mustMatch:
 		return itemOrder{}, stockItemsNotFound(company, missing)
 	case len(missing) > 0:
 		return itemOrder{}, nil // auto: some line is not a stock item

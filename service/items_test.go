@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -183,5 +184,44 @@ func TestListItems(t *testing.T) {
 	}
 	if _, err := svc.ListItems(t.Context(), service.ItemQuery{Limit: service.MaxPageSize + 1}); service.KindOf(err) != service.Invalid {
 		t.Errorf("limit above the maximum: %v", err)
+	}
+}
+
+// TestWhatsAppStockItems: a catalog product mapped to a stock item posts a
+// stock line; one whose stock item Tally does not have is rejected with
+// stock_item_not_found, not posted as an accounting voucher, even in auto
+// mode.
+func TestWhatsAppStockItems(t *testing.T) {
+	t.Parallel()
+	f, st := newFake(), newWAStore()
+	f.items = fakeItems()
+	svc := service.New(f, service.Config{Company: "ABC Traders", Store: st,
+		Queue: service.QueueConfig{MaxAttempts: 3, RetryBase: time.Second, RetryMax: 4 * time.Second},
+		Now:   func() time.Time { return today.Add(10 * time.Hour) },
+		WhatsApp: service.WhatsAppConfig{Catalog: service.Catalog{
+			"steel":  {Item: "Steel Sheet 4x8", StockItem: true},
+			"fabric": {Item: "Cotton Fabric", StockItem: true, Unit: "Kg"},
+			"gold":   {Item: "Gold Bar", StockItem: true},
+		}}})
+	if _, err := deliver(svc, msgs(
+		waOrderMsg("wamid.STOCK1", "919820012345", "Rajesh Shah", waItem("steel", "2", "2500.00", "INR"), waItem("fabric", "3", "350.00", "INR")),
+		waOrderMsg("wamid.STOCK2", "919820012345", "Rajesh Shah", waItem("steel", "1", "2500.00", "INR"), waItem("gold", "1", "5000.00", "INR")),
+	)); err != nil {
+		t.Fatal(err)
+	}
+	postAll(t, svc, st)
+	byRef := map[string]service.OrderRecord{}
+	for _, r := range st.ordersList(t) {
+		byRef[r.Ref] = r
+	}
+	posted := byRef[service.WhatsAppOrderRef("wamid.STOCK1")]
+	res, ok := service.OrderResultOf(posted)
+	// 5,000.00 at 18% and 1,050.00 at 5%: CGST = SGST = 450.00 + 26.25.
+	if !ok || !res.Invoice || res.Pricing.Total != 605000+2*(45000+2625) || len(f.vouchers[res.RemoteID].Inventory) != 2 {
+		t.Fatalf("stock order %+v: %+v; want an item invoice of 6,145.00", posted, res)
+	}
+	gold := byRef[service.WhatsAppOrderRef("wamid.STOCK2")]
+	if gold.State != service.OrderRejected || gold.LastErrorCode != service.CodeStockItemNotFound || !strings.Contains(gold.LastError, "'Gold Bar'") {
+		t.Fatalf("order naming a missing stock item: %s %s %q", gold.State, gold.LastErrorCode, gold.LastError)
 	}
 }

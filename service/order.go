@@ -18,6 +18,11 @@ type OrderLine struct {
 	// PricingInput.DefaultGSTRate. It must be one of GSTSlabs.
 	GSTRate *decimal.Decimal
 	Unit    string // unit of measure as in Tally ("NOS"); carried through, not checked
+	// StockItem says Item must be a Tally stock item (a WhatsApp catalog
+	// product mapped to one): an order whose stock item Tally does not
+	// have is refused, stock_item_not_found, rather than posted as an
+	// accounting voucher (items.go).
+	StockItem bool
 }
 
 // TaxLedgers names the GST duty ledgers of the company. Companies name them

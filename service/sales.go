@@ -75,6 +75,9 @@ func orderContent(p orderPlan, dateGiven bool) string {
 	type line struct {
 		Item, Quantity, Unit, GSTRate string
 		Rate                          Paise
+		// Left out when false, so the digest of every line stored before
+		// the flag existed is unchanged.
+		StockItem bool `json:",omitempty"`
 	}
 	c := struct {
 		Company, Ref, Date, SalesLedger, Narration string
@@ -95,7 +98,7 @@ func orderContent(p orderPlan, dateGiven bool) string {
 		if l.GSTRate != nil {
 			rate = l.GSTRate.String()
 		}
-		c.Lines = append(c.Lines, line{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, GSTRate: rate, Rate: l.Rate})
+		c.Lines = append(c.Lines, line{Item: l.Item, Quantity: l.Quantity.String(), Unit: l.Unit, GSTRate: rate, Rate: l.Rate, StockItem: l.StockItem})
 	}
 	b, _ := json.Marshal(c) // strings, numbers and a storedParty cannot fail to encode
 	sum := sha256.Sum256(b)

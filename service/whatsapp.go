@@ -30,8 +30,13 @@ type WhatsAppConfig struct {
 
 // CatalogProduct is what one WhatsApp catalog product becomes on an order line.
 type CatalogProduct struct {
-	// Item is the stock item name as in Tally.
+	// Item is the item's name as in Tally.
 	Item string
+	// StockItem says Item is a Tally stock item: the product posts as a
+	// stock line of an item invoice (with TALLY_ORDER_MODE auto, when every
+	// product of the order is one), and an order naming a stock item Tally
+	// does not have is rejected, stock_item_not_found.
+	StockItem bool
 	// GSTRate is the GST percent; nil means Config.DefaultGSTRate.
 	GSTRate *decimal.Decimal
 	// SalesLedger is credited with the line; empty means Config.SalesLedger.
@@ -279,7 +284,8 @@ func (s *Service) whatsAppOrder(m WhatsAppMessage) Order {
 			o.Reject, o.RejectCode = fmt.Sprintf("the products map to two sales ledgers, %s and %s; one voucher credits one", quote(ledger), quote(sl)), "mixed_sales_ledgers"
 		}
 		ledger = sl
-		o.Lines = append(o.Lines, OrderLine{Item: p.Item, Quantity: decimal.NewFromInt(qty), Rate: price, GSTRate: p.GSTRate, Unit: p.Unit})
+		o.Lines = append(o.Lines, OrderLine{Item: p.Item, Quantity: decimal.NewFromInt(qty), Rate: price, GSTRate: p.GSTRate, Unit: p.Unit,
+			StockItem: p.StockItem})
 	}
 	o.SalesLedger = ledger
 	switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/shopspring/decimal"
@@ -20,10 +21,16 @@ import (
 //
 //	  {"products": {
 //	    "saree-cotton-red": {"item": "Cotton saree", "gst_rate": "5", "sales_ledger": "Sales", "unit": "NOS"},
-//	    "kurta-m":          {"item": "Kurta (M)", "gst_rate": "12"}
+//	    "kurta-m":          {"item": "Kurta (M)", "gst_rate": "12"},
+//	    "steel-sheet":      {"stock_item": "Steel Sheet 4x8"}
 //	  }}
 //
-//	item is required. gst_rate is the GST percent as a string (or number),
+//	Each product has item or stock_item, not both. stock_item names a Tally
+//	stock item: with TALLY_ORDER_MODE auto an order whose every product is
+//	one posts an item invoice (stock lines, the item's GST rate when the
+//	product gives none), and an order naming a stock item Tally does not
+//	have is rejected (stock_item_not_found) instead of posted as an
+//	accounting voucher. gst_rate is the GST percent as a string (or number),
 //	one of the GST slabs; omitted means TALLY_DEFAULT_GST_RATE. sales_ledger
 //	is the ledger credited (default TALLY_SALES_LEDGER); all lines of one
 //	order must share one sales ledger, because one Sales voucher credits one.
@@ -36,6 +43,7 @@ func loadCatalog(r io.Reader) (service.Catalog, error) {
 	var f struct {
 		Products map[string]struct {
 			Item        string           `json:"item"`
+			StockItem   string           `json:"stock_item"`
 			GSTRate     *decimal.Decimal `json:"gst_rate,omitempty"`
 			SalesLedger string           `json:"sales_ledger,omitempty"`
 			Unit        string           `json:"unit,omitempty"`
@@ -54,7 +62,14 @@ func loadCatalog(r io.Reader) (service.Catalog, error) {
 	}
 	products := make(map[string]service.CatalogProduct, len(f.Products))
 	for id, p := range f.Products {
-		products[id] = service.CatalogProduct{Item: p.Item, GSTRate: p.GSTRate, SalesLedger: p.SalesLedger, Unit: p.Unit}
+		cp := service.CatalogProduct{Item: p.Item, GSTRate: p.GSTRate, SalesLedger: p.SalesLedger, Unit: p.Unit}
+		switch {
+		case p.Item != "" && p.StockItem != "":
+			return nil, fmt.Errorf("catalog: product %q: item and stock_item both given; a product is one or the other", id)
+		case p.StockItem != "":
+			cp.Item, cp.StockItem = p.StockItem, true
+		}
+		products[id] = cp
 	}
 	return service.NewCatalog(products)
 }
