@@ -129,3 +129,39 @@ func sameJSON(t *testing.T, row []byte, res postedResult) {
 		t.Errorf("encoded again (-stored +now):\n%s", diff)
 	}
 }
+
+// TestItemInvoiceRowsRoundTrip: what item invoices add to the stored forms
+// (a result's Invoice, a line's stock_item) is kept, and absent from rows
+// that do not need it, so a row written before item invoices encodes back
+// byte for byte (TestStoredOrderResultRowsDecode's sameJSON).
+func TestItemInvoiceRowsRoundTrip(t *testing.T) {
+	t.Parallel()
+	res := OrderResult{Company: "ABC Traders", Party: "Rajesh Enterprises", VoucherType: "Sales", Invoice: true,
+		Pricing: Pricing{Lines: []PricedLine{{Item: "Steel Sheet 4x8", Quantity: decimal.NewFromInt(2), Unit: "Nos", Rate: 250000,
+			Taxable: 500000, GSTRate: decimal.NewFromInt(18), GST: 90000, CGST: 45000, SGST: 45000}}, Taxable: 500000, Total: 590000}}
+	b, err := res.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeOrderResult(b)
+	if err != nil || !back.Invoice || back.Pricing.Lines[0].Item != "Steel Sheet 4x8" {
+		t.Errorf("item invoice result back as %+v (%v)", back, err)
+	}
+	o := Order{Company: "ABC Traders", Date: time.Date(2026, 6, 22, 0, 0, 0, 0, time.UTC), Party: NewParty{Name: "Rajesh Enterprises"},
+		Lines: []OrderLine{{Item: "Steel Sheet 4x8", Quantity: decimal.NewFromInt(2), Rate: 250000, StockItem: true},
+			{Item: "Bolts", Quantity: decimal.NewFromInt(1), Rate: 100}}}
+	req, err := encodeOrder(o, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := decodeStoredOrder(req)
+	if err != nil || !got.Lines[0].StockItem || got.Lines[1].StockItem {
+		t.Errorf("stored lines back as %+v (%v)", got.Lines, err)
+	}
+	var raw struct {
+		Lines []map[string]any `json:"lines"`
+	}
+	if err := json.Unmarshal(req, &raw); err != nil || raw.Lines[1]["stock_item"] != nil {
+		t.Errorf("a line that is not a stock item stores the flag: %s", req)
+	}
+}
