@@ -117,12 +117,10 @@ func onceItems(read itemReader) itemReader {
 	}
 }
 
-// itemOrder is an order's lines matched with the company's stock items:
-// invoice says the order posts an item invoice, and then items[i] is the
-// stock item of line i.
+// itemOrder is what matching an order's lines with the company's stock
+// items decided: invoice says the order posts an item invoice.
 type itemOrder struct {
 	invoice bool
-	items   []StockItem
 }
 
 // matchItems decides whether an order posts an item invoice and with which
@@ -146,23 +144,26 @@ func (s *Service) matchItems(ctx context.Context, company string, o *Order, read
 		byName[foldName(it.Name)] = it
 	}
 	o.Lines = slices.Clone(o.Lines) // the plan's lines stay as the caller sent them
-	var missing []string
-	mustMatch := mode == OrderModeItems
+	// missing are the names no stock item has; required those of them
+	// that had to be one (every line in items mode, else the flagged ones).
+	var missing, required []string
 	matched := make([]StockItem, len(o.Lines))
 	for i, l := range o.Lines {
 		it, ok := byName[foldName(l.Item)]
-		if !ok {
-			if !slices.Contains(missing, l.Item) {
-				missing = append(missing, l.Item)
-			}
-			mustMatch = mustMatch || l.StockItem
+		if ok {
+			matched[i] = it
 			continue
 		}
-		matched[i] = it
+		if !slices.Contains(missing, l.Item) {
+			missing = append(missing, l.Item)
+		}
+		if (mode == OrderModeItems || l.StockItem) && !slices.Contains(required, l.Item) {
+			required = append(required, l.Item)
+		}
 	}
 	switch {
-	case len(missing) > 0 && mustMatch:
-		return itemOrder{}, stockItemsNotFound(company, missing)
+	case len(required) > 0:
+		return itemOrder{}, stockItemsNotFound(company, required)
 	case len(missing) > 0:
 		return itemOrder{}, nil // auto: some line is not a stock item
 	}
@@ -178,7 +179,7 @@ func (s *Service) matchItems(ctx context.Context, company string, o *Order, read
 			l.GSTRate = &r
 		}
 	}
-	return itemOrder{invoice: true, items: matched}, nil
+	return itemOrder{invoice: true}, nil
 }
 
 func stockItemsNotFound(company string, names []string) *Error {

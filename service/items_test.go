@@ -99,6 +99,16 @@ func TestItemInvoice(t *testing.T) {
 			wantCode: service.CodeStockItemNotFound,
 		},
 		{
+			// A line that must be a stock item (a catalog product mapped to
+			// one) is refused in auto mode too, naming it alone.
+			name: "auto, a required stock item missing", mode: service.OrderModeAuto,
+			lines: []service.OrderLine{
+				{Item: "Gold Bar", Quantity: dec("1"), Rate: 100000, StockItem: true},
+				{Item: "Installation", Quantity: dec("1"), Rate: 50000},
+			},
+			wantCode: service.CodeStockItemNotFound,
+		},
+		{
 			name: "a unit that is not the item's", mode: service.OrderModeAuto,
 			lines:    []service.OrderLine{{Item: "Cotton Fabric", Quantity: dec("1"), Rate: 10000, Unit: "Mtr"}},
 			wantCode: "invalid_unit",
