@@ -129,6 +129,33 @@ func TestItemOrders(t *testing.T) {
 			}
 		})
 
+		t.Run("answer lost after Tally applied it", func(t *testing.T) {
+			// The lost-write fault: Tally applies every import and the
+			// connection drops before its answer; reads answer normally. The
+			// queue reads back, finds the invoice, and sends nothing again.
+			b := setup(t, setupOpts{durable: store, orderWait: 100 * time.Millisecond})
+			b.sim.SetFault(tallysim.LostWrite)
+			r := b.do(t, call{method: http.MethodPost, target: "/orders", body: itemOrder})
+			location := r.header.Get("Location")
+			if location == "" {
+				t.Fatalf("POST /orders: %d %s", r.status, r.body)
+			}
+			var st api.OrderStatusResponse
+			deadline := time.Now().Add(10 * time.Second)
+			for st.State != "posted" && time.Now().Before(deadline) {
+				time.Sleep(30 * time.Millisecond)
+				_ = json.Unmarshal(b.do(t, call{target: location}).body, &st)
+			}
+			if st.State != "posted" || st.Attempts < 2 || st.Result == nil {
+				t.Fatalf("order %+v; want posted after a read-back", st)
+			}
+			if n := countVouchers(t, b, st.RemoteID); n != 1 || closingQty(t, b, "Steel Sheet 4x8") != "118" ||
+				st.Result.Amounts.Total != itemOrderTotal || len(voucherOf(t, b, st.RemoteID).Inventory) != 2 {
+				t.Fatalf("%d invoices, steel %s, result %+v; want one invoice of %s", n, closingQty(t, b, "Steel Sheet 4x8"),
+					st.Result, itemOrderTotal)
+			}
+		})
+
 		t.Run("crash after Tally answered", func(t *testing.T) {
 			const rescueAfter = 300 * time.Millisecond
 			b := setup(t, setupOpts{durable: store, rescueAfter: rescueAfter})
