@@ -207,3 +207,39 @@ func TestBatchNewParties(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchItemInvoices: item orders waiting together are posted as item
+// invoices in one import, after one read of the stock items for the whole
+// batch; each moves the stock once.
+func TestBatchItemInvoices(t *testing.T) {
+	t.Parallel()
+	sim, svc, db := batchStack(t, 50)
+	day := time.Date(2026, 6, 23, 0, 0, 0, 0, time.UTC)
+	var recs []service.OrderRecord
+	for i := range 4 {
+		o := batchOrder(i, day)
+		o.Lines = []service.OrderLine{{Item: "Steel Sheet 4x8", Quantity: decimal.NewFromInt(int64(i + 1)), Rate: 250000}}
+		rec, _, err := svc.SubmitOrder(t.Context(), o, "api", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := svc.PostOrder(t.Context(), recs[0].ID); err != nil {
+		t.Fatalf("the batch's attempt: %v", err)
+	}
+	if n, reads := importsOf(t, sim, "import:vouchers"), importsOf(t, sim, "export:collection:TallyFacade Stock Items"); n != 1 || reads != 1 {
+		t.Fatalf("%d voucher imports, %d stock item reads; want one of each for the batch", n, reads)
+	}
+	for _, r := range recs {
+		got, _ := db.GetOrder(t.Context(), r.ID)
+		res, ok := service.OrderResultOf(got)
+		if got.State != service.OrderPosted || !ok || !res.Invoice {
+			t.Errorf("order %s: %s %q; want posted as an item invoice", r.Ref, got.State, got.LastError)
+		}
+	}
+	demo, _ := sim.Company(tallysim.DemoCompanyName)
+	if q, err := demo.ClosingQuantity("Steel Sheet 4x8", tallyxml.Date{}); err != nil || q.String() != "110" {
+		t.Errorf("steel closing quantity %v (%v); want 120 - (1+2+3+4)", q, err)
+	}
+}
