@@ -304,31 +304,40 @@ func (b *Books) PartiesByMobile(ctx context.Context, company, mobile string, for
 }
 
 // BalanceByMobile is the balance of the one party whose mobile is the
-// number given: none is NotFound party_not_found, several are Conflict
-// ambiguous_party_mobile with their names as Subject ([]string), because
-// answering for either would be a guess.
+// number given (PartyByMobile).
 func (b *Books) BalanceByMobile(ctx context.Context, company, mobile string, force bool) (PartyBalance, Freshness, error) {
-	parties, f, err := b.PartiesByMobile(ctx, company, mobile, force)
+	p, f, err := b.PartyByMobile(ctx, company, mobile, force)
 	if err != nil {
 		return PartyBalance{}, f, err
 	}
+	asOf := b.svc.Today()
+	if f.Stale {
+		asOf = f.AsOf.In(b.svc.cfg.Location)
+	}
+	return PartyBalance{Party: p, Balance: p.Closing, Known: p.ClosingKnown, AsOf: asOf}, f, nil
+}
+
+// PartyByMobile is the one party whose mobile is the number given: none is
+// NotFound party_not_found, several are Conflict ambiguous_party_mobile
+// with their names as Subject ([]string), because answering for either
+// would be a guess.
+func (b *Books) PartyByMobile(ctx context.Context, company, mobile string, force bool) (Party, Freshness, error) {
+	parties, f, err := b.PartiesByMobile(ctx, company, mobile, force)
+	if err != nil {
+		return Party{}, f, err
+	}
 	switch len(parties) {
 	case 0:
-		return PartyBalance{}, f, &Error{Kind: NotFound, Code: "party_not_found",
+		return Party{}, f, &Error{Kind: NotFound, Code: "party_not_found",
 			Message: "no party has the mobile " + quote(mobile)}
 	case 1:
-		p := parties[0]
-		asOf := b.svc.Today()
-		if f.Stale {
-			asOf = f.AsOf.In(b.svc.cfg.Location)
-		}
-		return PartyBalance{Party: p, Balance: p.Closing, Known: p.ClosingKnown, AsOf: asOf}, f, nil
+		return parties[0], f, nil
 	}
 	names := make([]string, len(parties))
 	for i, p := range parties {
 		names[i] = p.Name
 	}
-	return PartyBalance{}, f, &Error{Kind: Conflict, Code: "ambiguous_party_mobile",
+	return Party{}, f, &Error{Kind: Conflict, Code: "ambiguous_party_mobile",
 		Message: "the mobile " + quote(mobile) + " belongs to several parties: " + strings.Join(names, ", "),
 		Hint:    "Keep the number on one ledger in Tally, or ask by the party's name.", Subject: names}
 }

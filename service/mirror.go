@@ -271,6 +271,8 @@ type BooksStore interface {
 	// MirrorBills reads outstanding bills by party keyset, and the totals
 	// over every bill the query selects (Overdue: due before asOf).
 	MirrorBills(ctx context.Context, q MirrorBillQuery, asOf time.Time) ([]MirrorBillRow, BillTotals, error)
+
+	StatementStore
 }
 
 // NameKey is a name folded as Tally matches names (tally-protocol.md §9.4):

@@ -57,3 +57,41 @@ func ValidID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil && len(s) == 36
 }
+
+// Statements and the day book default to the financial year to date. The
+// Indian financial year runs from 1 April to 31 March (Tally's own default
+// period when a company is created in India).
+
+// FinancialYearStart is 1 April of the financial year the calendar date d
+// falls in.
+func FinancialYearStart(d time.Time) time.Time {
+	y := d.Year()
+	if d.Month() < time.April {
+		y--
+	}
+	return time.Date(y, time.April, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// Period is a range of calendar dates, both ends included.
+type Period struct{ From, To time.Time }
+
+// period fills in a period's defaults, the financial year to date (To
+// today, From the start of To's financial year), and checks it: both dates
+// ones Tally can keep, From not after To.
+func period(p Period, today time.Time) (Period, error) {
+	if p.To.IsZero() {
+		p.To = today
+	}
+	if p.From.IsZero() {
+		p.From = FinancialYearStart(p.To)
+	}
+	for _, d := range []time.Time{p.From, p.To} {
+		if err := checkDate(d); err != nil {
+			return p, err
+		}
+	}
+	if p.From.After(p.To) {
+		return p, Errorf(Invalid, "invalid_period", "from (%s) is after to (%s)", p.From.Format(time.DateOnly), p.To.Format(time.DateOnly))
+	}
+	return p, nil
+}

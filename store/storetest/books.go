@@ -25,6 +25,7 @@ func RunBooks(t *testing.T, newStore func(t *testing.T) service.BooksStore) {
 		{"PartiesKeyset", testPartiesKeyset},
 		{"BillsKeyset", testBillsKeyset},
 		{"RecomputeAllAndReset", testRecomputeAll},
+		{"Statement", testStatement},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
