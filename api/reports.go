@@ -25,6 +25,8 @@ type ReceivablesResponse struct {
 	PartyCount int `json:"party_count" validate:"required" example:"1"`
 	// The cursor of the next page of parties (pass it as cursor); absent on the last page.
 	Next string `json:"next,omitempty" example:"rajesh enterprises"`
+	// With ageing: every bill over all pages by days past due; the amounts add up to total.
+	Ageing []AgeingBucketJSON `json:"ageing,omitempty"`
 	Freshness
 }
 
@@ -38,6 +40,8 @@ type PartyReceivablesJSON struct {
 	Overdue service.Paise `json:"overdue" validate:"required" swaggertype:"string" format:"decimal" example:"48500.00"`
 	// Bills sorted by due date.
 	Bills []BillJSON `json:"bills" validate:"required"`
+	// With ageing: the party's bills by days past due; the amounts add up to total.
+	Ageing []AgeingBucketJSON `json:"ageing,omitempty"`
 }
 
 // BillJSON is one outstanding bill.
@@ -129,7 +133,7 @@ type TallyStatusResponse struct {
 //
 //	@Summary		Outstanding bills (receivables)
 //	@ID			listReceivables
-//	@Description	Tally's Bills Receivable as of a date, grouped by party, with overdue days recomputed from each bill's due date. Amounts are positive when the party owes us. Today's bills are answered from the mirror of the books (see README, freshness), limit parties a page: each answer's next is the cursor of the following page, and every page costs the same; totals and count are over all pages. A date before today, or a company the mirror never loaded, is read live from Tally (one request, every party at once).
+//	@Description	Tally's Bills Receivable as of a date, grouped by party, with overdue days recomputed from each bill's due date. Amounts are positive when the party owes us. Today's bills are answered from the mirror of the books (see README, freshness), limit parties a page: each answer's next is the cursor of the following page, and every page costs the same; totals and count are over all pages. A date before today, or a company the mirror never loaded, is read live from Tally (one request, every party at once). With ageing, each party and the whole list also carry their bills by days past due (a bill not yet due in the first bucket), whose amounts add up to the totals.
 //	@Tags			reports
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -137,6 +141,7 @@ type TallyStatusResponse struct {
 //	@Param			party			query		string	false	"Only this party (its name as Tally matches it); a ledger that is not a party has no bills here"	extensions(x-example=Rajesh Enterprises)
 //	@Param			overdue_only	query		bool	false	"Only bills past due"	default(false)
 //	@Param			min_amount		query		string	false	"Leave out bills owing less than this"	extensions(x-example=1000.00)
+//	@Param			ageing			query		string	false	"Add the ageing, per party and over all pages: true for buckets 0-30, 31-60, 61-90 and over 90 days past due, or the bounds in days"	extensions(x-example=30,60,90)
 //	@Param			limit			query		int		false	"Parties per page (mirror only)"	default(100)	minimum(1)	maximum(1000)
 //	@Param			cursor			query		string	false	"The next of the previous page"
 //	@Param			fresh			query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
@@ -158,6 +163,7 @@ func (s *Server) receivables(c echo.Context) error {
 		Party:       q.name("party"),
 		OverdueOnly: q.bool("overdue_only"),
 		MinAmount:   q.paise("min_amount"),
+		Ageing:      q.ageing("ageing"),
 	}
 	limit, cursor, force := q.int("limit", 100, 1, 1000), q.str("cursor"), fresh(&q)
 	if len(cursor) > 1000 {
@@ -273,14 +279,10 @@ func (s *Server) tallyStatus(c echo.Context) error {
 
 func toReceivablesResponse(r service.Receivables) ReceivablesResponse {
 	out := ReceivablesResponse{AsOf: dateString(r.AsOf), Parties: make([]PartyReceivablesJSON, 0, len(r.Parties)),
-		Total: r.Total, OverdueTotal: r.OverdueTotal, Count: r.Bills, PartyCount: len(r.Parties)}
+		Total: r.Total, OverdueTotal: r.OverdueTotal, Count: r.Bills, PartyCount: len(r.Parties), Ageing: toAgeingJSON(r.Ageing)}
 	for _, p := range r.Parties {
-		pj := PartyReceivablesJSON{Party: p.Party, Total: p.Total, Overdue: p.Overdue, Bills: make([]BillJSON, 0, len(p.Bills))}
-		for _, b := range p.Bills {
-			pj.Bills = append(pj.Bills, BillJSON{Ref: b.Ref, BillDate: dateString(b.Date), DueDate: dateString(b.Due),
-				Amount: b.Amount, OverdueDays: b.OverdueDays})
-		}
-		out.Parties = append(out.Parties, pj)
+		out.Parties = append(out.Parties, PartyReceivablesJSON{Party: p.Party, Total: p.Total, Overdue: p.Overdue,
+			Bills: toBillsJSON(p.Bills), Ageing: toAgeingJSON(p.Ageing)})
 	}
 	return out
 }
@@ -290,6 +292,16 @@ func toTrialBalanceResponse(tb service.TrialBalance) TrialBalanceResponse {
 		TotalDebit: tb.TotalDebit, TotalCredit: tb.TotalCredit, Balanced: tb.TotalDebit == tb.TotalCredit}
 	for _, r := range tb.Rows {
 		out.Rows = append(out.Rows, TrialBalanceRowJSON{Name: r.Name, Debit: r.Debit, Credit: r.Credit, Net: toBalanceJSON(r.Net())})
+	}
+	return out
+}
+
+// toBillsJSON converts outstanding bills.
+func toBillsJSON(bills []service.Receivable) []BillJSON {
+	out := make([]BillJSON, 0, len(bills))
+	for _, b := range bills {
+		out = append(out, BillJSON{Ref: b.Ref, BillDate: dateString(b.Date), DueDate: dateString(b.Due),
+			Amount: b.Amount, OverdueDays: b.OverdueDays})
 	}
 	return out
 }

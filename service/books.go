@@ -215,7 +215,19 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 	if q.AsOf.IsZero() {
 		q.AsOf = b.svc.Today()
 	}
-	mq := MirrorBillQuery{Company: q.Company, MinOwed: q.MinAmount, After: after, Limit: limit}
+	if q.Ageing != nil {
+		if err := CheckAgeing(q.Ageing); err != nil {
+			return ReceivablesPage{}, err
+		}
+	}
+	return b.billsPage(ctx, q, ReceivableSide, after, limit)
+}
+
+// billsPage reads a page of the outstanding bills of side from the mirror,
+// as of q.AsOf. Amounts are positive when owed the usual way round: by the
+// party for ReceivableSide and AnySide, by us for PayableSide.
+func (b *Books) billsPage(ctx context.Context, q ReceivablesQuery, side BillSide, after string, limit int) (ReceivablesPage, error) {
+	mq := MirrorBillQuery{Company: q.Company, Side: side, MinOwed: q.MinAmount, After: after, Limit: limit, Ageing: q.Ageing}
 	if q.OverdueOnly {
 		mq.DueBefore = q.AsOf
 	}
@@ -223,7 +235,9 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 		// Receivables of a ledger that is not a party are none (the party rule).
 		switch _, err := b.read.readParty(ctx, q.Company, q.Party); {
 		case KindOf(err) == NotFound:
-			return ReceivablesPage{Receivables: Receivables{AsOf: q.AsOf, Parties: []PartyReceivables{}}}, nil
+			out := Receivables{AsOf: q.AsOf, Parties: []PartyReceivables{}}
+			agePage(&out, q.Ageing)
+			return ReceivablesPage{Receivables: out}, nil
 		case err != nil:
 			return ReceivablesPage{}, err
 		}
@@ -231,7 +245,8 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 	}
 	b.mu.Lock()
 	st := b.known[NameKey(q.Company)]
-	tk := totalsKey{company: NameKey(q.Company), party: mq.Party, dueBefore: mq.DueBefore, asOf: q.AsOf, minOwed: mq.MinOwed,
+	tk := totalsKey{company: NameKey(q.Company), party: mq.Party, side: side, ageing: ageingKey(q.Ageing),
+		dueBefore: mq.DueBefore, asOf: q.AsOf, minOwed: mq.MinOwed,
 		masters: st.Masters, vouchers: st.Vouchers, change: st.LastChange, reconcile: st.LastReconcile}
 	cached, hit := b.totals[tk]
 	b.mu.Unlock()
@@ -247,10 +262,23 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 		b.totals[tk] = tot
 		b.mu.Unlock()
 	}
+	// Amounts owed the usual way round are positive: Tally's sign flipped
+	// for what parties owe us.
+	sign := Paise(-1)
+	if side == PayableSide {
+		sign = 1
+	}
 	out := ReceivablesPage{Receivables: Receivables{AsOf: q.AsOf, Parties: []PartyReceivables{},
-		Total: -tot.Total, OverdueTotal: -tot.OverdueTotal, Bills: tot.Bills}}
+		Total: sign * tot.Total, OverdueTotal: sign * tot.OverdueTotal, Bills: tot.Bills}}
+	if q.Ageing != nil {
+		out.Ageing = make([]AgeingBucket, len(tot.Ageing))
+		for i, a := range tot.Ageing {
+			a.Amount *= sign
+			out.Ageing[i] = a
+		}
+	}
 	for _, r := range rows {
-		rec := Receivable{Party: r.Party, Ref: r.Ref, Date: r.Date, Due: r.Due, Amount: -r.Pending}
+		rec := Receivable{Party: r.Party, Ref: r.Ref, Date: r.Date, Due: r.Due, Amount: sign * r.Pending}
 		due := r.Due
 		if due.IsZero() {
 			due = r.Date
@@ -270,6 +298,7 @@ func (b *Books) receivablesPage(ctx context.Context, q ReceivablesQuery, after s
 			pr.Overdue += rec.Amount
 		}
 	}
+	agePage(&out.Receivables, q.Ageing)
 	if limit > 0 && len(out.Parties) == limit {
 		out.Next = NameKey(out.Parties[limit-1].Party)
 	}

@@ -188,22 +188,29 @@ type MirrorPartyQuery struct {
 	Limit   int
 }
 
-// MirrorBillQuery selects outstanding receivable bills (a debit pending)
-// from the mirror, by party keyset: the parties after After (folded name),
-// at most Limit parties, with all their selected bills.
+// MirrorBillQuery selects outstanding bills from the mirror, by party
+// keyset: the parties after After (folded name), at most Limit parties,
+// with all their selected bills.
 type MirrorBillQuery struct {
 	Company string
-	Party   string // one party (folded name), or ""
+	// Side selects receivable bills (a debit pending; the zero value),
+	// payable ones (a credit pending) or both.
+	Side  BillSide
+	Party string // one party (folded name), or ""
 	// DueBefore keeps only bills due before it (overdue); zero keeps all.
 	// A bill without a due date is due on its date.
 	DueBefore time.Time
-	// MinOwed keeps only bills owing at least this much (positive paise).
+	// MinOwed keeps only bills owing at least this much (positive paise,
+	// the side's way round); it does not apply to AnySide.
 	MinOwed Paise
 	After   string
 	Limit   int // parties; 0 for all
 	// NoTotals skips the totals (zero BillTotals): the caller has them
 	// from an earlier page of the same books.
 	NoTotals bool
+	// Ageing, when not nil, asks the totals for the ageing buckets of
+	// these bounds (AgeingIndex of the days past due as of asOf).
+	Ageing []int
 }
 
 // MirrorBillRow is one outstanding bill from the mirror: the sum of its
@@ -224,6 +231,8 @@ type BillTotals struct {
 	Bills        int
 	Total        Paise
 	OverdueTotal Paise // due before the asOf given
+	// Ageing is the buckets of MirrorBillQuery.Ageing (nil without).
+	Ageing []AgeingBucket
 }
 
 // BooksStore is what the mirror needs from the store. Writes of one batch

@@ -16,6 +16,9 @@ type ReceivablesQuery struct {
 	Party       string    // exact party name (Tally's folding), empty for all
 	OverdueOnly bool
 	MinAmount   Paise // bills owing less than this are left out
+	// Ageing are the bounds of the ageing buckets (AgeingBucket) to
+	// total the bills in; nil for no ageing.
+	Ageing []int
 }
 
 // Receivable is one outstanding bill. Amount is what the party owes us
@@ -35,6 +38,7 @@ type PartyReceivables struct {
 	Bills   []Receivable
 	Total   Paise
 	Overdue Paise
+	Ageing  []AgeingBucket // when the query asked for ageing
 }
 
 // Receivables is the outstanding-bills answer.
@@ -44,6 +48,8 @@ type Receivables struct {
 	Total        Paise
 	OverdueTotal Paise
 	Bills        int
+	// Ageing is over every bill the query selects, when it asked for it.
+	Ageing []AgeingBucket
 }
 
 // Receivables reads Bills Receivable and recomputes overdue days from each
@@ -52,6 +58,11 @@ type Receivables struct {
 func (s *Service) Receivables(ctx context.Context, q ReceivablesQuery) (Receivables, error) {
 	if q.AsOf.IsZero() {
 		q.AsOf = s.Today()
+	}
+	if q.Ageing != nil {
+		if err := CheckAgeing(q.Ageing); err != nil {
+			return Receivables{}, err
+		}
 	}
 	company := s.company(q.Company)
 	bills, err := s.gw.Receivables(ctx, company, q.AsOf)
@@ -109,6 +120,7 @@ func (s *Service) Receivables(ctx context.Context, q ReceivablesQuery) (Receivab
 	for _, p := range out.Parties {
 		slices.SortStableFunc(p.Bills, func(a, b Receivable) int { return a.Due.Compare(b.Due) })
 	}
+	agePage(&out, q.Ageing)
 	return out, nil
 }
 

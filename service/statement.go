@@ -146,3 +146,7 @@ func (b *Books) StatementByMobile(ctx context.Context, company, mobile string, p
 	// The lookup made the mirror fresh: the statement need not probe again.
 	return b.Statement(ctx, company, party.Name, p, false)
 }
+
+// Local is t in the service's zone (Asia/Kolkata by default), as answers
+// to people write times.
+func (s *Service) Local(t time.Time) time.Time { return t.In(s.cfg.Location) }

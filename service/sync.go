@@ -110,6 +110,8 @@ type Books struct {
 // totalsKey is a receivables query over one version of a company's books.
 type totalsKey struct {
 	company, party    string
+	side              BillSide
+	ageing            string // the ageing bounds (ageingKey)
 	dueBefore, asOf   time.Time
 	minOwed           Paise
 	masters, vouchers int64

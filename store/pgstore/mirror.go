@@ -520,15 +520,17 @@ ORDER BY name_key`, service.NameKey(company), e164))
 	return out, translate(err, "mirror parties by mobile")
 }
 
-// billWhere selects receivable bills (a debit pending) for a query; its
-// parameters are $1 company, $2 party, $3 due-before, $4 minimum owed.
-const billWhere = `b.company = $1 AND b.pending < 0 AND ($2 = '' OR b.ledger_key = $2)
-  AND ($3::date IS NULL OR COALESCE(b.due, b.bill_date) < $3) AND -b.pending >= $4`
+// billWhere selects outstanding bills for a query; its parameters are $1
+// company, $2 party, $3 due-before, $4 minimum owed, $5 the side's sign
+// (service.BillSide.Sign: -1 a debit pending, 1 a credit, 0 either; a
+// stored bill is never zero).
+const billWhere = `b.company = $1 AND ($5::int8 = 0 OR $5::int8 * b.pending > 0) AND ($2 = '' OR b.ledger_key = $2)
+  AND ($3::date IS NULL OR COALESCE(b.due, b.bill_date) < $3) AND ($5::int8 = 0 OR $5::int8 * b.pending >= $4)`
 
 // MirrorBills implements service.BooksStore.
 func (s *Store) MirrorBills(ctx context.Context, q service.MirrorBillQuery, asOf time.Time) ([]service.MirrorBillRow, service.BillTotals, error) {
 	co := service.NameKey(q.Company)
-	args := []any{co, q.Party, nullDate(q.DueBefore), int64(q.MinOwed)}
+	args := []any{co, q.Party, nullDate(q.DueBefore), int64(q.MinOwed), int64(q.Side.Sign())}
 	var limit *int
 	if q.Limit > 0 {
 		limit = &q.Limit
@@ -536,8 +538,8 @@ func (s *Store) MirrorBills(ctx context.Context, q service.MirrorBillQuery, asOf
 	rows, err := s.pool.Query(ctx, `
 SELECT b.party, b.ledger_key, b.ref, b.bill_date, b.due, b.pending FROM mirror_bills b
 WHERE `+billWhere+` AND b.ledger_key IN (
-    SELECT b.ledger_key FROM mirror_bills b WHERE `+billWhere+` AND b.ledger_key > $5
-    GROUP BY b.ledger_key ORDER BY b.ledger_key LIMIT $6)
+    SELECT b.ledger_key FROM mirror_bills b WHERE `+billWhere+` AND b.ledger_key > $6
+    GROUP BY b.ledger_key ORDER BY b.ledger_key LIMIT $7)
 ORDER BY b.ledger_key, COALESCE(b.due, b.bill_date), b.ref`, append(args, q.After, limit)...)
 	if err != nil {
 		return nil, service.BillTotals{}, translate(err, "mirror bills")
@@ -559,8 +561,31 @@ ORDER BY b.ledger_key, COALESCE(b.due, b.bill_date), b.ref`, append(args, q.Afte
 	}
 	var total, overdue int64
 	err = s.pool.QueryRow(ctx, `
-SELECT count(*), COALESCE(sum(b.pending), 0), COALESCE(sum(CASE WHEN COALESCE(b.due, b.bill_date) < $5 THEN b.pending ELSE 0 END), 0)
+SELECT count(*), COALESCE(sum(b.pending), 0), COALESCE(sum(CASE WHEN COALESCE(b.due, b.bill_date) < $6 THEN b.pending ELSE 0 END), 0)
 FROM mirror_bills b WHERE `+billWhere, append(args, nullDate(asOf))...).Scan(&t.Bills, &total, &overdue)
 	t.Total, t.OverdueTotal = service.Paise(total), service.Paise(overdue)
-	return page, t, translate(err, "mirror bill totals")
+	if err != nil || q.Ageing == nil {
+		return page, t, translate(err, "mirror bill totals")
+	}
+	// The bucket of a bill is the number of bounds below its days past
+	// due (service.AgeingIndex); a bill without dates is in the first.
+	bounds := make([]int32, len(q.Ageing))
+	for i, b := range q.Ageing {
+		bounds[i] = int32(b)
+	}
+	rows, err = s.pool.Query(ctx, `
+SELECT k, count(*), sum(pending) FROM (
+    SELECT (SELECT count(*) FROM unnest($7::int4[]) x WHERE x < $6::date - COALESCE(b.due, b.bill_date)) AS k, b.pending
+    FROM mirror_bills b WHERE `+billWhere+`) aged
+GROUP BY k`, append(args, nullDate(asOf), bounds)...)
+	if err != nil {
+		return nil, service.BillTotals{}, translate(err, "mirror ageing")
+	}
+	t.Ageing = service.NewAgeing(q.Ageing)
+	var k, n, sum int64
+	_, err = pgx.ForEachRow(rows, []any{&k, &n, &sum}, func() error {
+		t.Ageing[k].Bills, t.Ageing[k].Amount = int(n), service.Paise(sum)
+		return nil
+	})
+	return page, t, translate(err, "mirror ageing")
 }

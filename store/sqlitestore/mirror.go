@@ -536,9 +536,10 @@ func (s *Store) MirrorPartiesByMobile(ctx context.Context, company, e164 string)
 		service.NameKey(company), e164)
 }
 
-// billWhere is pgstore's: ?1 company, ?2 party, ?3 due-before, ?4 minimum owed.
-const billWhere = `b.company = ?1 AND b.pending < 0 AND (?2 = '' OR b.ledger_key = ?2)
-  AND (?3 IS NULL OR COALESCE(b.due, b.bill_date) < ?3) AND -b.pending >= ?4`
+// billWhere is pgstore's: ?1 company, ?2 party, ?3 due-before, ?4 minimum
+// owed, ?5 the side's sign.
+const billWhere = `b.company = ?1 AND (?5 = 0 OR ?5 * b.pending > 0) AND (?2 = '' OR b.ledger_key = ?2)
+  AND (?3 IS NULL OR COALESCE(b.due, b.bill_date) < ?3) AND (?5 = 0 OR ?5 * b.pending >= ?4)`
 
 // MirrorBills implements service.BooksStore.
 func (s *Store) MirrorBills(ctx context.Context, q service.MirrorBillQuery, asOf time.Time) ([]service.MirrorBillRow, service.BillTotals, error) {
@@ -550,10 +551,10 @@ func (s *Store) MirrorBills(ctx context.Context, q service.MirrorBillQuery, asOf
 	rows, err := s.db.QueryContext(ctx, `
 SELECT b.party, b.ledger_key, b.ref, b.bill_date, b.due, b.pending FROM mirror_bills b
 WHERE `+billWhere+` AND b.ledger_key IN (
-    SELECT b.ledger_key FROM mirror_bills b WHERE `+billWhere+` AND b.ledger_key > ?5
-    GROUP BY b.ledger_key ORDER BY b.ledger_key LIMIT ?6)
+    SELECT b.ledger_key FROM mirror_bills b WHERE `+billWhere+` AND b.ledger_key > ?6
+    GROUP BY b.ledger_key ORDER BY b.ledger_key LIMIT ?7)
 ORDER BY b.ledger_key, COALESCE(b.due, b.bill_date), b.ref`,
-		co, q.Party, dateText(q.DueBefore), int64(q.MinOwed), q.After, limit)
+		co, q.Party, dateText(q.DueBefore), int64(q.MinOwed), q.Side.Sign(), q.After, limit)
 	if err != nil {
 		return nil, service.BillTotals{}, translate(err)
 	}
@@ -578,8 +579,35 @@ ORDER BY b.ledger_key, COALESCE(b.due, b.bill_date), b.ref`,
 	}
 	var total, overdue int64
 	err = s.db.QueryRowContext(ctx, `
-SELECT count(*), COALESCE(sum(b.pending), 0), COALESCE(sum(CASE WHEN COALESCE(b.due, b.bill_date) < ?5 THEN b.pending ELSE 0 END), 0)
-FROM mirror_bills b WHERE `+billWhere, co, q.Party, dateText(q.DueBefore), int64(q.MinOwed), dateText(asOf)).Scan(&t.Bills, &total, &overdue)
+SELECT count(*), COALESCE(sum(b.pending), 0), COALESCE(sum(CASE WHEN COALESCE(b.due, b.bill_date) < ?6 THEN b.pending ELSE 0 END), 0)
+FROM mirror_bills b WHERE `+billWhere, co, q.Party, dateText(q.DueBefore), int64(q.MinOwed), q.Side.Sign(), dateText(asOf)).Scan(&t.Bills, &total, &overdue)
 	t.Total, t.OverdueTotal = service.Paise(total), service.Paise(overdue)
-	return page, t, translate(err)
+	if err != nil || q.Ageing == nil {
+		return page, t, translate(err)
+	}
+	// The bucket of a bill is the number of bounds below its days past
+	// due (service.AgeingIndex); a bill without dates is in the first.
+	bounds, err := json.Marshal(q.Ageing)
+	if err != nil {
+		return nil, service.BillTotals{}, translate(err)
+	}
+	arows, err := s.db.QueryContext(ctx, `
+SELECT k, count(*), sum(pending) FROM (
+    SELECT (SELECT count(*) FROM json_each(?7) x
+            WHERE x.value < CAST(julianday(?6) - julianday(COALESCE(b.due, b.bill_date)) AS INTEGER)) AS k, b.pending
+    FROM mirror_bills b WHERE `+billWhere+`) aged
+GROUP BY k`, co, q.Party, dateText(q.DueBefore), int64(q.MinOwed), q.Side.Sign(), dateText(asOf), string(bounds))
+	if err != nil {
+		return nil, service.BillTotals{}, translate(err)
+	}
+	defer arows.Close()
+	t.Ageing = service.NewAgeing(q.Ageing)
+	for arows.Next() {
+		var k, n, sum int64
+		if err := arows.Scan(&k, &n, &sum); err != nil {
+			return nil, service.BillTotals{}, translate(err)
+		}
+		t.Ageing[k].Bills, t.Ageing[k].Amount = int(n), service.Paise(sum)
+	}
+	return page, t, translate(arows.Err())
 }
