@@ -47,6 +47,16 @@ func TestContractBooks(t *testing.T) {
 		{name: "receivables with ageing", method: "GET", path: "/receivables", target: "/receivables?ageing=true&limit=2", want: 200},
 		{name: "payables", method: "GET", path: "/payables", target: "/payables?ageing=30,60,90", want: 200},
 		{name: "payables, bad ageing", method: "GET", path: "/payables", target: "/payables?ageing=90,30", want: 422},
+		{name: "statement as PDF", method: "GET", path: "/parties/{name}/statement", target: "/parties/Rajesh%20Enterprises/statement?format=pdf", want: 200},
+		{name: "statement as PDF by Accept", method: "GET", path: "/parties/{name}/statement", target: "/parties/Rajesh%20Enterprises/statement",
+			headers: map[string]string{"Accept": "application/pdf"}, want: 200},
+		{name: "day book", method: "GET", path: "/vouchers", target: "/vouchers?from=2026-03-01&limit=5", want: 200},
+		{name: "day book of a type and party", method: "GET", path: "/vouchers", target: "/vouchers?type=sales&party=Rajesh%20Enterprises", want: 200},
+		{name: "day book, from after to", method: "GET", path: "/vouchers", target: "/vouchers?from=2026-06-01&to=2026-05-01", want: 422},
+		{name: "voucher", method: "GET", path: "/vouchers/{id}", target: "/vouchers/1", want: 200},
+		{name: "invoice as PDF", method: "GET", path: "/vouchers/{id}", target: "/vouchers/1?format=pdf", want: 200},
+		{name: "a receipt as PDF", method: "GET", path: "/vouchers/{id}", target: "/vouchers/2", headers: map[string]string{"Accept": "application/pdf"}, want: 406},
+		{name: "missing voucher", method: "GET", path: "/vouchers/{id}", target: "/vouchers/99999", want: 404},
 	} {
 		req, rep := contractDo(b, c, c.target)
 		if rep.status != c.want {

@@ -129,6 +129,14 @@ func TestContract(t *testing.T) {
 		{name: "payables without a key", method: "GET", path: "/payables", target: "/payables", noKey: true, want: 401},
 		{name: "payables, malformed query", method: "GET", path: "/payables", target: "/payables?party=%zz", want: 400},
 		{name: "payables, bad ageing", method: "GET", path: "/payables", target: "/payables?ageing=yes", want: 422},
+		{name: "day book, mirror off", method: "GET", path: "/vouchers", target: "/vouchers", want: 404},
+		{name: "day book without a key", method: "GET", path: "/vouchers", target: "/vouchers", noKey: true, want: 401},
+		{name: "day book, malformed query", method: "GET", path: "/vouchers", target: "/vouchers?party=%zz", want: 400},
+		{name: "day book, bad cursor", method: "GET", path: "/vouchers", target: "/vouchers?cursor=x", want: 422},
+		{name: "voucher, mirror off", method: "GET", path: "/vouchers/{id}", target: "/vouchers/1", want: 404},
+		{name: "voucher without a key", method: "GET", path: "/vouchers/{id}", target: "/vouchers/1", noKey: true, want: 401},
+		{name: "voucher, malformed query", method: "GET", path: "/vouchers/{id}", target: "/vouchers/1?company=%zz", want: 400},
+		{name: "voucher, bad id", method: "GET", path: "/vouchers/{id}", target: "/vouchers/x", want: 422},
 		{name: "sync without a key", method: "GET", path: "/sync", target: "/sync", noKey: true, want: 401},
 		{name: "items", method: "GET", path: "/items", target: "/items?q=steel", want: 200},
 		{name: "items, malformed query", method: "GET", path: "/items", target: "/items?q=%zz", want: 400},
@@ -338,6 +346,15 @@ func validateAnswer(ctx context.Context, doc *openapi3.T, method, path string, r
 		return fmt.Errorf("the spec has no %s %s", method, path)
 	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	if rep.header.Get("Content-Type") == mimePDF {
+		// A document: the spec's binary string says nothing of its bytes
+		// beyond being one (kin-openapi has no decoder for it); the status
+		// and the media type are still checked against the spec.
+		if !bytes.HasPrefix(rep.body, []byte("%PDF-")) {
+			return fmt.Errorf("an application/pdf answer that is not a PDF")
+		}
+		opts.ExcludeResponseBody = true
+	}
 	in := &openapi3filter.RequestValidationInput{Request: req, Options: opts,
 		Route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}}
 	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{RequestValidationInput: in,

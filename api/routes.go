@@ -44,6 +44,8 @@ func (s *Server) routes() {
 	e.GET("/items", s.listItems, auth)
 	e.GET("/receivables", s.receivables, auth)
 	e.GET("/payables", s.payables, auth)
+	e.GET("/vouchers", s.listVouchers, auth)
+	e.GET("/vouchers/:id", s.getVoucher, auth)
 	e.GET("/sync", s.syncStatus, auth)
 	e.GET("/reports/trial-balance", s.trialBalance, auth)
 	e.POST("/orders", s.placeOrder, auth, s.idempotent)

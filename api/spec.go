@@ -88,6 +88,9 @@ const moneyPattern = `^-?\d+\.\d{2}$`
 //     becomes the parameter's example.
 //   - swag writes a nullable object property as x-nullable beside allOf
 //     [$ref]; OpenAPI 3.0 wants a type beside nullable, so it gets object.
+//   - A success a client can also have as a PDF document (Accept:
+//     application/pdf) shares the JSON answer's schema in Swagger 2.0: the
+//     PDF gets a binary string.
 //   - A property that is an object comes out as allOf [$ref] (swag keeps
 //     its description so), which some renderers show as "string": each JSON
 //     answer gets a whole example composed from its properties' examples.
@@ -136,6 +139,11 @@ func refineResponse(path, status string, r *openapi3.Response) {
 		return
 	}
 	delete(r.Content, mimeProblem)
+	if mt := r.Content[mimePDF]; mt != nil {
+		mt.Schema = openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Format: "binary",
+			Description: "The document as a PDF file (Content-Disposition: attachment)."})
+		mt.Example = nil
+	}
 	if mt := r.Content[mimeJSON]; mt != nil && mt.Schema != nil && mt.Example == nil {
 		if ex, ok := composeExample(mt.Schema, 0).(map[string]any); ok && len(ex) > 0 {
 			mt.Example = ex
@@ -164,6 +172,11 @@ var exampleDetail = map[string]string{
 	"verify_token_mismatch":     "hub.verify_token does not match WHATSAPP_VERIFY_TOKEN.",
 	"invalid_signature":         "X-Hub-Signature-256 is missing or does not match the body.",
 	"malformed_webhook":         "The notification is not a WhatsApp Cloud API envelope.",
+	"books_not_synced":          "the books of company 'ABC Traders' have not been read from Tally yet",
+	"voucher_not_found":         "no voucher 17 in company 'ABC Traders'",
+	"not_an_invoice":            "Only a Sales voucher can be had as a PDF invoice; this one is Receipt. Ask for JSON instead.",
+	"invalid_period":            "from (2026-06-01) is after to (2026-05-01)",
+	"mirror_off":                "this read needs the mirror of the books, which is off without a pinned company",
 }
 
 // firstCode is the code an error answer's description starts with

@@ -71,13 +71,15 @@ func statementPeriod(q *query) service.Period {
 //
 //	@Summary		A party's statement
 //	@ID			getPartyStatement
-//	@Description	The party's account for a period (default: the financial year to date, 1 April to today in Asia/Kolkata): the opening balance, every voucher that touched the party (date, type, number, narration, debit, credit, running balance, bill references) and the closing balance, figured as Tally figures the ledger's balance (cancelled and optional vouchers left out), so a statement to today closes at the party's closing balance in Tally. Parties only: any other ledger is 404 party_not_found. Answered from the mirror of the books (see README, freshness: stale with synced_at while Tally cannot be asked); a company the mirror has not loaded yet is 503 books_not_synced.
+//	@Description	The party's account for a period (default: the financial year to date, 1 April to today in Asia/Kolkata): the opening balance, every voucher that touched the party (date, type, number, narration, debit, credit, running balance, bill references) and the closing balance, figured as Tally figures the ledger's balance (cancelled and optional vouchers left out), so a statement to today closes at the party's closing balance in Tally. Parties only: any other ledger is 404 party_not_found. Answered from the mirror of the books (see README, freshness: stale with synced_at while Tally cannot be asked); a company the mirror has not loaded yet is 503 books_not_synced. With Accept: application/pdf or format=pdf, the same statement as a PDF document (an attachment) a bot can send on WhatsApp: the company's name, address and GSTIN, the party, the period, the table with Indian digit grouping, the totals and the closing balance.
 //	@Tags			parties
 //	@Produce		json
+//	@Produce		application/pdf
 //	@Produce		application/problem+json
 //	@Param			name	path		string	true	"Ledger name, percent-encoded"	extensions(x-example=Rajesh Enterprises)
 //	@Param			from	query		string	false	"First day YYYY-MM-DD; default 1 April of to's financial year"	extensions(x-example=2026-04-01)
 //	@Param			to		query		string	false	"Last day YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-23)
+//	@Param			format	query		string	false	"pdf for a PDF document (as Accept: application/pdf)"	Enums(json, pdf)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Param			fresh	query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Success		200		{object}	StatementResponse
@@ -95,7 +97,7 @@ func (s *Server) partyStatement(c echo.Context) error {
 		return err
 	}
 	q := query{c: c}
-	company, force, p := q.company(), fresh(&q), statementPeriod(&q)
+	company, force, p, pdf := q.company(), fresh(&q), statementPeriod(&q), wantsPDF(&q)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -106,20 +108,22 @@ func (s *Server) partyStatement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, "", toStatementResponse(st, f))
+	return s.writeStatement(c, company, st, f, pdf)
 }
 
 // statementByMobile answers the statement of the party with a mobile.
 //
 //	@Summary		A party's statement by mobile number
 //	@ID			getStatementByMobile
-//	@Description	GET /parties/{name}/statement for the one party whose mobile is this number in any common form (as GET /parties/by-mobile/{mobile}/balance matches it): none is 404 party_not_found, several are 409 ambiguous_party_mobile.
+//	@Description	GET /parties/{name}/statement for the one party whose mobile is this number in any common form (as GET /parties/by-mobile/{mobile}/balance matches it): none is 404 party_not_found, several are 409 ambiguous_party_mobile. With Accept: application/pdf or format=pdf, the statement as a PDF document.
 //	@Tags			parties
 //	@Produce		json
+//	@Produce		application/pdf
 //	@Produce		application/problem+json
 //	@Param			mobile	path		string	true	"Mobile number in any common form, percent-encoded"	extensions(x-example=9820012345)
 //	@Param			from	query		string	false	"First day YYYY-MM-DD; default 1 April of to's financial year"	extensions(x-example=2026-04-01)
 //	@Param			to		query		string	false	"Last day YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-23)
+//	@Param			format	query		string	false	"pdf for a PDF document (as Accept: application/pdf)"	Enums(json, pdf)
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
 //	@Param			fresh	query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Success		200		{object}	StatementResponse
@@ -138,7 +142,7 @@ func (s *Server) statementByMobile(c echo.Context) error {
 		return &requestError{status: http.StatusBadRequest, code: "bad_path", detail: "The mobile in the path is not correctly percent-encoded."}
 	}
 	q := query{c: c}
-	company, force, p := q.company(), fresh(&q), statementPeriod(&q)
+	company, force, p, pdf := q.company(), fresh(&q), statementPeriod(&q), wantsPDF(&q)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -148,6 +152,14 @@ func (s *Server) statementByMobile(c echo.Context) error {
 	st, f, err := s.books.StatementByMobile(c.Request().Context(), company, mobile, p, force)
 	if err != nil {
 		return err
+	}
+	return s.writeStatement(c, company, st, f, pdf)
+}
+
+// writeStatement answers a statement as JSON or, when asked, as a PDF.
+func (s *Server) writeStatement(c echo.Context, company string, st service.Statement, f service.Freshness, pdf bool) error {
+	if pdf {
+		return s.writeStatementPDF(c, company, st, f)
 	}
 	return writeJSON(c, http.StatusOK, "", toStatementResponse(st, f))
 }

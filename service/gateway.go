@@ -115,6 +115,12 @@ type Company struct {
 	Country   string
 	BooksFrom time.Time
 	StartFrom time.Time
+	// The company's own details, as its invoices print them.
+	Address []string
+	Pincode string
+	GSTIN   string
+	Phone   string
+	Email   string
 }
 
 // Party is a ledger, usually a customer under Sundry Debtors.

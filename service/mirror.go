@@ -282,6 +282,8 @@ type BooksStore interface {
 	MirrorBills(ctx context.Context, q MirrorBillQuery, asOf time.Time) ([]MirrorBillRow, BillTotals, error)
 
 	StatementStore
+	DayBookStore
+	CompanyStore
 }
 
 // NameKey is a name folded as Tally matches names (tally-protocol.md §9.4):

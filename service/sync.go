@@ -465,6 +465,9 @@ func (b *Books) booksFrom(ctx context.Context, company string) (time.Time, error
 	if err != nil {
 		return time.Time{}, err
 	}
+	if err := b.saveCompany(ctx, company, companies); err != nil {
+		return time.Time{}, err
+	}
 	for _, c := range companies {
 		if NameKey(c.Name) == NameKey(company) && !c.BooksFrom.IsZero() {
 			return c.BooksFrom, nil
@@ -476,7 +479,8 @@ func (b *Books) booksFrom(ctx context.Context, company string) (time.Time, error
 // Reconcile finds what the counters cannot show: masters and vouchers
 // deleted in Tally (tally-database-loader diffs GUID lists for the same
 // reason, §2.1), and any voucher whose AlterID differs from the mirror's.
-// It costs three id-only requests, whatever changed.
+// It costs three id-only requests, whatever changed, and one for the
+// company's details.
 func (b *Books) Reconcile(ctx context.Context, company string) error {
 	company = b.svc.company(company)
 	unlock, ok, err := b.st.TrySyncLock(ctx, company)
@@ -507,6 +511,15 @@ func (b *Books) reconcile(ctx context.Context, company string) error {
 	}
 	gids, lids, err := b.bgw.MasterIDs(ctx, company)
 	if err != nil {
+		return err
+	}
+	// The company's details (for documents) change rarely and move no
+	// counter the probe reads: refresh them here, one small request.
+	companies, err := b.svc.gw.Companies(ctx)
+	if err != nil {
+		return err
+	}
+	if err := b.saveCompany(ctx, company, companies); err != nil {
 		return err
 	}
 	tally := map[int64]int64{}

@@ -94,7 +94,8 @@ func (g *Gateway) Status(ctx context.Context) (service.TallyStatus, error) {
 // sent.
 func (g *Gateway) Companies(ctx context.Context) ([]service.Company, error) {
 	coll := NewCollection(collCompanies, "Company")
-	coll.Fetch = []string{"Name", "GUID", "StateName", "CountryName", "BooksFrom", "StartingFrom"}
+	coll.Fetch = []string{"Name", "GUID", "StateName", "CountryName", "BooksFrom", "StartingFrom",
+		"Address", "PinCode", "GSTRegistrationNumber", "PhoneNumber", "Email"}
 	var out []service.Company
 	err := g.c.Do(ctx, ExportCollectionTDL(coll, Vars{}), func(r io.Reader) error {
 		for c, err := range Companies(r) {
@@ -104,6 +105,7 @@ func (g *Gateway) Companies(ctx context.Context) ([]service.Company, error) {
 			out = append(out, service.Company{
 				Name: c.Name, GUID: c.GUID, State: c.StateName, Country: c.CountryName,
 				BooksFrom: timeFromDate(c.BooksFrom), StartFrom: timeFromDate(c.StartingFrom),
+				Address: c.Addresses, Pincode: c.PinCode, GSTIN: c.GSTRegistrationNumber, Phone: c.PhoneNumber, Email: c.Email,
 			})
 		}
 		return nil

@@ -149,7 +149,9 @@ func TestGatewayStatusAndCompanies(t *testing.T) {
 	demo := gwDemo(t, sim)
 	fy := tallyxml.NewDate(2026, time.April, 1).Time() // the simulator's STARTINGFROM: this financial year
 	want := []service.Company{
-		{Name: gwCompany, GUID: demo.GUID(), State: "Maharashtra", Country: "India", BooksFrom: demo.BooksFrom().Time(), StartFrom: fy},
+		{Name: gwCompany, GUID: demo.GUID(), State: "Maharashtra", Country: "India", BooksFrom: demo.BooksFrom().Time(), StartFrom: fy,
+			Address: []string{"Shop 4, Crawford Market", "Lokmanya Tilak Marg, Mumbai"}, Pincode: "400001", GSTIN: "27AABCA1234F1Z5",
+			Phone: "022 2262 1234", Email: "accounts@abctraders.in"},
 		{Name: "Coastal Test Traders", GUID: second.GUID(), State: "Karnataka", Country: "India", BooksFrom: fy, StartFrom: fy},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -398,7 +398,7 @@ func (s *Store) ResetBooks(ctx context.Context, company string) error {
 	return s.inTx(ctx, "reset mirror", func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, t := range []string{"mirror_bills", "mirror_inventory", "mirror_bill_allocs", "mirror_entries", "mirror_vouchers",
-			"mirror_ledgers", "mirror_groups", "mirror_sync"} {
+			"mirror_ledgers", "mirror_groups", "mirror_company", "mirror_sync"} {
 			b.Queue(`DELETE FROM `+t+` WHERE company = $1`, co)
 		}
 		return tx.SendBatch(ctx, b).Close()

@@ -379,7 +379,7 @@ func (s *Store) ResetBooks(ctx context.Context, company string) error {
 	co := service.NameKey(company)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, t := range []string{"mirror_bills", "mirror_inventory", "mirror_bill_allocs", "mirror_entries", "mirror_vouchers",
-			"mirror_ledgers", "mirror_groups", "mirror_sync"} {
+			"mirror_ledgers", "mirror_groups", "mirror_company", "mirror_sync"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE company = ?`, co); err != nil {
 				return err
 			}

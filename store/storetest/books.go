@@ -27,6 +27,8 @@ func RunBooks(t *testing.T, newStore func(t *testing.T) service.BooksStore) {
 		{"RecomputeAllAndReset", testRecomputeAll},
 		{"Statement", testStatement},
 		{"BillSidesAndAgeing", testAgeing},
+		{"DayBook", testDayBook},
+		{"MirrorCompany", testMirrorCompany},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -123,12 +123,18 @@ type Bill struct {
 // Company is one company's books. It is safe for concurrent use: every method
 // takes the company's own lock, and the server holds it while it works.
 type Company struct {
-	mu        sync.Mutex
-	name      string
-	guid      string
-	state     string
-	country   string
-	gstin     string
+	mu      sync.Mutex
+	name    string
+	guid    string
+	state   string
+	country string
+	gstin   string
+	// The company's contact details, as its invoices print them.
+	address []string
+	pincode string
+	phone   string
+	email   string
+
 	booksFrom tallyxml.Date
 
 	groups   []*Group
@@ -251,6 +257,14 @@ func (c *Company) SetProfile(state, country, gstin string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.state, c.country, c.gstin = state, country, gstin
+}
+
+// SetContact sets the company's mailing address, pincode, phone number and
+// e-mail, as printed on its invoices and statements.
+func (c *Company) SetContact(address []string, pincode, phone, email string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.address, c.pincode, c.phone, c.email = slices.Clone(address), pincode, phone, email
 }
 
 // foldName is the key Tally matches master names by (tally-protocol.md §9.4

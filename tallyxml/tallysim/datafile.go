@@ -22,6 +22,10 @@ type companyFile struct {
 	State     string        `json:"state,omitempty"`
 	Country   string        `json:"country,omitempty"`
 	GSTIN     string        `json:"gstin,omitempty"`
+	Address   []string      `json:"address,omitempty"`
+	Pincode   string        `json:"pincode,omitempty"`
+	Phone     string        `json:"phone,omitempty"`
+	Email     string        `json:"email,omitempty"`
 	BooksFrom tallyxml.Date `json:"booksFrom,omitzero"`
 	Groups    []Group       `json:"groups,omitempty"`
 	Ledgers   []Ledger      `json:"ledgers,omitempty"`
@@ -80,6 +84,7 @@ func (cf companyFile) build(today tallyxml.Date) (*Company, error) {
 	}
 	c := newCompany(cf.Name, cf.GUID, bf)
 	c.state, c.country, c.gstin = cf.State, cf.Country, cf.GSTIN
+	c.address, c.pincode, c.phone, c.email = cf.Address, cf.Pincode, cf.Phone, cf.Email
 	if c.country == "" {
 		c.country = "India"
 	}
@@ -143,7 +148,8 @@ func WriteJSON(w io.Writer, companies ...*Company) error {
 	var df dataFile
 	for _, c := range companies {
 		c.mu.Lock()
-		cf := companyFile{Name: c.name, GUID: c.guid, State: c.state, Country: c.country, GSTIN: c.gstin, BooksFrom: c.booksFrom}
+		cf := companyFile{Name: c.name, GUID: c.guid, State: c.state, Country: c.country, GSTIN: c.gstin,
+			Address: c.address, Pincode: c.pincode, Phone: c.phone, Email: c.email, BooksFrom: c.booksFrom}
 		for _, g := range c.groups {
 			if !g.Predefined {
 				cf.Groups = append(cf.Groups, *g)

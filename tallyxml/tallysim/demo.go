@@ -28,6 +28,7 @@ func DemoCompany(today tallyxml.Date) *Company {
 	fy := fyStart(today)
 	c := NewCompany(DemoCompanyName, tallyxml.NewDate(fy.Time().Year()-1, time.April, 1))
 	c.SetProfile("Maharashtra", "India", "27AABCA1234F1Z5")
+	c.SetContact([]string{"Shop 4, Crawford Market", "Lokmanya Tilak Marg, Mumbai"}, "400001", "022 2262 1234", "accounts@abctraders.in")
 
 	ledgers := []Ledger{
 		{Name: "Proprietor's Capital", Parent: "Capital Account", OpeningBalance: tallyxml.Paise(50000000)},

@@ -219,7 +219,23 @@ var companyKind = &kindDef{name: "COMPANY", fields: []*field{
 	{tag: "BOOKSFROM", typ: "Date", get: func(_ *xctx, o any) fval { return date(companyOf(o).booksFrom) }},
 	{tag: "STATENAME", typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).state) }},
 	{tag: "COUNTRYNAME", typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).country) }},
-	{tag: "GSTIN", typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).gstin) }},
+	{tag: "GSTREGISTRATIONNUMBER", aliases: []string{"GSTIN"}, typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).gstin) }},
+	{tag: "ADDRESS.LIST", aliases: []string{"ADDRESS"}, get: func(_ *xctx, o any) fval {
+		return str(strings.Join(companyOf(o).address, "\n"))
+	}, list: func(_ *xctx, o any, _ bool) *node {
+		c := companyOf(o)
+		if len(c.address) == 0 {
+			return nil
+		}
+		n := el("ADDRESS.LIST").attr("TYPE", "String")
+		for _, a := range c.address {
+			n.add(leaf("ADDRESS", a))
+		}
+		return n
+	}},
+	{tag: "PINCODE", typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).pincode) }},
+	{tag: "PHONENUMBER", typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).phone) }},
+	{tag: "EMAIL", typ: "String", get: func(_ *xctx, o any) fval { return str(companyOf(o).email) }},
 	{tag: "ISSECURITYON", typ: "Logical", get: func(_ *xctx, _ any) fval { return logical(false) }},
 	{tag: "NUMLEDGERS", typ: "Number", get: func(_ *xctx, o any) fval { return num(int64(len(companyOf(o).ledgers))) }},
 	{tag: "ALTMSTID", typ: "Number", get: func(_ *xctx, o any) fval { return num(companyOf(o).altMstID()) }},
