@@ -39,6 +39,8 @@
 //	@tag.description			Payments received, posted to Tally as Receipt vouchers through the same queue.
 //	@tag.name					reports
 //	@tag.description			Outstanding bills (receivables) and the trial balance, as Tally computes them.
+//	@tag.name					vouchers
+//	@tag.description			The day book from the mirror of the books: vouchers by date, one voucher whole, a sales invoice as a PDF copy.
 //	@tag.name					reminders
 //	@tag.description			Payment reminders from the overdue bills, and sending them by WhatsApp or a chatbot webhook.
 //	@tag.name					whatsapp

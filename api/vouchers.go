@@ -174,7 +174,7 @@ func voucherID(c echo.Context) (int64, error) {
 //	@Produce		json
 //	@Produce		application/pdf
 //	@Produce		application/problem+json
-//	@Param			id		path		int		true	"The voucher's id (MasterID)"	extensions(x-example=1)
+//	@Param			id		path		int		true	"The voucher's id (MasterID)"
 //	@Param			format	query		string	false	"pdf for the invoice copy as a PDF document (as Accept: application/pdf)"	Enums(json, pdf)
 //	@Param			fresh	query		bool	false	"Ask Tally for changes first, whatever the freshness interval"
 //	@Param			company	query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
