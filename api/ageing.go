@@ -199,28 +199,16 @@ func outstandingMessage(p service.PartyReceivables, all service.Receivables, f s
 //	@Router			/payables [get]
 func (s *Server) payables(c echo.Context) error {
 	q := query{c: c}
-	rq := service.ReceivablesQuery{
-		Company:     q.company(),
-		Party:       q.name("party"),
-		OverdueOnly: q.bool("overdue_only"),
-		MinAmount:   q.paise("min_amount"),
-		Ageing:      q.ageing("ageing"),
-	}
-	limit, cursor, force := q.int("limit", 100, 1, 1000), q.str("cursor"), fresh(&q)
-	if len(cursor) > 1000 {
-		q.fail("cursor", "is not a cursor this service gave")
-	}
+	rq, page := billsQuery(&q), billsPage(&q)
 	if err := q.err(); err != nil {
 		return err
 	}
 	if s.books == nil {
 		return errMirrorOff
 	}
-	page, f, err := s.books.Payables(c.Request().Context(), rq, cursor, limit, force)
+	out, f, err := s.books.Payables(c.Request().Context(), rq, page.cursor, page.limit, page.force)
 	if err != nil {
 		return err
 	}
-	out := toReceivablesResponse(page.Receivables)
-	out.Next, out.Freshness = page.Next, toFreshness(f)
-	return writeJSON(c, http.StatusOK, "", out)
+	return writeBills(c, out, f)
 }

@@ -157,32 +157,54 @@ type TallyStatusResponse struct {
 //	@Router			/receivables [get]
 func (s *Server) receivables(c echo.Context) error {
 	q := query{c: c}
-	rq := service.ReceivablesQuery{
+	rq, page := billsQuery(&q), billsPage(&q)
+	rq.AsOf = q.date("as_of")
+	if err := q.err(); err != nil {
+		return err
+	}
+	var out service.ReceivablesPage
+	f := service.Freshness{Live: true}
+	var err error
+	if s.books == nil {
+		out.Receivables, err = s.svc.Receivables(c.Request().Context(), rq)
+	} else {
+		out, f, err = s.books.Receivables(c.Request().Context(), rq, page.cursor, page.limit, page.force)
+	}
+	if err != nil {
+		return err
+	}
+	return writeBills(c, out, f)
+}
+
+// billsQuery reads the query of a list of outstanding bills, but as_of.
+func billsQuery(q *query) service.ReceivablesQuery {
+	return service.ReceivablesQuery{
 		Company:     q.company(),
-		AsOf:        q.date("as_of"),
 		Party:       q.name("party"),
 		OverdueOnly: q.bool("overdue_only"),
 		MinAmount:   q.paise("min_amount"),
 		Ageing:      q.ageing("ageing"),
 	}
-	limit, cursor, force := q.int("limit", 100, 1, 1000), q.str("cursor"), fresh(&q)
-	if len(cursor) > 1000 {
+}
+
+// partyPage is a page of a list by party: its size, the cursor the last
+// page gave, and whether to probe Tally first.
+type partyPage struct {
+	limit  int
+	cursor string
+	force  bool
+}
+
+func billsPage(q *query) partyPage {
+	p := partyPage{limit: q.int("limit", 100, 1, 1000), cursor: q.str("cursor"), force: fresh(q)}
+	if len(p.cursor) > 1000 {
 		q.fail("cursor", "is not a cursor this service gave")
 	}
-	if err := q.err(); err != nil {
-		return err
-	}
-	var page service.ReceivablesPage
-	f := service.Freshness{Live: true}
-	var err error
-	if s.books == nil {
-		page.Receivables, err = s.svc.Receivables(c.Request().Context(), rq)
-	} else {
-		page, f, err = s.books.Receivables(c.Request().Context(), rq, cursor, limit, force)
-	}
-	if err != nil {
-		return err
-	}
+	return p
+}
+
+// writeBills answers a page of outstanding bills.
+func writeBills(c echo.Context, page service.ReceivablesPage, f service.Freshness) error {
 	out := toReceivablesResponse(page.Receivables)
 	out.Next, out.Freshness = page.Next, toFreshness(f)
 	return writeJSON(c, http.StatusOK, "", out)

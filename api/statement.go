@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -96,19 +97,9 @@ func (s *Server) partyStatement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := query{c: c}
-	company, force, p, pdf := q.company(), fresh(&q), statementPeriod(&q), wantsPDF(&q)
-	if err := q.err(); err != nil {
-		return err
-	}
-	if s.books == nil {
-		return errMirrorOff
-	}
-	st, f, err := s.books.Statement(c.Request().Context(), company, name, p, force)
-	if err != nil {
-		return err
-	}
-	return s.writeStatement(c, company, st, f, pdf)
+	return s.statement(c, func(ctx context.Context, company string, p service.Period, force bool) (service.Statement, service.Freshness, error) {
+		return s.books.Statement(ctx, company, name, p, force)
+	})
 }
 
 // statementByMobile answers the statement of the party with a mobile.
@@ -141,6 +132,14 @@ func (s *Server) statementByMobile(c echo.Context) error {
 	if err != nil {
 		return &requestError{status: http.StatusBadRequest, code: "bad_path", detail: "The mobile in the path is not correctly percent-encoded."}
 	}
+	return s.statement(c, func(ctx context.Context, company string, p service.Period, force bool) (service.Statement, service.Freshness, error) {
+		return s.books.StatementByMobile(ctx, company, mobile, p, force)
+	})
+}
+
+// statement reads a statement's query, answers it with read and writes it
+// as JSON or, when asked, as a PDF.
+func (s *Server) statement(c echo.Context, read func(ctx context.Context, company string, p service.Period, force bool) (service.Statement, service.Freshness, error)) error {
 	q := query{c: c}
 	company, force, p, pdf := q.company(), fresh(&q), statementPeriod(&q), wantsPDF(&q)
 	if err := q.err(); err != nil {
@@ -149,15 +148,10 @@ func (s *Server) statementByMobile(c echo.Context) error {
 	if s.books == nil {
 		return errMirrorOff
 	}
-	st, f, err := s.books.StatementByMobile(c.Request().Context(), company, mobile, p, force)
+	st, f, err := read(c.Request().Context(), company, p, force)
 	if err != nil {
 		return err
 	}
-	return s.writeStatement(c, company, st, f, pdf)
-}
-
-// writeStatement answers a statement as JSON or, when asked, as a PDF.
-func (s *Server) writeStatement(c echo.Context, company string, st service.Statement, f service.Freshness, pdf bool) error {
 	if pdf {
 		return s.writeStatementPDF(c, company, st, f)
 	}
