@@ -57,8 +57,16 @@ func TestContractBooks(t *testing.T) {
 		{name: "invoice as PDF", method: "GET", path: "/vouchers/{id}", target: "/vouchers/1?format=pdf", want: 200},
 		{name: "a receipt as PDF", method: "GET", path: "/vouchers/{id}", target: "/vouchers/2", headers: map[string]string{"Accept": "application/pdf"}, want: 406},
 		{name: "missing voucher", method: "GET", path: "/vouchers/{id}", target: "/vouchers/99999", want: 404},
+		{name: "statement of a company never synced, Tally down", method: "GET", path: "/parties/{name}/statement",
+			target: "/parties/Rajesh%20Enterprises/statement?company=Coastal%20Traders", fault: tallysim.Refuse, want: 503},
+		{name: "day book of a company never synced, Tally down", method: "GET", path: "/vouchers",
+			target: "/vouchers?company=Coastal%20Traders", fault: tallysim.Refuse, want: 503},
+		{name: "statement while Tally is down: stale, from the mirror", method: "GET", path: "/parties/{name}/statement",
+			target: "/parties/Rajesh%20Enterprises/statement?fresh=true", fault: tallysim.Refuse, want: 200},
 	} {
+		b.sim.SetFault(c.fault)
 		req, rep := contractDo(b, c, c.target)
+		b.sim.SetFault(tallysim.NoFault)
 		if rep.status != c.want {
 			t.Errorf("%s: %s %s answered %d, want %d: %s", c.name, c.method, c.target, rep.status, c.want, rep.body)
 		}

@@ -118,6 +118,19 @@ func TestStatement(t *testing.T) {
 			t.Errorf("%s: %d %s; want %d %s", tc.target, r.status, r.body, tc.status, tc.code)
 		}
 	}
+	// Tally down: the statement is the mirror's, stale, and says so; a
+	// company the mirror never loaded is 503 books_not_synced.
+	b.sim.SetFault(tallysim.Refuse)
+	r = b.do(t, call{target: "/parties/Rajesh%20Enterprises/statement?fresh=true"})
+	if r.status != http.StatusOK || field(t, r.body, "stale") != true ||
+		!strings.HasSuffix(field(t, r.body, "message").(string), ", as of 23 Jun 2026, 10:00 (when the books were last synced).") {
+		t.Errorf("Tally down: %d %s", r.status, r.body)
+	}
+	r = b.do(t, call{target: "/parties/Rajesh%20Enterprises/statement?company=Coastal%20Traders"})
+	if r.status != http.StatusServiceUnavailable || field(t, r.body, "code") != "books_not_synced" {
+		t.Errorf("a company never synced, Tally down: %d %s", r.status, r.body)
+	}
+	b.sim.SetFault(tallysim.NoFault)
 	live := setup(t, setupOpts{company: tallysim.DemoCompanyName})
 	if r := live.do(t, call{target: "/parties/Rajesh%20Enterprises/statement"}); r.status != http.StatusNotFound || field(t, r.body, "code") != "mirror_off" {
 		t.Errorf("without the mirror: %d %s", r.status, r.body)
