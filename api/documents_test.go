@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ledongthuc/pdf"
+	"github.com/shopspring/decimal"
 
 	"github.com/tallyfacade/tallyfacade/tallyxml"
 	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
@@ -139,5 +140,40 @@ func TestInvoicePDF(t *testing.T) {
 	r = b.do(t, call{target: "/vouchers/" + strconv.FormatFloat(rid, 'f', 0, 64) + "?format=pdf"})
 	if r.status != http.StatusNotAcceptable || field(t, r.body, "code") != "not_an_invoice" {
 		t.Errorf("a receipt as an invoice: %d %s", r.status, r.body)
+	}
+}
+
+// TestInvoiceWithStockPDF: an invoice keyed in Tally with a stock line
+// reaches the mirror with it, and its PDF copy lists the item.
+func TestInvoiceWithStockPDF(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{mirror: true})
+	co, _ := b.sim.Company(tallysim.DemoCompanyName)
+	_, err := co.AddVoucher(tallysim.Voucher{Type: "Sales", Number: "ABC/S/777", Date: tallyxml.NewDate(2026, time.June, 23), Party: "Rajesh Enterprises",
+		Narration: "Two steel sheets", Entries: []tallysim.Entry{
+			{Ledger: "Rajesh Enterprises", Amount: tallyxml.Paise(-590000),
+				Bills: []tallysim.BillAllocation{{Name: "ABC/S/777", Type: tallysim.NewRef, Amount: tallyxml.Paise(-590000)}}},
+			{Ledger: "CGST", Amount: tallyxml.Paise(45000)}, {Ledger: "SGST", Amount: tallyxml.Paise(45000)}},
+		Inventory: []tallysim.InventoryEntry{{Item: "Steel Sheet 4x8", Quantity: decimal.NewFromInt(2), BilledQty: decimal.NewFromInt(2),
+			Unit: "Nos", Rate: decimal.NewFromInt(2500), Amount: tallyxml.Paise(500000),
+			Allocations: []tallysim.Entry{{Ledger: "Sales", Amount: tallyxml.Paise(500000)}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := b.do(t, call{target: "/vouchers?type=sales&from=2026-06-23&fresh=true"})
+	vs := decode(t, day.body).(map[string]any)["vouchers"].([]any)
+	if day.status != http.StatusOK || len(vs) != 1 || vs[0].(map[string]any)["amount"] != "5900.00" {
+		t.Fatalf("the invoice in the day book: %d %s", day.status, day.body)
+	}
+	target := "/vouchers/" + strconv.FormatFloat(vs[0].(map[string]any)["id"].(float64), 'f', 0, 64)
+	items := decode(t, b.do(t, call{target: target}).body).(map[string]any)["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["item"] != "Steel Sheet 4x8" || items[0].(map[string]any)["amount"] != "5000.00" {
+		t.Errorf("stock lines %v", items)
+	}
+	text := pdfText(t, b.do(t, call{target: target + "?format=pdf"}))
+	for _, want := range []string{"Invoice no. ABC/S/777", "1Steel Sheet 4x8", "5,000.00", "Total5,900.00", "Bill ABC/S/777"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the invoice PDF lacks %q:\n%s", want, text)
+		}
 	}
 }
