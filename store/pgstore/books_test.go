@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/pgstore"
+	"github.com/tallyfacade/tallyfacade/store/pgstore/pgtest"
 	"github.com/tallyfacade/tallyfacade/store/storetest"
 )
 
@@ -12,4 +14,14 @@ func TestBooksConformance(t *testing.T) {
 		s, _ := newStore(t)
 		return s
 	})
+}
+
+// BenchmarkDayBook: a day book page from the first, middle and last
+// cursor of 20,000 vouchers.
+func BenchmarkDayBook(b *testing.B) {
+	s, err := pgstore.New(b.Context(), pgtest.New(b), pgstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchDayBook(b, s, 20000)
 }
