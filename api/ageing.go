@@ -199,7 +199,7 @@ func outstandingMessage(p service.PartyReceivables, all service.Receivables, f s
 //	@Router			/payables [get]
 func (s *Server) payables(c echo.Context) error {
 	q := query{c: c}
-	rq, page := billsQuery(&q), billsPage(&q)
+	rq, page := billsQuery(&q, false), billsPage(&q)
 	if err := q.err(); err != nil {
 		return err
 	}

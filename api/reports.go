@@ -157,8 +157,7 @@ type TallyStatusResponse struct {
 //	@Router			/receivables [get]
 func (s *Server) receivables(c echo.Context) error {
 	q := query{c: c}
-	rq, page := billsQuery(&q), billsPage(&q)
-	rq.AsOf = q.date("as_of")
+	rq, page := billsQuery(&q, true), billsPage(&q)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -176,15 +175,16 @@ func (s *Server) receivables(c echo.Context) error {
 	return writeBills(c, out, f)
 }
 
-// billsQuery reads the query of a list of outstanding bills, but as_of.
-func billsQuery(q *query) service.ReceivablesQuery {
-	return service.ReceivablesQuery{
-		Company:     q.company(),
-		Party:       q.name("party"),
-		OverdueOnly: q.bool("overdue_only"),
-		MinAmount:   q.paise("min_amount"),
-		Ageing:      q.ageing("ageing"),
+// billsQuery reads the query of a list of outstanding bills, with as_of
+// when asOf (the parameters in their documented order, so the field
+// errors come in it too).
+func billsQuery(q *query, asOf bool) service.ReceivablesQuery {
+	rq := service.ReceivablesQuery{Company: q.company()}
+	if asOf {
+		rq.AsOf = q.date("as_of")
 	}
+	rq.Party, rq.OverdueOnly, rq.MinAmount, rq.Ageing = q.name("party"), q.bool("overdue_only"), q.paise("min_amount"), q.ageing("ageing")
+	return rq
 }
 
 // partyPage is a page of a list by party: its size, the cursor the last
