@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 
 	"github.com/tallyfacade/tallyfacade/api"
 	"github.com/tallyfacade/tallyfacade/service"
@@ -218,5 +220,42 @@ func TestListItems(t *testing.T) {
 				t.Errorf("after the invoice: %+v; want 118 Steel Sheets", page.Items)
 			}
 		})
+	}
+}
+
+// TestItemCatalogueRead: with the mirror loaded, orders read the stock item
+// list once while no master changes in Tally (each order moves ALTVCHID,
+// not ALTMSTID), not once per order; an item created in Tally after that
+// read still posts in items mode, because a line that must be a stock item
+// is checked with Tally itself before the order is refused.
+func TestItemCatalogueRead(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{durable: "sqlite", mirror: true, orderMode: service.OrderModeItems})
+	reads := func() int {
+		n := 0
+		for _, r := range b.sim.Requests() {
+			if strings.Contains(r.Kind, "Stock Items") {
+				n++
+			}
+		}
+		return n
+	}
+	before := reads()
+	for i := range 3 {
+		body := strings.Replace(itemOrder, "INV-9001", fmt.Sprintf("INV-CAT-%d", i), 1)
+		if r := b.do(t, call{method: http.MethodPost, target: "/orders", body: body}); r.status != http.StatusCreated {
+			t.Fatalf("order %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if n := reads() - before; n != 1 {
+		t.Errorf("three orders read the stock items %d times; want once", n)
+	}
+	demo, _ := b.sim.Company(tallysim.DemoCompanyName)
+	if err := demo.AddStockItem(tallysim.StockItem{Name: "Brass Hinge", BaseUnits: "Nos", GSTRate: decimal.NewFromInt(18)}); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"order_ref": "INV-CAT-NEW", "party": {"name": "Rajesh Enterprises"}, "lines": [{"item": "Brass Hinge", "quantity": "4", "rate": "40"}]}`
+	if r := b.do(t, call{method: http.MethodPost, target: "/orders", body: body}); r.status != http.StatusCreated {
+		t.Fatalf("an item created after the list was read: %d %s", r.status, r.body)
 	}
 }

@@ -91,7 +91,7 @@ func (s *Service) postBatch(ctx context.Context, first *salesJob, q QueueConfig)
 		}
 	}
 	// The stock items, when an order needs them, are read once too.
-	readItems := onceItems(s.gw.StockItems)
+	readItems := onceItems(s.readItems)
 	var ready []batchMember
 	var result error
 	for _, m := range members {

@@ -94,9 +94,25 @@ type InventoryLine struct {
 	Ledger   string
 }
 
-// itemReader reads a company's stock items (Gateway.StockItems, or a
+// itemReader reads a company's stock items (Service.readItems, or a
 // batch's one read, postBatch).
 type itemReader func(ctx context.Context, company string) ([]StockItem, error)
+
+// readItems reads the stock items an order's lines are matched with. With
+// a mirror it serves the list Books keeps (postingItems) while the
+// company's masters counter has not moved: in the default auto mode every
+// order asks whether its lines are stock items, and reading a catalogue of
+// thousands of items from Tally for each order would cost more than the
+// order's own import. Without a mirror it reads Tally.
+func (s *Service) readItems(ctx context.Context, company string) ([]StockItem, error) {
+	s.mu.Lock()
+	books := s.books
+	s.mu.Unlock()
+	if books != nil {
+		return books.postingItems(ctx, company)
+	}
+	return s.gw.StockItems(ctx, company)
+}
 
 // onceItems is an itemReader that reads through read once per company and
 // answers every later call from that read.
@@ -139,6 +155,17 @@ func (s *Service) matchItems(ctx context.Context, company string, o *Order, read
 	if err != nil {
 		return itemOrder{}, err
 	}
+	// Without a mirror the list was read from Tally just now (readItems).
+	s.mu.Lock()
+	live := s.books == nil
+	s.mu.Unlock()
+	return s.matchItemsIn(ctx, company, o, all, live)
+}
+
+// matchItemsIn is matchItems over the stock items all; live says they were
+// read from Tally just now, not from the cache.
+func (s *Service) matchItemsIn(ctx context.Context, company string, o *Order, all []StockItem, live bool) (itemOrder, error) {
+	mode := s.cfg.OrderMode
 	byName := make(map[string]StockItem, len(all))
 	for _, it := range all {
 		byName[foldName(it.Name)] = it
@@ -160,6 +187,15 @@ func (s *Service) matchItems(ctx context.Context, company string, o *Order, read
 		if (mode == OrderModeItems || l.StockItem) && !slices.Contains(required, l.Item) {
 			required = append(required, l.Item)
 		}
+	}
+	if len(required) > 0 && !live {
+		// The list came from the cache (readItems), which may predate an
+		// item just created in Tally: ask Tally itself before refusing.
+		all, err := s.gw.StockItems(ctx, company)
+		if err != nil {
+			return itemOrder{}, err
+		}
+		return s.matchItemsIn(ctx, company, o, all, true)
 	}
 	switch {
 	case len(required) > 0:
@@ -301,6 +337,43 @@ type itemCache struct {
 type itemCaches struct {
 	mu sync.Mutex
 	m  map[string]itemCache
+}
+
+// postingItems is the stock item list an order is matched with: the list
+// kept for ListItems while the company's masters counter (ALTMSTID, as the
+// mirror last saw it) is the one it was read under, else a new read. Only
+// the masters counter matters here: names, units and GST rates are master
+// data, while closing quantities (which move with every voucher, and so
+// with every order posted) are not used. The counter is as fresh as the
+// mirror's last probe, so an item created in Tally since may be missed:
+// matchItems asks Tally again before refusing a line that must be a stock
+// item, and an auto-mode order posts as an accounting voucher until the
+// mirror sees the new item.
+func (b *Books) postingItems(ctx context.Context, company string) ([]StockItem, error) {
+	key := NameKey(company)
+	b.mu.Lock()
+	st, known := b.known[key]
+	b.mu.Unlock()
+	if !known || !st.Loaded {
+		return b.svc.gw.StockItems(ctx, company)
+	}
+	b.items.mu.Lock()
+	c, cached := b.items.m[key]
+	b.items.mu.Unlock()
+	if cached && c.masters == st.Masters {
+		return c.items, nil
+	}
+	items, err := b.svc.gw.StockItems(ctx, company)
+	if err != nil {
+		return nil, err
+	}
+	b.items.mu.Lock()
+	if b.items.m == nil {
+		b.items.m = map[string]itemCache{}
+	}
+	b.items.m[key] = itemCache{items: items, masters: st.Masters, vouchers: st.Vouchers}
+	b.items.mu.Unlock()
+	return items, nil
 }
 
 // ListItems is Service.ListItems under the mirror's freshness rules (see

@@ -132,7 +132,7 @@ func (s *Service) planOrder(o Order, orderID string) (orderPlan, error) {
 // order_ref, so posting the same order_ref again replaces the voucher instead
 // of duplicating it (tally-protocol.md §9.4); an order without one is new.
 func (s *Service) executeOrder(ctx context.Context, p orderPlan, h postHooks) (OrderResult, error) {
-	res, v, err := s.prepareOrder(ctx, p, h, s.gw.Ledgers, s.gw.StockItems)
+	res, v, err := s.prepareOrder(ctx, p, h, s.gw.Ledgers, s.readItems)
 	if err != nil {
 		return res, err
 	}

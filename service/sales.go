@@ -238,7 +238,7 @@ func (s *Service) readBackResult(ctx context.Context, rec OrderRecord, p orderPl
 	}
 	// The lines as executeOrder priced them: an item invoice takes each
 	// item's GST rate and unit, so the stock items are read again.
-	items, err := s.matchItems(ctx, p.Company, &o, s.gw.StockItems)
+	items, err := s.matchItems(ctx, p.Company, &o, s.readItems)
 	if err != nil {
 		return OrderResult{}, err
 	}
