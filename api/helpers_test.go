@@ -106,6 +106,9 @@ type setupOpts struct {
 	whatsAppSecret string
 	// orderMode is the service's OrderMode (zero: auto, the default).
 	orderMode service.OrderMode
+	// reportWait is how long a report read waits for Tally before
+	// answering a kept copy; zero is the production default.
+	reportWait time.Duration
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -129,6 +132,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	var exec func(t *testing.T, postgres, sqlite string)
 	var booksStore service.BooksStore
+	var reportStore service.ReportStore
 	// The queue's poll: quick for the tests about the queue; slower for
 	// the rest, most of which post nothing, because every poll is a query
 	// in modernc's pure-Go SQLite, which the race detector slows ~20x.
@@ -144,7 +148,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		cfg.Store, booksStore = st, st
+		cfg.Store, booksStore, reportStore = st, st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: poll, RescueAfter: opts.rescueAfter})
 		}
@@ -165,7 +169,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Store, booksStore = st, st
+		cfg.Store, booksStore, reportStore = st, st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond,
 				RescueAfter: opts.rescueAfter})
@@ -190,6 +194,8 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			t.Fatal(err)
 		}
 	}
+	reports := service.NewReports(svc, gw, reportStore, books, service.ReportsConfig{Wait: opts.reportWait})
+	t.Cleanup(reports.Wait)
 	if runQueue != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -219,6 +225,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		OrderWait:      opts.orderWait,
 		Books:          books,
 		WhatsApp:       api.WhatsAppConfig{AppSecret: opts.whatsAppSecret},
+		Reports:        reports,
 	})
 	if err != nil {
 		t.Fatal(err)

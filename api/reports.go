@@ -245,6 +245,137 @@ func (s *Server) trialBalance(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, "", toTrialBalanceResponse(tb))
 }
 
+// FinancialReportResponse is one of Tally's own reports (Balance Sheet,
+// Profit & Loss) with Tally's rows and columns as Tally gives them.
+type FinancialReportResponse struct {
+	// The report's name as Tally shows it.
+	Report string `json:"report" validate:"required" example:"Balance Sheet"`
+	// The company.
+	Company string `json:"company" validate:"required" example:"ABC Traders"`
+	// The first day of the period (Profit & Loss: 1 April of the financial
+	// year); absent for the Balance Sheet.
+	From string `json:"from,omitempty" format:"date" example:"2026-04-01"`
+	// The date of the figures; when stale, the date of the report kept,
+	// which may be before the date asked.
+	AsOf string `json:"as_of" validate:"required" format:"date" example:"2026-06-23"`
+	// Tally's rows in Tally's order.
+	Rows []ReportRowJSON `json:"rows" validate:"required"`
+	// A sentence a chatbot can send: the net profit or loss, or the main
+	// figures; a stale one says when Tally gave them.
+	Message string `json:"message" validate:"required" example:"Balance Sheet of ABC Traders as of 23 Jun 2026: Capital Account ₹0.00; Current Liabilities ₹1,47,200.00 Cr; Profit & Loss A/c ₹92,000.00 Dr; Current Assets ₹55,200.00 Dr."`
+	// "tally" when Tally gave the report just now, "stored" when Tally
+	// could not answer and this is the last one it gave.
+	Source string `json:"source" validate:"required" enums:"tally,stored" example:"tally"`
+	// When Tally gave the report (RFC 3339).
+	FetchedAt time.Time `json:"fetched_at" validate:"required" example:"2026-06-23T10:15:04Z"`
+	// True when Tally could not be asked just now (off, hung or busy).
+	Stale bool `json:"stale" validate:"required" example:"false"`
+}
+
+// ReportRowJSON is one line of a Balance Sheet or Profit & Loss, with
+// Tally's two columns.
+type ReportRowJSON struct {
+	// The line as Tally names it: a group, a ledger, or a caption such as
+	// "Cost of Sales :" or "Nett Profit".
+	Name string `json:"name" validate:"required" example:"Current Liabilities"`
+	// Tally's inner column (a line within a block); null where Tally left
+	// the cell empty, which is not a zero.
+	Sub *BalanceJSON `json:"sub" validate:"required" extensions:"x-nullable"`
+	// Tally's outer column (a group's or a block's total); null where
+	// Tally left the cell empty.
+	Main *BalanceJSON `json:"main" validate:"required" extensions:"x-nullable"`
+}
+
+// balanceSheet relays Tally's Balance Sheet.
+//
+//	@Summary		Balance Sheet
+//	@ID			getBalanceSheet
+//	@Description	Tally's own Balance Sheet as of a date, row for row: liabilities, the Profit & Loss A/c, assets, each with Tally's two columns (sub and main; null where Tally leaves a cell empty) as balances with their side. Tally computes the report (one request; seconds for big books). Each report Tally gives is kept: when Tally is off, hung or busy (or takes over 5 s while a kept copy exists), the answer is the last one kept for that date or an earlier one, with source "stored", stale true and fetched_at; with none kept, 503.
+//	@Tags			reports
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			as_of		query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-23)
+//	@Param			company		query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
+//	@Success		200			{object}	FinancialReportResponse
+//	@Failure		400			{object}	Problem	"malformed_query"
+//	@Failure		401			{object}	Problem	"unauthenticated"
+//	@Failure		404			{object}	Problem	"unknown_company"
+//	@Failure		422			{object}	Problem	"invalid_request"
+//	@Failure		503			{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable and no report kept; Retry-After says when to retry"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/reports/balance-sheet [get]
+func (s *Server) balanceSheet(c echo.Context) error {
+	return s.financialReport(c, service.ReportBalanceSheet)
+}
+
+// profitAndLoss relays Tally's Profit & Loss account.
+//
+//	@Summary		Profit & Loss
+//	@ID			getProfitAndLoss
+//	@Description	Tally's own Profit & Loss account from 1 April of the financial year to a date, row for row (the Cost of Sales block, sales, gross profit, indirect incomes and expenses, Nett Profit or Nett Loss), each with Tally's two columns (sub and main; null where Tally leaves a cell empty) as balances with their side: a profit is Cr, a loss Dr. message gives the net profit or loss. Freshness as for the Balance Sheet: the last report kept, stale, when Tally cannot answer.
+//	@Tags			reports
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			as_of		query		string	false	"Date YYYY-MM-DD; default today (Asia/Kolkata)"	extensions(x-example=2026-06-23)
+//	@Param			company		query		string	false	"Tally company; default: the configured one"	extensions(x-example=ABC Traders)
+//	@Success		200			{object}	FinancialReportResponse
+//	@Failure		400			{object}	Problem	"malformed_query"
+//	@Failure		401			{object}	Problem	"unauthenticated"
+//	@Failure		404			{object}	Problem	"unknown_company"
+//	@Failure		422			{object}	Problem	"invalid_request"
+//	@Failure		503			{object}	Problem	"tally_unreachable, tally_busy, tally_timeout, company_not_loaded, …: Tally unavailable and no report kept; Retry-After says when to retry"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/reports/profit-and-loss [get]
+func (s *Server) profitAndLoss(c echo.Context) error {
+	return s.financialReport(c, service.ReportProfitAndLoss)
+}
+
+func (s *Server) financialReport(c echo.Context, kind service.ReportKind) error {
+	q := query{c: c}
+	company, asOf := q.company(), q.date("as_of")
+	if err := q.err(); err != nil {
+		return err
+	}
+	if s.reports == nil {
+		return &service.Error{Kind: service.Unavailable, Code: "reports_not_configured", Message: "Tally's reports are not configured"}
+	}
+	var r service.Report
+	var err error
+	if kind == service.ReportProfitAndLoss {
+		r, err = s.reports.ProfitAndLoss(c.Request().Context(), company, asOf)
+	} else {
+		r, err = s.reports.BalanceSheet(c.Request().Context(), company, asOf)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, "", s.toFinancialReport(r))
+}
+
+func (s *Server) toFinancialReport(r service.Report) FinancialReportResponse {
+	out := FinancialReportResponse{Report: r.Kind.Title(), Company: r.Company, From: dateString(r.From), AsOf: dateString(r.AsOf),
+		Rows: make([]ReportRowJSON, 0, len(r.Rows)), Message: r.Message, Source: "tally",
+		FetchedAt: r.FetchedAt.UTC(), Stale: r.Stale}
+	if r.Stale {
+		out.Source = "stored"
+	}
+	for _, row := range r.Rows {
+		rj := ReportRowJSON{Name: row.Name}
+		if row.SubSet {
+			b := toBalanceJSON(service.NewBalance(row.Sub))
+			rj.Sub = &b
+		}
+		if row.MainSet {
+			b := toBalanceJSON(service.NewBalance(row.Main))
+			rj.Main = &b
+		}
+		out.Rows = append(out.Rows, rj)
+	}
+	return out
+}
+
 // listCompanies lists the companies loaded in Tally.
 //
 //	@Summary		Companies loaded in Tally

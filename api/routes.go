@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	e.GET("/vouchers/:id", s.getVoucher, auth)
 	e.GET("/sync", s.syncStatus, auth)
 	e.GET("/reports/trial-balance", s.trialBalance, auth)
+	e.GET("/reports/balance-sheet", s.balanceSheet, auth)
+	e.GET("/reports/profit-and-loss", s.profitAndLoss, auth)
 	e.POST("/orders", s.placeOrder, auth, s.idempotent)
 	e.GET("/orders", s.listOrders, auth)
 	e.GET("/orders/:id", s.getOrder, auth)

@@ -64,6 +64,10 @@ type Config struct {
 	Books *service.Books
 	// WhatsApp configures the WhatsApp Cloud API webhook (webhooks.go).
 	WhatsApp WhatsAppConfig
+	// Reports relays Tally's Balance Sheet and Profit & Loss, keeping each
+	// for when Tally is off; nil answers those two endpoints 503
+	// reports_not_configured.
+	Reports *service.Reports
 }
 
 // WhatsAppConfig configures the webhook that receives WhatsApp Cloud API
@@ -87,6 +91,7 @@ type Server struct {
 	e        *echo.Echo
 	svc      *service.Service
 	books    *service.Books
+	reports  *service.Reports
 	log      *slog.Logger
 	validate *validator.Validate
 	keys     [][sha256.Size]byte
@@ -112,7 +117,8 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("api: nil service")
 	}
-	s := &Server{svc: svc, books: cfg.Books, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready, whatsApp: cfg.WhatsApp}
+	s := &Server{svc: svc, books: cfg.Books, reports: cfg.Reports, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready,
+		whatsApp: cfg.WhatsApp}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -88,7 +88,10 @@ func waSetupOn(t testing.TB, store string, tweaks ...func(*service.Config)) *waB
 	for _, tweak := range tweaks {
 		tweak(&cfg)
 	}
-	svc := service.New(tallyxml.NewGateway(client), cfg)
+	gw := tallyxml.NewGateway(client)
+	svc := service.New(gw, cfg)
+	reports := service.NewReports(svc, gw, st.(service.ReportStore), nil, service.ReportsConfig{})
+	t.Cleanup(reports.Wait)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -99,7 +102,7 @@ func waSetupOn(t testing.TB, store string, tweaks ...func(*service.Config)) *waB
 	// 4M: the server-wide limit must let Meta's 3 MB through to the
 	// webhook's own limit.
 	srv, err := New(svc, Config{APIKeys: []string{waTestAPIKey}, BodyLimit: "4M", Spec: openapi.SwaggerJSON,
-		WhatsApp: WhatsAppConfig{VerifyToken: waTestToken, AppSecret: waTestSecret}})
+		WhatsApp: WhatsAppConfig{VerifyToken: waTestToken, AppSecret: waTestSecret}, Reports: reports})
 	if err != nil {
 		t.Fatal(err)
 	}

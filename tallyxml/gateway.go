@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/url"
 	"slices"
 	"strings"
@@ -489,6 +490,46 @@ func (g *Gateway) TrialBalance(ctx context.Context, company string, asOf time.Ti
 	})
 	if err != nil {
 		return nil, translate("read trial balance", err)
+	}
+	return out, nil
+}
+
+// BalanceSheet reads the built-in Balance Sheet report (version-1 TYPE
+// Data) as of asOf, with SVFROMDATE the start of its financial year as for
+// the trial balance. Rows come as Tally lists them, BSNAME/BSAMT pairs
+// (balance-sheet-report-export-01.xml, REAL-WIRE): liabilities, the Profit &
+// Loss A/c, assets; each amount in Tally's sign, an empty cell unset.
+func (g *Gateway) BalanceSheet(ctx context.Context, company string, asOf time.Time) ([]service.ReportRow, error) {
+	vars := Vars{Company: company}
+	if to := dateFromTime(asOf); !to.IsZero() {
+		vars.From, vars.To = fyStartOf(to), to
+	}
+	return g.report(ctx, "Balance Sheet", vars, BalanceSheet)
+}
+
+// ProfitAndLoss reads the built-in Profit & Loss report (version-1 TYPE
+// Data) for from..to: DSPACCNAME/PLAMT pairs
+// (profit-and-loss-report-export-01.xml, REAL-WIRE), starting with the Cost
+// of Sales block, each amount in Tally's sign, an empty cell unset.
+func (g *Gateway) ProfitAndLoss(ctx context.Context, company string, from, to time.Time) ([]service.ReportRow, error) {
+	return g.report(ctx, "Profit & Loss", Vars{Company: company, From: dateFromTime(from), To: dateFromTime(to)}, ProfitAndLoss)
+}
+
+func (g *Gateway) report(ctx context.Context, id string, vars Vars, decode func(io.Reader) iter.Seq2[ReportRow, error]) ([]service.ReportRow, error) {
+	out := []service.ReportRow{}
+	err := g.c.Do(ctx, ExportReport(id, vars), func(r io.Reader) error {
+		for row, err := range decode(r) {
+			if err != nil {
+				return err
+			}
+			out = append(out, service.ReportRow{Name: row.Name,
+				Sub: service.Paise(row.Sub.Paise()), SubSet: row.Sub.IsSet(),
+				Main: service.Paise(row.Main.Paise()), MainSet: row.Main.IsSet()})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate("read "+strings.ToLower(id), err)
 	}
 	return out, nil
 }

@@ -116,6 +116,7 @@ func (st *stack) agents() []api.AgentStatus {
 type storeHandle struct {
 	service.Store
 	books    service.BooksStore // the mirror's tables, in the same database
+	reports  service.ReportStore
 	name     string
 	runQueue func(ctx context.Context, poster service.OrderPoster, daily *service.DailyJob) error
 	// listen, when set, tells of order changes made by other replicas
@@ -146,7 +147,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 			pool.Close()
 			return nil, err
 		}
-		return &storeHandle{Store: st, books: st, name: "PostgreSQL",
+		return &storeHandle{Store: st, books: st, reports: st, name: "PostgreSQL",
 			runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
 				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
@@ -159,7 +160,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 	if err != nil {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
-	return &storeHandle{Store: st, books: st, name: path,
+	return &storeHandle{Store: st, books: st, reports: st, name: path,
 		runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
 		},
@@ -235,11 +236,14 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 				}
 			}})
 	}
+	// Tally's own Balance Sheet and Profit & Loss, each kept in the store
+	// for when Tally is off (service/reports.go).
+	reports := service.NewReports(st.svc, gw, st.db.reports, st.books, service.ReportsConfig{})
 	acfg := api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
 		RequestTimeout: cfg.RequestTimeout, ReadTimeout: cfg.ReadTimeout, Ready: st.svc.Readiness, OrderWait: cfg.OrderWait,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, CORSOrigins: cfg.CORSOrigins,
-		Spec: openapi.SwaggerJSON, Books: st.books, WhatsApp: cfg.WhatsAppHook,
+		Spec: openapi.SwaggerJSON, Books: st.books, WhatsApp: cfg.WhatsAppHook, Reports: reports,
 	}
 	if st.hub != nil {
 		acfg.Agents = st.agents

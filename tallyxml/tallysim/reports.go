@@ -260,14 +260,21 @@ func plRow(name string, sub, main int64) []*node {
 // PLAMT{PLSUBAMT, BSMAINAMT}, starting with the Cost of Sales block. The rows
 // after that block are the simulator's rendering of the vertical P&L (not
 // captured live). Stock is not simulated, so opening and closing stock are
-// empty.
+// empty. With SVFROMDATE the figures are the period's, as in Tally.
 func profitAndLoss(x *xctx) *node {
 	c := x.c
+	// The account covers SVFROMDATE..SVTODATE: what each group moved in
+	// the period (income and expense groups carry no opening balance).
 	bal := func(name string) int64 {
-		if g := c.group(name); g != nil {
-			return c.groupBalance(g, x.asOf)
+		g := c.group(name)
+		if g == nil {
+			return 0
 		}
-		return 0
+		b := c.groupBalance(g, x.asOf)
+		if !x.from.IsZero() {
+			b -= c.groupBalance(g, x.from.AddDays(-1))
+		}
+		return b
 	}
 	purchases, directExp := bal("Purchase Accounts"), bal("Direct Expenses")
 	sales, directInc := bal("Sales Accounts"), bal("Direct Incomes")

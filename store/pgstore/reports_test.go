@@ -1,0 +1,15 @@
+package pgstore_test
+
+import (
+	"testing"
+
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/storetest"
+)
+
+func TestReportsConformance(t *testing.T) {
+	storetest.RunReports(t, func(t *testing.T) service.ReportStore {
+		s, _ := newStore(t)
+		return s
+	})
+}

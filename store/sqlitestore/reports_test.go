@@ -1,0 +1,12 @@
+package sqlitestore_test
+
+import (
+	"testing"
+
+	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/store/storetest"
+)
+
+func TestReportsConformance(t *testing.T) {
+	storetest.RunReports(t, func(t *testing.T) service.ReportStore { return openStore(t) })
+}
