@@ -173,6 +173,11 @@ func TestContract(t *testing.T) {
 		{name: "profit and loss of an unknown company", method: "GET", path: "/reports/profit-and-loss", target: "/reports/profit-and-loss?company=XYZ%20Ltd", want: 404},
 		{name: "profit and loss, bad date", method: "GET", path: "/reports/profit-and-loss", target: "/reports/profit-and-loss?as_of=yesterday", want: 422},
 
+		{name: "sales summary, mirror off", method: "GET", path: "/reports/sales-summary", target: "/reports/sales-summary", want: 404},
+		{name: "sales summary, malformed query", method: "GET", path: "/reports/sales-summary", target: "/reports/sales-summary?date=%zz", want: 400},
+		{name: "sales summary without a key", method: "GET", path: "/reports/sales-summary", target: "/reports/sales-summary", noKey: true, want: 401},
+		{name: "sales summary, bad date", method: "GET", path: "/reports/sales-summary", target: "/reports/sales-summary?date=yesterday", want: 422},
+
 		{name: "order", method: "POST", path: "/orders", target: "/orders", body: order, want: 201},
 		{name: "order, respond-async", method: "POST", path: "/orders", target: "/orders", headers: async,
 			body: `{"order_ref": "CT-2", "party": {"name": "Rajesh Enterprises"}, "lines": [{"item": "Steel rod 12mm", "quantity": "1", "rate": "4500.00"}]}`, want: 202},

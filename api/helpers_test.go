@@ -71,7 +71,10 @@ type testBundle struct {
 	sim   *tallysim.Server
 	srv   *api.Server
 	books *service.Books // nil unless setupOpts.mirror
-	logs  *syncBuffer
+	// summaryStore is the store's by-day reads, for building more
+	// service.Summaries over the same books.
+	summaryStore service.SummaryStore
+	logs         *syncBuffer
 	// exec runs SQL on a durable store's database, to stand for what a
 	// crash leaves behind: the query for PostgreSQL or for SQLite.
 	exec func(t *testing.T, postgres, sqlite string)
@@ -133,6 +136,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	var exec func(t *testing.T, postgres, sqlite string)
 	var booksStore service.BooksStore
 	var reportStore service.ReportStore
+	var summaryStore service.SummaryStore
 	// The queue's poll: quick for the tests about the queue; slower for
 	// the rest, most of which post nothing, because every poll is a query
 	// in modernc's pure-Go SQLite, which the race detector slows ~20x.
@@ -148,7 +152,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		cfg.Store, booksStore, reportStore = st, st, st
+		cfg.Store, booksStore, reportStore, summaryStore = st, st, st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: poll, RescueAfter: opts.rescueAfter})
 		}
@@ -169,7 +173,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Store, booksStore, reportStore = st, st, st
+		cfg.Store, booksStore, reportStore, summaryStore = st, st, st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond,
 				RescueAfter: opts.rescueAfter})
@@ -193,6 +197,10 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		if _, err := books.Sync(t.Context(), ""); err != nil {
 			t.Fatal(err)
 		}
+	}
+	var summaries *service.Summaries
+	if books != nil {
+		summaries = service.NewSummaries(books, summaryStore, service.SummariesConfig{})
 	}
 	reports := service.NewReports(svc, gw, reportStore, books, service.ReportsConfig{Wait: opts.reportWait})
 	t.Cleanup(reports.Wait)
@@ -226,11 +234,12 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		Books:          books,
 		WhatsApp:       api.WhatsAppConfig{AppSecret: opts.whatsAppSecret},
 		Reports:        reports,
+		Summaries:      summaries,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{sim: sim, srv: srv, books: books, logs: logs, exec: exec}
+	return &testBundle{sim: sim, srv: srv, books: books, summaryStore: summaryStore, logs: logs, exec: exec}
 }
 
 // call is one request to the server.

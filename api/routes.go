@@ -50,6 +50,7 @@ func (s *Server) routes() {
 	e.GET("/reports/trial-balance", s.trialBalance, auth)
 	e.GET("/reports/balance-sheet", s.balanceSheet, auth)
 	e.GET("/reports/profit-and-loss", s.profitAndLoss, auth)
+	e.GET("/reports/sales-summary", s.salesSummary, auth)
 	e.POST("/orders", s.placeOrder, auth, s.idempotent)
 	e.GET("/orders", s.listOrders, auth)
 	e.GET("/orders/:id", s.getOrder, auth)

@@ -68,6 +68,9 @@ type Config struct {
 	// for when Tally is off; nil answers those two endpoints 503
 	// reports_not_configured.
 	Reports *service.Reports
+	// Summaries computes the daily sales summary from the mirror; nil (no
+	// pinned company, so no mirror) answers it 404 mirror_off.
+	Summaries *service.Summaries
 }
 
 // WhatsAppConfig configures the webhook that receives WhatsApp Cloud API
@@ -92,6 +95,7 @@ type Server struct {
 	svc      *service.Service
 	books    *service.Books
 	reports  *service.Reports
+	summary  *service.Summaries
 	log      *slog.Logger
 	validate *validator.Validate
 	keys     [][sha256.Size]byte
@@ -117,8 +121,8 @@ func New(svc *service.Service, cfg Config) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("api: nil service")
 	}
-	s := &Server{svc: svc, books: cfg.Books, reports: cfg.Reports, log: cfg.Logger, noAuth: cfg.InsecureNoAuth, timeout: cfg.RequestTimeout, ready: cfg.Ready,
-		whatsApp: cfg.WhatsApp}
+	s := &Server{svc: svc, books: cfg.Books, reports: cfg.Reports, summary: cfg.Summaries, log: cfg.Logger, noAuth: cfg.InsecureNoAuth,
+		timeout: cfg.RequestTimeout, ready: cfg.Ready, whatsApp: cfg.WhatsApp}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

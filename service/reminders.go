@@ -317,6 +317,11 @@ type ReminderMessage struct {
 	WhatsAppID string // the Cloud API's "to": "919820012345"
 	Text       string // the rendered message
 	Vars       ReminderData
+	// Fields are the named variables of a message other than a reminder
+	// (the daily summary's "summary", an invoice confirmation's "number",
+	// "date", "amount"); a template parameter or webhook variable of one
+	// of these names takes its value from here first.
+	Fields map[string]string
 }
 
 // SendResult is a provider's answer.
@@ -499,9 +504,23 @@ func outcomeUnknown(err error) bool {
 // dispatchOne claims and sends one reminder. It returns an error only when
 // the store fails (then the dispatch stops: nothing can be promised).
 func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time, d *ReminderDispatch) error {
+	r := d.Reminder
+	claim := ReminderClaim{Key: d.Key, Company: company, Party: r.Party, Mobile: r.Mobile.E164, Day: day, Message: r.Message, Now: s.cfg.Now()}
+	msg := ReminderMessage{Key: d.Key, Party: r.Party, Mobile: r.Mobile.E164, WhatsAppID: WhatsAppID(r.Mobile.E164),
+		Text: r.Message, Vars: r.Data}
+	return s.sendOnce(ctx, claim, msg, s.cfg.Reminders.Sender, d)
+}
+
+// sendOnce is the once-only send of every message the service sends on its
+// own (reminders, the daily summary, invoice confirmations): the claim of
+// its key decides, across replicas, who sends (Store.ClaimReminder); only
+// the claimant sends, retrying what surely did not go out; the outcome is
+// recorded, and a send whose answer was lost is never claimed again. d gets
+// the status, error, message id and attempts. It returns an error only when
+// the store fails.
+func (s *Service) sendOnce(ctx context.Context, claim ReminderClaim, msg ReminderMessage, sender Sender, d *ReminderDispatch) error {
 	cfg, st, r := s.cfg.Reminders, s.cfg.Store, d.Reminder
-	claimed, err := st.ClaimReminder(ctx, ReminderClaim{Key: d.Key, Company: company, Party: r.Party, Mobile: r.Mobile.E164,
-		Day: day, Message: r.Message, Now: s.cfg.Now()})
+	claimed, err := st.ClaimReminder(ctx, claim)
 	if err != nil {
 		return err
 	}
@@ -509,22 +528,20 @@ func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time
 		d.Status = ReminderAlreadySent
 		return nil
 	}
-	msg := ReminderMessage{Key: d.Key, Party: r.Party, Mobile: r.Mobile.E164, WhatsAppID: WhatsAppID(r.Mobile.E164),
-		Text: r.Message, Vars: r.Data}
 	var (
 		sr      SendResult
 		sendErr error
 	)
 	delay := cfg.RetryDelay
 	for d.Attempts = 1; ; d.Attempts++ {
-		sr, sendErr = cfg.Sender.Send(ctx, msg)
+		sr, sendErr = sender.Send(ctx, msg)
 		// Retry only what surely did not go out: a retry after an answer
 		// lost in transit could deliver the reminder twice.
 		if sendErr == nil || KindOf(sendErr) != Unavailable || outcomeUnknown(sendErr) ||
 			d.Attempts >= cfg.SendAttempts || ctx.Err() != nil {
 			break
 		}
-		s.log.Warn("reminder send failed; retrying", "party", r.Party, "attempt", d.Attempts, "error", sendErr)
+		s.log.Warn("send failed; retrying", "key", d.Key, "party", r.Party, "attempt", d.Attempts, "error", sendErr)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -539,11 +556,11 @@ func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time
 	case sendErr != nil && outcomeUnknown(sendErr):
 		out.Status, out.Error = ReminderSendUnknown, sendErrorText(sendErr)
 		d.Status, d.Error = ReminderUnknown, out.Error
-		s.log.Warn("reminder may have been sent; not sending it again", "party", r.Party, "error", out.Error)
+		s.log.Warn("message may have been sent; not sending it again", "key", d.Key, "party", r.Party, "error", out.Error)
 	case sendErr != nil:
 		out.Status, out.Error = ReminderSendFailed, sendErrorText(sendErr)
 		d.Status, d.Error = ReminderFailed, out.Error
-		s.log.Error("reminder not sent", "party", r.Party, "attempts", d.Attempts, "error", out.Error)
+		s.log.Error("message not sent", "key", d.Key, "party", r.Party, "attempts", d.Attempts, "error", out.Error)
 	default:
 		d.Status, d.MessageID = ReminderSent, sr.MessageID
 	}
@@ -553,7 +570,7 @@ func (s *Service) dispatchOne(ctx context.Context, company string, day time.Time
 	if err := st.RecordReminderSend(rctx, out); err != nil {
 		// The message went (or failed) but the record did not: the claim
 		// stays "claimed", so no one sends it again today; say so loudly.
-		s.log.Error("reminder send not recorded", "party", r.Party, "key", d.Key, "status", out.Status, "error", err)
+		s.log.Error("message send not recorded", "party", r.Party, "key", d.Key, "status", out.Status, "error", err)
 	}
 	return nil
 }
@@ -571,8 +588,11 @@ func sendErrorText(err error) string {
 
 // DailyJob is a job a store's queue runs once a day at a set time, once
 // across replicas (see pgstore and sqlitestore QueueConfig.Daily): the
-// reminder dispatch.
+// reminder dispatch, the owner's sales summary.
 type DailyJob struct {
+	// Name tells the daily jobs apart (it is part of the job's arguments,
+	// so each runs once a day); "" is the reminder dispatch's.
+	Name string
 	// At is the time of day, as a duration since midnight (9*time.Hour
 	// for 09:00). It must be less than 24 hours.
 	At time.Duration

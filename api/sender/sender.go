@@ -161,15 +161,31 @@ func NewCloudAPI(c CloudAPI) (*CloudAPI, error) {
 		return nil, errors.New("sender: WhatsApp Cloud API needs " + strings.Join(missing, ", "))
 	}
 	for _, p := range c.Parameters {
-		if _, ok := variable(service.ReminderData{}, p); !ok {
+		if _, ok := variable(service.ReminderMessage{}, p); !ok && !isField(p) {
 			return nil, fmt.Errorf("sender: unknown template parameter %q", p)
 		}
 	}
 	return &c, nil
 }
 
-// variable returns the reminder variable called name.
-func variable(d service.ReminderData, name string) (string, bool) {
+// isField tells whether name is a variable of the messages other than
+// reminders (service.ReminderMessage.Fields: the daily summary's, an
+// invoice confirmation's), for checking a template's parameters.
+func isField(name string) bool {
+	switch name {
+	case "summary", "date", "sales_count", "sales_total", "receipts_total", "number", "amount", "party", "company":
+		return true
+	}
+	return false
+}
+
+// variable returns the message variable called name: one of its Fields,
+// else a reminder variable.
+func variable(m service.ReminderMessage, name string) (string, bool) {
+	if v, ok := m.Fields[name]; ok {
+		return v, true
+	}
+	d := m.Vars
 	switch name {
 	case "party":
 		return d.Party, true
@@ -234,7 +250,7 @@ func (c *CloudAPI) Send(ctx context.Context, m service.ReminderMessage) (service
 		}
 		params := make([]cloudParam, 0, len(names))
 		for _, n := range names {
-			v, _ := variable(m.Vars, n)
+			v, _ := variable(m, n)
 			params = append(params, cloudParam{Type: "text", Text: v})
 		}
 		t := &cloudTemplate{Name: c.TemplateName, Components: []cloudComponent{{Type: "body", Parameters: params}}}
@@ -317,7 +333,10 @@ type WebhookPayload struct {
 func (w *Webhook) Send(ctx context.Context, m service.ReminderMessage) (service.SendResult, error) {
 	vars := map[string]string{}
 	for _, n := range []string{"party", "amount", "due_since", "overdue_days", "bills", "company"} {
-		vars[n], _ = variable(m.Vars, n)
+		vars[n], _ = variable(m, n)
+	}
+	for n, v := range m.Fields {
+		vars[n] = v
 	}
 	body, err := json.Marshal(WebhookPayload{Key: m.Key, Party: m.Party, Mobile: m.Mobile, WaID: m.WhatsAppID, Message: m.Text, Variables: vars})
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -61,11 +62,17 @@ type config struct {
 	WhatsAppHook   api.WhatsAppConfig
 	CatalogFile    string
 	ConfirmOrders  bool
-	Freshness      time.Duration
-	ReadTimeout    time.Duration
-	RateLimit      float64
-	RateBurst      int
-	CORSOrigins    []string
+	// Report is the owner's daily sales summary.
+	Report reportConfig
+	// ConfirmInvoices sends every new Sales voucher's party a confirmation
+	// (WHATSAPP_CONFIRM_INVOICES), through ConfirmTemplate when set.
+	ConfirmInvoices bool
+	ConfirmTemplate string
+	Freshness       time.Duration
+	ReadTimeout     time.Duration
+	RateLimit       float64
+	RateBurst       int
+	CORSOrigins     []string
 	// AgentTokens are the connector agents allowed to dial in, kept as
 	// hashes (TALLYFACADE_AGENT_TOKENS, a secret).
 	AgentTokens agentlink.Tokens
@@ -88,6 +95,12 @@ type reminderConfig struct {
 	DailyAt                               string // "HH:MM" in Asia/Kolkata, "" for no schedule
 	APIURL, PhoneNumberID, Token, TplName string
 	WebhookURL, WebhookSecret             string
+}
+
+// reportConfig is the owner's daily sales summary: when, to whom, and the
+// approved template it goes through ("" sends text).
+type reportConfig struct {
+	DailyAt, OwnerMobile, Template string
 }
 
 // settings declares the flags of every command over one config; each command
@@ -194,6 +207,11 @@ func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 		s.str(&c.Reminders.PhoneNumberID, "whatsapp-phone-number-id", "WHATSAPP_PHONE_NUMBER_ID", "", "Cloud API sender phone number id"),
 		s.str(&c.Reminders.TplName, "whatsapp-template", "WHATSAPP_TEMPLATE", "", "approved template name for reminders; empty sends text"),
 		s.switchFlag(&c.ConfirmOrders, "whatsapp-confirm-orders", "WHATSAPP_CONFIRM_ORDERS", "tell WhatsApp customers when their order is in Tally, through the Cloud API"),
+		s.str(&c.Report.DailyAt, "report-daily-at", "REPORT_DAILY_AT", "", "send the owner the day's sales summary every day at HH:MM, Asia/Kolkata; empty: no schedule"),
+		s.str(&c.Report.OwnerMobile, "owner-mobile", "OWNER_MOBILE", "", "the owner's mobile, for the daily sales summary"),
+		s.str(&c.Report.Template, "report-template", "REPORT_TEMPLATE", "", "approved WhatsApp template for the daily summary (its body parameter is the summary); empty sends text"),
+		s.switchFlag(&c.ConfirmInvoices, "whatsapp-confirm-invoices", "WHATSAPP_CONFIRM_INVOICES", "confirm every new Sales voucher in Tally to its party on WhatsApp, once"),
+		s.str(&c.ConfirmTemplate, "whatsapp-confirm-template", "WHATSAPP_CONFIRM_TEMPLATE", "", "approved template for invoice confirmations (body parameters: party, number, date, amount); empty sends text"),
 		s.str(&c.CatalogFile, "whatsapp-catalog", "TALLY_WHATSAPP_CATALOG", "", "JSON file mapping WhatsApp product retailer ids to Tally items"),
 	)
 }
@@ -288,7 +306,21 @@ func (c *config) validate() error {
 		return fmt.Errorf("-reminder-template: %w", err)
 	}
 	if _, err := dailyAt(c.Reminders.DailyAt); err != nil {
-		return err
+		return fmt.Errorf("-reminder-daily-at (REMINDER_DAILY_AT) %w", err)
+	}
+	if _, err := dailyAt(c.Report.DailyAt); err != nil {
+		return fmt.Errorf("-report-daily-at (REPORT_DAILY_AT) %w", err)
+	}
+	if c.Report.DailyAt != "" {
+		if c.Company == "" {
+			return errors.New("-report-daily-at (REPORT_DAILY_AT) needs -company (TALLY_COMPANY): the summary is computed from the mirror of the books")
+		}
+		if m := service.NormalizeMobile(c.Report.OwnerMobile); !m.Valid {
+			return fmt.Errorf("-owner-mobile (OWNER_MOBILE) %q: %s; the daily summary needs it", c.Report.OwnerMobile, m.Reason)
+		}
+	}
+	if c.ConfirmInvoices && c.Company == "" {
+		return errors.New("-whatsapp-confirm-invoices (WHATSAPP_CONFIRM_INVOICES) needs -company (TALLY_COMPANY): new invoices are found by the mirror of the books")
 	}
 	if c.CatalogFile != "" {
 		f, err := os.Open(c.CatalogFile)
@@ -310,7 +342,7 @@ func dailyAt(s string) (time.Duration, error) {
 	}
 	t, err := time.Parse("15:04", s)
 	if err != nil {
-		return 0, fmt.Errorf("-reminder-daily-at (REMINDER_DAILY_AT) %q: want HH:MM", s)
+		return 0, fmt.Errorf("%q: want HH:MM", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }

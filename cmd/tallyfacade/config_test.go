@@ -122,6 +122,13 @@ func TestSettingsFromEnvironment(t *testing.T) {
 		{env: map[string]string{"TALLY_ORDER_MODE": "accounting"}, check: func(c config) bool { return c.OrderMode == service.OrderModeAccounting }},
 		{env: map[string]string{"TALLY_ORDER_MODE": "invoice"}, wantErr: "TALLY_ORDER_MODE"},
 		{env: map[string]string{"REMINDER_DAILY_AT": "9am"}, wantErr: "HH:MM"},
+		{env: map[string]string{"REPORT_DAILY_AT": "9pm"}, wantErr: "REPORT_DAILY_AT"},
+		{env: map[string]string{"REPORT_DAILY_AT": "21:00", "OWNER_MOBILE": "9820012345"}, wantErr: "needs -company"},
+		{env: map[string]string{"REPORT_DAILY_AT": "21:00", "TALLY_COMPANY": "ABC Traders"}, wantErr: "OWNER_MOBILE"},
+		{env: map[string]string{"REPORT_DAILY_AT": "21:00", "TALLY_COMPANY": "ABC Traders", "OWNER_MOBILE": "098200 12345", "REPORT_TEMPLATE": "daily_summary"},
+			check: func(c config) bool {
+				return c.Report.DailyAt == "21:00" && c.Report.OwnerMobile == "098200 12345" && c.Report.Template == "daily_summary"
+			}},
 		{env: map[string]string{"TALLYFACADE_API_KEYS": " k1 , ,k2 "}, check: func(c config) bool { return strings.Join(c.APIKeys, "|") == "k1|k2" }},
 		{env: map[string]string{"TALLYFACADE_ADDR": "127.0.0.1:9999", "TALLY_URL": "http://tally:9000", "TALLY_COMPANY": "ABC Traders",
 			"TALLY_COMPANY_STATE": "Gujarat", "TALLY_SALES_LEDGER": "Sales A/c", "TALLY_CGST_LEDGER": "CGST Out", "TALLY_BANK_LEDGER": "HDFC Bank",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,9 +32,18 @@ import (
 // reminderSender is the configured way reminders go out: the Cloud API, a
 // chatbot platform's webhook, or none (GET /reminders still works).
 func reminderSender(c reminderConfig) (service.Sender, error) {
+	return messageSender(c, c.TplName, nil)
+}
+
+// messageSender is the configured sender of one kind of message, through
+// its own approved template (Cloud API; "" sends text) whose body
+// parameters are params (nil: the reminder's). A chatbot platform's webhook
+// gets every message the same way.
+func messageSender(c reminderConfig, template string, params []string) (service.Sender, error) {
 	switch {
 	case c.APIURL != "" || c.PhoneNumberID != "" || c.Token != "":
-		return sender.NewCloudAPI(sender.CloudAPI{BaseURL: c.APIURL, PhoneNumberID: c.PhoneNumberID, Token: c.Token, TemplateName: c.TplName})
+		return sender.NewCloudAPI(sender.CloudAPI{BaseURL: c.APIURL, PhoneNumberID: c.PhoneNumberID, Token: c.Token,
+			TemplateName: template, Parameters: params})
 	case c.WebhookURL != "" || c.WebhookSecret != "":
 		return sender.NewWebhook(sender.Webhook{URL: c.WebhookURL, Secret: c.WebhookSecret})
 	}
@@ -53,8 +63,10 @@ type stack struct {
 	client *tallyxml.Client
 	svc    *service.Service
 	books  *service.Books // nil without a pinned company
-	api    *api.Server
-	db     *storeHandle
+	// summaries is the daily sales summary (nil without the mirror).
+	summaries *service.Summaries
+	api       *api.Server
+	db        *storeHandle
 	// hub accepts the connector agents when TALLYFACADE_AGENT_TOKENS names
 	// any; nil otherwise.
 	hub *agentlink.Hub
@@ -117,8 +129,9 @@ type storeHandle struct {
 	service.Store
 	books    service.BooksStore // the mirror's tables, in the same database
 	reports  service.ReportStore
+	summary  service.SummaryStore
 	name     string
-	runQueue func(ctx context.Context, poster service.OrderPoster, daily *service.DailyJob) error
+	runQueue func(ctx context.Context, poster service.OrderPoster, daily []*service.DailyJob) error
 	// listen, when set, tells of order changes made by other replicas
 	// until ctx is done (PostgreSQL's LISTEN/NOTIFY); the embedded store
 	// has one process, whose changes the service sees itself.
@@ -147,8 +160,8 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 			pool.Close()
 			return nil, err
 		}
-		return &storeHandle{Store: st, books: st, reports: st, name: "PostgreSQL",
-			runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
+		return &storeHandle{Store: st, books: st, reports: st, summary: st, name: "PostgreSQL",
+			runQueue: func(ctx context.Context, p service.OrderPoster, daily []*service.DailyJob) error {
 				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
 			listen: st.ListenOrders,
@@ -160,8 +173,8 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 	if err != nil {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
-	return &storeHandle{Store: st, books: st, reports: st, name: path,
-		runQueue: func(ctx context.Context, p service.OrderPoster, daily *service.DailyJob) error {
+	return &storeHandle{Store: st, books: st, reports: st, summary: st, name: path,
+		runQueue: func(ctx context.Context, p service.OrderPoster, daily []*service.DailyJob) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
 		},
 		wake:  st.WakeQueue,
@@ -239,11 +252,26 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	// Tally's own Balance Sheet and Profit & Loss, each kept in the store
 	// for when Tally is off (service/reports.go).
 	reports := service.NewReports(st.svc, gw, st.db.reports, st.books, service.ReportsConfig{})
+	if st.books != nil {
+		// The owner's summary goes through the reminders' sender, with its
+		// own template when one is set (the owner's 24-hour window is
+		// seldom open at the evening's send).
+		var snd service.Sender
+		if cfg.Report.DailyAt != "" {
+			if snd, err = messageSender(cfg.Reminders, cfg.Report.Template, []string{"summary"}); err != nil {
+				return nil, fmt.Errorf("-report-daily-at: %w", err)
+			}
+			if snd == nil {
+				return nil, errors.New("-report-daily-at: no sender is configured (the WhatsApp Cloud API or REMINDER_WEBHOOK_URL)")
+			}
+		}
+		st.summaries = service.NewSummaries(st.books, st.db.summary, service.SummariesConfig{OwnerMobile: cfg.Report.OwnerMobile, Sender: snd})
+	}
 	acfg := api.Config{
 		APIKeys: cfg.APIKeys, InsecureNoAuth: cfg.InsecureNoAuth, Logger: logger,
 		RequestTimeout: cfg.RequestTimeout, ReadTimeout: cfg.ReadTimeout, Ready: st.svc.Readiness, OrderWait: cfg.OrderWait,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, CORSOrigins: cfg.CORSOrigins,
-		Spec: openapi.SwaggerJSON, Books: st.books, WhatsApp: cfg.WhatsAppHook, Reports: reports,
+		Spec: openapi.SwaggerJSON, Books: st.books, WhatsApp: cfg.WhatsAppHook, Reports: reports, Summaries: st.summaries,
 	}
 	if st.hub != nil {
 		acfg.Agents = st.agents
@@ -261,17 +289,28 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 // done; it logs, once, what it cannot return.
 func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
-	var daily *service.DailyJob
+	var daily []*service.DailyJob
 	if at, _ := dailyAt(cfg.Reminders.DailyAt); cfg.Reminders.DailyAt != "" {
 		// Once a day across replicas: the queue runs it as a periodic job,
 		// unique per day.
-		daily = &service.DailyJob{At: at, Run: func(ctx context.Context) error {
+		daily = append(daily, &service.DailyJob{At: at, Run: func(ctx context.Context) error {
 			res, err := st.svc.DispatchReminders(ctx, service.ReminderQuery{}, false)
 			if err == nil {
 				logger.Info("daily reminders", "parties", len(res.Parties))
 			}
 			return err
-		}}
+		}})
+	}
+	if at, _ := dailyAt(cfg.Report.DailyAt); cfg.Report.DailyAt != "" && st.summaries != nil {
+		// The same machinery: a periodic job unique per day, and the send
+		// claimed once (a retried job, or a lost answer, sends nothing twice).
+		daily = append(daily, &service.DailyJob{Name: "sales_summary", At: at, Run: func(ctx context.Context) error {
+			d, err := st.summaries.SendDaily(ctx, cfg.Company)
+			if err == nil {
+				logger.Info("daily sales summary", "status", string(d.Status), "error", d.Error)
+			}
+			return err
+		}})
 	}
 	wg.Go(func() { st.svc.WatchTally(ctx, service.DefaultProbeEvery, st.db.wake) })
 	if st.db.listen != nil {

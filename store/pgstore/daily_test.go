@@ -22,13 +22,22 @@ func (noPoster) PostOrder(context.Context, string) error { return nil }
 func TestDailyJobOncePerDay(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
-	var runs atomic.Int32
+	// Two daily jobs, the reminder dispatch ("") and a named one: each
+	// runs once, whatever the number of replicas.
+	var runs, summaries atomic.Int32
 	ran := make(chan struct{}, 10)
-	daily := &service.DailyJob{At: 0, Location: time.UTC, Run: func(context.Context) error {
-		runs.Add(1)
-		ran <- struct{}{}
-		return nil
-	}}
+	daily := []*service.DailyJob{
+		{At: 0, Location: time.UTC, Run: func(context.Context) error {
+			runs.Add(1)
+			ran <- struct{}{}
+			return nil
+		}},
+		{Name: "sales_summary", At: 0, Location: time.UTC, Run: func(context.Context) error {
+			summaries.Add(1)
+			ran <- struct{}{}
+			return nil
+		}},
+	}
 	cfg := pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, StopTimeout: 5 * time.Second, Logger: quietLogger(t), Daily: daily}
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
@@ -40,15 +49,17 @@ func TestDailyJobOncePerDay(t *testing.T) {
 		})
 	}
 	defer func() { cancel(); wg.Wait() }()
-	select {
-	case <-ran:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the daily job did not run")
+	for range 2 {
+		select {
+		case <-ran:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the daily jobs did not run")
+		}
 	}
 	// Give a second scheduler (or a duplicate insert) time to show itself.
 	time.Sleep(time.Second)
-	if n := runs.Load(); n != 1 {
-		t.Fatalf("daily job ran %d times, want 1", n)
+	if n, m := runs.Load(), summaries.Load(); n != 1 || m != 1 {
+		t.Fatalf("daily jobs ran %d and %d times, want 1 each", n, m)
 	}
 	var jobs int
 	day := time.Now().UTC().Format(time.DateOnly)
@@ -56,8 +67,8 @@ func TestDailyJobOncePerDay(t *testing.T) {
 		riverdaily.JobKind, day).Scan(&jobs); err != nil {
 		t.Fatal(err)
 	}
-	if jobs != 1 {
-		t.Fatalf("%d daily_reminders jobs for %s, want 1", jobs, day)
+	if jobs != 2 {
+		t.Fatalf("%d daily jobs for %s, want 2 (one per job)", jobs, day)
 	}
 }
 
@@ -65,7 +76,8 @@ func TestDailyJobOncePerDay(t *testing.T) {
 func TestDailyJobInvalid(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
-	for _, d := range []*service.DailyJob{{At: time.Hour}, {At: 25 * time.Hour, Run: func(context.Context) error { return nil }}} {
+	run := func(context.Context) error { return nil }
+	for _, d := range [][]*service.DailyJob{{{At: time.Hour}}, {{At: 25 * time.Hour, Run: run}}, {{Run: run}, {Run: run}}} {
 		if err := s.RunQueue(t.Context(), noPoster{}, pgstore.QueueConfig{Daily: d}); err == nil {
 			t.Errorf("RunQueue with %+v: nil error", d)
 		}

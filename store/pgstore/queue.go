@@ -122,10 +122,10 @@ type QueueConfig struct {
 	RescueAfter, Heartbeat time.Duration
 	// Logger receives River's logs; nil uses Options.Logger.
 	Logger *slog.Logger
-	// Daily, when set, runs Daily.Run once a day at Daily.At as a periodic
-	// job (kind daily_reminders; see daily.go), once per day across
+	// Daily are the jobs run once a day, each at its At, as periodic jobs
+	// (kind daily_reminders, store/riverdaily), each once per day across
 	// replicas.
-	Daily *service.DailyJob
+	Daily []*service.DailyJob
 }
 
 func (c QueueConfig) withDefaults(s *Store) QueueConfig {

@@ -13,3 +13,10 @@ func TestReportsConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestSummaryConformance(t *testing.T) {
+	storetest.RunSummary(t, func(t *testing.T) storetest.SummaryBooks {
+		s, _ := newStore(t)
+		return s
+	})
+}

@@ -1,10 +1,12 @@
-// Package riverdaily is the daily reminder job both stores run on their River
-// queue: registered the same way on PostgreSQL and on SQLite, so it lives once.
+// Package riverdaily is the daily jobs both stores run on their River queue
+// (the reminder dispatch, the owner's sales summary): registered the same
+// way on PostgreSQL and on SQLite, so it lives once.
 package riverdaily
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -15,8 +17,10 @@ import (
 // The daily job's names. Like the order queue's, they are part of the
 // database's contents (river_job rows).
 const (
-	// JobKind is the River job kind of the daily reminder dispatch
-	// (the stores' QueueConfig.Daily).
+	// JobKind is the River job kind of every daily job (the stores'
+	// QueueConfig.Daily). It keeps the name of the first one, the reminder
+	// dispatch, so the jobs already in a database still run; DailyArgs.Job
+	// tells the jobs apart.
 	JobKind = "daily_reminders"
 	// QueueName is its River queue, apart from "tally" so that a long
 	// dispatch never holds up order posting behind it.
@@ -28,11 +32,15 @@ const (
 // JobTimeout allows.
 const dailyJobTimeout = 30 * time.Minute
 
-// DailyArgs are the arguments of a daily_reminders job: the day it is for
-// (YYYY-MM-DD where the job's schedule is read), which makes the job unique
-// per day.
+// DailyArgs are the arguments of a daily job: the day it is for
+// (YYYY-MM-DD where the job's schedule is read) and the job's name
+// (service.DailyJob.Name), which make it unique per job and day. The
+// reminder dispatch's name is "", so its arguments are what they were
+// before there were other daily jobs, and a day's job inserted by an older
+// replica still counts as that day's.
 type DailyArgs struct {
 	Day string `json:"day"`
+	Job string `json:"job,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -50,48 +58,72 @@ func (DailyArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueName, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// dailyWorker runs the configured daily job.
+// dailyWorker runs the configured daily jobs, by name.
 type dailyWorker struct {
 	river.WorkerDefaults[DailyArgs]
-	run func(ctx context.Context) error
+	runs map[string]func(ctx context.Context) error
 }
 
 // Timeout implements river.Worker: a dispatch may take longer than an order.
 func (w *dailyWorker) Timeout(*river.Job[DailyArgs]) time.Duration { return dailyJobTimeout }
 
-// Work implements river.Worker.
-func (w *dailyWorker) Work(ctx context.Context, _ *river.Job[DailyArgs]) error { return w.run(ctx) }
+// Work implements river.Worker. A job no longer configured (its setting
+// was removed) is cancelled rather than retried.
+func (w *dailyWorker) Work(ctx context.Context, j *river.Job[DailyArgs]) error {
+	run, ok := w.runs[j.Args.Job]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("daily job %q is not configured", j.Args.Job))
+	}
+	return run(ctx)
+}
 
-// Add registers the daily job, its queue and its periodic schedule on a
-// River configuration; nil d adds nothing.
+// Add registers the daily jobs, their queue and their periodic schedules on
+// a River configuration; no jobs adds nothing.
 //
-// The schedule fires at d.At each day in d.Location. RunOnStart enqueues
-// the current day when a scheduler starts after the day's time (a replica
-// that was down at 09:00 catches up when it comes back at 11:00); before it,
-// the constructor returns nil and the day is left to the schedule.
-func Add(workers *river.Workers, cfg *river.Config, d *service.DailyJob) error {
-	if d == nil {
+// Each schedule fires at its job's At each day in its Location. RunOnStart
+// enqueues the current day when a scheduler starts after the day's time (a
+// replica that was down at 09:00 catches up when it comes back at 11:00);
+// before it, the constructor returns nil and the day is left to the
+// schedule.
+func Add(workers *river.Workers, cfg *river.Config, jobs []*service.DailyJob) error {
+	if len(jobs) == 0 {
 		return nil
 	}
-	if d.Run == nil {
-		return errors.New("daily job without Run")
+	w := &dailyWorker{runs: map[string]func(context.Context) error{}}
+	for _, d := range jobs {
+		if d == nil {
+			return errors.New("nil daily job")
+		}
+		if d.Run == nil {
+			return fmt.Errorf("daily job %q without Run", d.Name)
+		}
+		if d.At < 0 || d.At >= 24*time.Hour {
+			return fmt.Errorf("daily job %q: time must be within the day (0 to 24h)", d.Name)
+		}
+		if _, dup := w.runs[d.Name]; dup {
+			return fmt.Errorf("daily job %q twice", d.Name)
+		}
+		w.runs[d.Name] = d.Run
 	}
-	if d.At < 0 || d.At >= 24*time.Hour {
-		return errors.New("daily job time must be within the day (0 to 24h)")
-	}
-	job := *d
-	if err := river.AddWorkerSafely(workers, &dailyWorker{run: job.Run}); err != nil {
+	if err := river.AddWorkerSafely(workers, w); err != nil {
 		return err
 	}
 	cfg.Queues[QueueName] = river.QueueConfig{MaxWorkers: 1}
-	cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(job,
-		func() (river.JobArgs, *river.InsertOpts) {
-			day, ok := job.Due(time.Now())
-			if !ok {
-				return nil, nil
-			}
-			return DailyArgs{Day: day.Format(time.DateOnly)}, nil
-		},
-		&river.PeriodicJobOpts{ID: JobKind, RunOnStart: true}))
+	for _, d := range jobs {
+		job := *d
+		id := JobKind
+		if job.Name != "" {
+			id += ":" + job.Name
+		}
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(job,
+			func() (river.JobArgs, *river.InsertOpts) {
+				day, ok := job.Due(time.Now())
+				if !ok {
+					return nil, nil
+				}
+				return DailyArgs{Day: day.Format(time.DateOnly), Job: job.Name}, nil
+			},
+			&river.PeriodicJobOpts{ID: id, RunOnStart: true}))
+	}
 	return nil
 }

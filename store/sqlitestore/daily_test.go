@@ -30,13 +30,22 @@ func TestDailyJobOncePerDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	var runs atomic.Int32
+	// Two daily jobs, the reminder dispatch ("") and a named one: each
+	// runs once, whatever the number of replicas.
+	var runs, summaries atomic.Int32
 	ran := make(chan struct{}, 10)
-	daily := &service.DailyJob{At: 0, Location: time.UTC, Run: func(context.Context) error {
-		runs.Add(1)
-		ran <- struct{}{}
-		return nil
-	}}
+	daily := []*service.DailyJob{
+		{At: 0, Location: time.UTC, Run: func(context.Context) error {
+			runs.Add(1)
+			ran <- struct{}{}
+			return nil
+		}},
+		{Name: "sales_summary", At: 0, Location: time.UTC, Run: func(context.Context) error {
+			summaries.Add(1)
+			ran <- struct{}{}
+			return nil
+		}},
+	}
 	cfg := sqlitestore.QueueConfig{PollInterval: 20 * time.Millisecond, Daily: daily}
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
@@ -47,18 +56,20 @@ func TestDailyJobOncePerDay(t *testing.T) {
 			}
 		})
 	}
-	select {
-	case <-ran:
-	case <-time.After(20 * time.Second):
-		cancel()
-		wg.Wait()
-		t.Fatal("the daily job did not run")
+	for range 2 {
+		select {
+		case <-ran:
+		case <-time.After(20 * time.Second):
+			cancel()
+			wg.Wait()
+			t.Fatal("the daily jobs did not run")
+		}
 	}
 	time.Sleep(time.Second)
 	cancel()
 	wg.Wait()
-	if n := runs.Load(); n != 1 {
-		t.Fatalf("daily job ran %d times, want 1", n)
+	if n, m := runs.Load(), summaries.Load(); n != 1 || m != 1 {
+		t.Fatalf("daily jobs ran %d and %d times, want 1 each", n, m)
 	}
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -71,7 +82,7 @@ func TestDailyJobOncePerDay(t *testing.T) {
 		riverdaily.JobKind, day).Scan(&jobs); err != nil {
 		t.Fatal(err)
 	}
-	if jobs != 1 {
-		t.Fatalf("%d daily_reminders jobs for %s, want 1", jobs, day)
+	if jobs != 2 {
+		t.Fatalf("%d daily jobs for %s, want 2 (one per job)", jobs, day)
 	}
 }

@@ -10,3 +10,7 @@ import (
 func TestReportsConformance(t *testing.T) {
 	storetest.RunReports(t, func(t *testing.T) service.ReportStore { return openStore(t) })
 }
+
+func TestSummaryConformance(t *testing.T) {
+	storetest.RunSummary(t, func(t *testing.T) storetest.SummaryBooks { return openStore(t) })
+}
