@@ -74,6 +74,10 @@ type testBundle struct {
 	// summaryStore is the store's by-day reads, for building more
 	// service.Summaries over the same books.
 	summaryStore service.SummaryStore
+	// confirm and confirmStore are the invoice confirmations, with
+	// setupOpts.confirm.
+	confirm      *service.Confirmations
+	confirmStore service.ConfirmStore
 	logs         *syncBuffer
 	// exec runs SQL on a durable store's database, to stand for what a
 	// crash leaves behind: the query for PostgreSQL or for SQLite.
@@ -109,6 +113,9 @@ type setupOpts struct {
 	whatsAppSecret string
 	// orderMode is the service's OrderMode (zero: auto, the default).
 	orderMode service.OrderMode
+	// confirm, with mirror, sends invoice confirmations through this
+	// sender (testBundle.confirm dispatches them).
+	confirm service.Sender
 	// reportWait is how long a report read waits for Tally before
 	// answering a kept copy; zero is the production default.
 	reportWait time.Duration
@@ -137,6 +144,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	var booksStore service.BooksStore
 	var reportStore service.ReportStore
 	var summaryStore service.SummaryStore
+	var confirmStore service.ConfirmStore
 	// The queue's poll: quick for the tests about the queue; slower for
 	// the rest, most of which post nothing, because every poll is a query
 	// in modernc's pure-Go SQLite, which the race detector slows ~20x.
@@ -152,7 +160,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		cfg.Store, booksStore, reportStore, summaryStore = st, st, st, st
+		cfg.Store, booksStore, reportStore, summaryStore, confirmStore = st, st, st, st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: poll, RescueAfter: opts.rescueAfter})
 		}
@@ -173,7 +181,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Store, booksStore, reportStore, summaryStore = st, st, st, st
+		cfg.Store, booksStore, reportStore, summaryStore, confirmStore = st, st, st, st, st
 		runQueue = func(ctx context.Context, p service.OrderPoster) error {
 			return st.RunQueue(ctx, p, pgstore.QueueConfig{PollInterval: 20 * time.Millisecond, LockRetry: 20 * time.Millisecond,
 				RescueAfter: opts.rescueAfter})
@@ -192,8 +200,14 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 			books.Changed(company)
 		}
 	}), cfg)
+	var confirm *service.Confirmations
 	if opts.mirror {
-		books = service.NewBooks(svc, gw, booksStore, service.BooksConfig{})
+		var bcfg service.BooksConfig
+		if opts.confirm != nil {
+			confirm = service.NewConfirmations(svc, confirmStore, service.ConfirmConfig{Sender: opts.confirm})
+			bcfg.Watch = confirm
+		}
+		books = service.NewBooks(svc, gw, booksStore, bcfg)
 		if _, err := books.Sync(t.Context(), ""); err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +253,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{sim: sim, srv: srv, books: books, summaryStore: summaryStore, logs: logs, exec: exec}
+	return &testBundle{sim: sim, srv: srv, books: books, summaryStore: summaryStore, confirm: confirm, confirmStore: confirmStore, logs: logs, exec: exec}
 }
 
 // call is one request to the server.

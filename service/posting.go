@@ -297,6 +297,9 @@ func (s *Service) finish(ctx context.Context, rec OrderRecord, to OrderState, re
 		t.LastError, t.LastErrorCode = &msg, &code
 	}
 	_, err := s.cfg.Store.TransitionOrder(ctx, rec.ID, []OrderState{OrderPosting}, t)
+	if err == nil && to == OrderRejected {
+		s.tellRejected(ctx, rec, cause)
+	}
 	return err
 }
 

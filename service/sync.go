@@ -41,6 +41,9 @@ type BooksConfig struct {
 	CheckEvery time.Duration
 	// Observe, when set, is told of every sync run (for metrics).
 	Observe func(SyncRun)
+	// Watch, when set, is told of each batch of vouchers an incremental
+	// sync is about to write (invoice confirmations, confirm.go).
+	Watch VoucherWatcher
 }
 
 // SyncRun is one sync run, for metrics.
@@ -356,23 +359,33 @@ func (b *Books) pullMasters(ctx context.Context, company string, after int64) er
 }
 
 // pullVouchers fetches the vouchers of r, written BatchSize at a time as
-// they are decoded, so memory holds one batch whatever the book's size.
-// It returns how many it read.
-func (b *Books) pullVouchers(ctx context.Context, company string, r VoucherRange, recompute bool) error {
-	_, err := b.pullVoucherCount(ctx, company, r, recompute)
+// they are decoded, so memory holds one batch whatever the book's size,
+// each batch's balances and bills recomputed. With watch, BooksConfig.Watch
+// sees each batch before it is written (new vouchers after the first load).
+func (b *Books) pullVouchers(ctx context.Context, company string, r VoucherRange, watch bool) error {
+	_, err := b.pullVoucherCount(ctx, company, r, true, watch)
 	return err
 }
 
-func (b *Books) pullVoucherCount(ctx context.Context, company string, r VoucherRange, recompute bool) (int, error) {
+// pullVoucherCount is pullVouchers returning how many it read.
+func (b *Books) pullVoucherCount(ctx context.Context, company string, r VoucherRange, recompute, watch bool) (int, error) {
 	n := 0
 	batch := make([]MirrorVoucher, 0, min(b.cfg.BatchSize, 1024))
+	apply := func() error {
+		if watch && b.cfg.Watch != nil && len(batch) > 0 {
+			if err := b.cfg.Watch.Appearing(ctx, company, batch); err != nil {
+				return err
+			}
+		}
+		return b.st.ApplyVouchers(ctx, company, batch, nil, recompute)
+	}
 	err := b.bgw.VouchersIn(ctx, company, r, func(v MirrorVoucher) error {
 		n++
 		batch = append(batch, v)
 		if len(batch) < b.cfg.BatchSize {
 			return nil
 		}
-		err := b.st.ApplyVouchers(ctx, company, batch, nil, recompute)
+		err := apply()
 		clear(batch)
 		batch = batch[:0]
 		return err
@@ -380,7 +393,7 @@ func (b *Books) pullVoucherCount(ctx context.Context, company string, r VoucherR
 	if err != nil {
 		return n, err
 	}
-	return n, b.st.ApplyVouchers(ctx, company, batch, nil, recompute)
+	return n, apply()
 }
 
 // initialLoad reads the whole book: every master, then the vouchers in
@@ -424,7 +437,7 @@ func (b *Books) initialLoad(ctx context.Context, company string, ids AlterIDs) e
 		}
 		var n int
 		if err := step(func(ctx context.Context) (err error) {
-			n, err = b.pullVoucherCount(ctx, company, r, false)
+			n, err = b.pullVoucherCount(ctx, company, r, false, false)
 			return err
 		}); err != nil {
 			return err
@@ -564,7 +577,9 @@ func (b *Books) reconcile(ctx context.Context, company string) error {
 	if oldest >= 0 {
 		// Missed alterations (a sync cut short): read again from there.
 		b.log.Warn("mirror: vouchers differ from Tally's; reading them again", "company", company, "from_alter_id", oldest)
-		return b.pullVouchers(ctx, company, VoucherRange{AfterAlterID: oldest - 1}, true)
+		// Not watched: what a reconcile finds missing is a voucher the
+		// mirror should have held already, not one that just appeared.
+		return b.pullVouchers(ctx, company, VoucherRange{AfterAlterID: oldest - 1}, false)
 	}
 	return nil
 }

@@ -212,3 +212,55 @@ func TestTimeoutIsUnknownAndKeepsTheURLOut(t *testing.T) {
 		t.Fatalf("refused: err = %v; want sender_unreachable without the URL", err)
 	}
 }
+
+// TestCloudAPITemplateFields: a message other than a reminder (an invoice
+// confirmation) fills its template's parameters from its Fields, and a
+// webhook gets them among its variables.
+func TestCloudAPITemplateFields(t *testing.T) {
+	confirm := service.ReminderMessage{Key: "confirm-invoice:abc traders:27", Party: "Rajesh Enterprises", Mobile: "+919820012345",
+		WhatsAppID: "919820012345", Text: "Dear Rajesh Enterprises, …",
+		Fields: map[string]string{"party": "Rajesh Enterprises", "number": "ABC/S/123", "date": "23 June 2026", "amount": "11,800"}}
+	srv, _, body := capture(t, 200, `{"messages":[{"id":"wamid.C"}]}`)
+	c, err := sender.NewCloudAPI(sender.CloudAPI{BaseURL: srv.URL, PhoneNumberID: "1", Token: "tok", TemplateName: "invoice_entered",
+		Parameters: []string{"party", "number", "date", "amount"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(t.Context(), confirm); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Template struct {
+			Components []struct {
+				Parameters []struct {
+					Text string `json:"text"`
+				} `json:"parameters"`
+			} `json:"components"`
+		} `json:"template"`
+	}
+	if err := json.Unmarshal(*body, &got); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, p := range got.Template.Components[0].Parameters {
+		texts = append(texts, p.Text)
+	}
+	if want := []string{"Rajesh Enterprises", "ABC/S/123", "23 June 2026", "11,800"}; !cmp.Equal(texts, want) {
+		t.Errorf("parameters %q; want %q", texts, want)
+	}
+	if _, err := sender.NewCloudAPI(sender.CloudAPI{BaseURL: "x", PhoneNumberID: "1", Token: "t", Parameters: []string{"numbr"}}); err == nil {
+		t.Error("an unknown parameter was accepted")
+	}
+	hook, _, hookBody := capture(t, 200, `{}`)
+	w, err := sender.NewWebhook(sender.Webhook{URL: hook.URL, Secret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Send(t.Context(), confirm); err != nil {
+		t.Fatal(err)
+	}
+	var p sender.WebhookPayload
+	if err := json.Unmarshal(*hookBody, &p); err != nil || p.Variables["number"] != "ABC/S/123" || p.Variables["amount"] != "11,800" {
+		t.Errorf("webhook payload %s (%v)", *hookBody, err)
+	}
+}

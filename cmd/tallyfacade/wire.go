@@ -65,8 +65,11 @@ type stack struct {
 	books  *service.Books // nil without a pinned company
 	// summaries is the daily sales summary (nil without the mirror).
 	summaries *service.Summaries
-	api       *api.Server
-	db        *storeHandle
+	// confirm sends invoice confirmations (nil unless
+	// WHATSAPP_CONFIRM_INVOICES).
+	confirm *service.Confirmations
+	api     *api.Server
+	db      *storeHandle
 	// hub accepts the connector agents when TALLYFACADE_AGENT_TOKENS names
 	// any; nil otherwise.
 	hub *agentlink.Hub
@@ -130,6 +133,7 @@ type storeHandle struct {
 	books    service.BooksStore // the mirror's tables, in the same database
 	reports  service.ReportStore
 	summary  service.SummaryStore
+	confirm  service.ConfirmStore
 	name     string
 	runQueue func(ctx context.Context, poster service.OrderPoster, daily []*service.DailyJob) error
 	// listen, when set, tells of order changes made by other replicas
@@ -160,7 +164,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 			pool.Close()
 			return nil, err
 		}
-		return &storeHandle{Store: st, books: st, reports: st, summary: st, name: "PostgreSQL",
+		return &storeHandle{Store: st, books: st, reports: st, summary: st, confirm: st, name: "PostgreSQL",
 			runQueue: func(ctx context.Context, p service.OrderPoster, daily []*service.DailyJob) error {
 				return st.RunQueue(ctx, p, pgstore.QueueConfig{Logger: qlog, Daily: daily})
 			},
@@ -173,7 +177,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*storeHand
 	if err != nil {
 		return nil, fmt.Errorf("embedded store %s: %w", path, err)
 	}
-	return &storeHandle{Store: st, books: st, reports: st, summary: st, name: path,
+	return &storeHandle{Store: st, books: st, reports: st, summary: st, confirm: st, name: path,
 		runQueue: func(ctx context.Context, p service.OrderPoster, daily []*service.DailyJob) error {
 			return st.RunQueue(ctx, p, sqlitestore.QueueConfig{Logger: qlog, Daily: daily})
 		},
@@ -242,12 +246,27 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	if cfg.Company != "" {
 		// The mirror needs a pinned company: without one Tally answers for
 		// whichever company is active, which cannot be mirrored.
-		st.books = service.NewBooks(st.svc, gw, st.db.books, service.BooksConfig{Freshness: cfg.Freshness,
+		bcfg := service.BooksConfig{Freshness: cfg.Freshness,
 			Observe: func(r service.SyncRun) {
 				if st.api != nil {
 					st.api.ObserveSync(r)
 				}
-			}})
+			}}
+		if cfg.ConfirmInvoices {
+			// New Sales vouchers are found by the mirror's sync
+			// (service/confirm.go); the template's body parameters are
+			// the party, the invoice number, its date and amount.
+			snd, err := messageSender(cfg.Reminders, cfg.ConfirmTemplate, []string{"party", "number", "date", "amount"})
+			if err != nil {
+				return nil, fmt.Errorf("-whatsapp-confirm-invoices: %w", err)
+			}
+			if snd == nil {
+				return nil, errors.New("-whatsapp-confirm-invoices: no sender is configured (the WhatsApp Cloud API or REMINDER_WEBHOOK_URL)")
+			}
+			st.confirm = service.NewConfirmations(st.svc, st.db.confirm, service.ConfirmConfig{Sender: snd})
+			bcfg.Watch = st.confirm
+		}
+		st.books = service.NewBooks(st.svc, gw, st.db.books, bcfg)
 	}
 	// Tally's own Balance Sheet and Profit & Loss, each kept in the store
 	// for when Tally is off (service/reports.go).
@@ -329,6 +348,9 @@ func (st *stack) background(ctx context.Context, cfg config, logger *slog.Logger
 		// Keeps the mirror fresh, looks for deletions and checks it
 		// against Tally's own figures (service/sync.go).
 		wg.Go(func() { st.books.Run(ctx, cfg.Company) })
+	}
+	if st.confirm != nil {
+		wg.Go(func() { st.confirm.Run(ctx, cfg.Company) })
 	}
 	wg.Go(func() {
 		t := time.NewTicker(time.Hour)

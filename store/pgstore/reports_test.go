@@ -20,3 +20,10 @@ func TestSummaryConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestConfirmConformance(t *testing.T) {
+	storetest.RunConfirm(t, func(t *testing.T) storetest.ConfirmBooks {
+		s, _ := newStore(t)
+		return s
+	})
+}

@@ -14,3 +14,7 @@ func TestReportsConformance(t *testing.T) {
 func TestSummaryConformance(t *testing.T) {
 	storetest.RunSummary(t, func(t *testing.T) storetest.SummaryBooks { return openStore(t) })
 }
+
+func TestConfirmConformance(t *testing.T) {
+	storetest.RunConfirm(t, func(t *testing.T) storetest.ConfirmBooks { return openStore(t) })
+}
