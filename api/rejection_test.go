@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tallyfacade/tallyfacade/service"
 )
@@ -41,7 +42,11 @@ func TestWhatsAppRejectionTold(t *testing.T) {
 	body := waFixture(t, "order_unknown_product.json")
 	waResponse(t, b.deliver(body))
 	list := b.waitFinal(t, 1)
-	sent := rec.Messages()
+	// The customer is told after the rejection is stored: wait for it.
+	var sent []service.ReminderMessage
+	for deadline := time.Now().Add(10 * time.Second); len(sent) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		sent = rec.Messages()
+	}
 	if len(sent) != 1 || sent[0].WhatsAppID == "" || !strings.HasPrefix(sent[0].Text, "Sorry, we could not take your order "+list[0].BillRef+": ") ||
 		!strings.Contains(sent[0].Text, "Please choose them again from our catalogue") || strings.Contains(sent[0].Text, "di9ozbzfi4") {
 		t.Fatalf("messages %+v; want one telling the customer to choose again from the catalogue", sent)
@@ -53,6 +58,7 @@ func TestWhatsAppRejectionTold(t *testing.T) {
 	b.waitFinal(t, 1)
 	waResponse(t, b.deliver(body))
 	b.waitFinal(t, 1)
+	time.Sleep(200 * time.Millisecond) // give a second message, if one were sent, time to show
 	if n := len(rec.Messages()); n != 1 {
 		t.Errorf("%d messages after a retry and a redelivery; want still 1", n)
 	}
