@@ -9,7 +9,7 @@ import (
 )
 
 // The reports Tally gave, kept for when it is off (service.ReportStore,
-// migration 00006).
+// migration 00007).
 
 var _ service.ReportStore = (*Store)(nil)
 

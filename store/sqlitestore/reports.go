@@ -10,7 +10,7 @@ import (
 )
 
 // The reports Tally gave, kept for when it is off (service.ReportStore,
-// migration 00006), with the same semantics as pgstore's.
+// migration 00007), with the same semantics as pgstore's.
 
 var _ service.ReportStore = (*Store)(nil)
 

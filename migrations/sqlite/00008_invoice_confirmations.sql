@@ -1,4 +1,4 @@
--- migrations/postgres/00009_invoice_confirmations.sql in SQLite's types
+-- migrations/postgres/00008_invoice_confirmations.sql in SQLite's types
 -- (dates TEXT 'YYYY-MM-DD', times INTEGER unix nanoseconds, as in 00001).
 
 -- +goose Up
