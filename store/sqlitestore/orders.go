@@ -105,9 +105,6 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 	if err != nil {
 		return service.OrderRecord{}, false, err
 	}
-	if created {
-		s.wake(ctx)
-	}
 	return stored, created, nil
 }
 
@@ -227,9 +224,6 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		out, err = getOrder(ctx, tx, id)
 		return err
 	})
-	if err == nil && t.Enqueue {
-		s.wake(ctx)
-	}
 	return out, err
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -58,65 +57,6 @@ func (PostOrderArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueName, MaxAttempts: 1000}
 }
 
-// JobKindWake is the kind of the job that only wakes the queue's worker
-// (wake).
-const JobKindWake = "wake_queue"
-
-// wakeArgs are the arguments of the wake job: none, so that the job is
-// unique while one waits.
-type wakeArgs struct{}
-
-// Kind implements river.JobArgs.
-func (wakeArgs) Kind() string { return JobKindWake }
-
-// InsertOpts implements river.JobArgsWithInsertOpts: the lowest priority,
-// so the worker takes every order waiting before it, and unique while it
-// waits or runs, so a burst of orders adds at most one row; a duplicate
-// insert is skipped, and still wakes the worker.
-func (wakeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueName, Priority: 4, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{
-		ByArgs: true,
-		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
-	}}
-}
-
-// wakeWorker works the wake job: fetching it was the point.
-type wakeWorker struct {
-	river.WorkerDefaults[wakeArgs]
-}
-
-// Work implements river.Worker.
-func (wakeWorker) Work(context.Context, *river.Job[wakeArgs]) error { return nil }
-
-// wake tells the working River clients that an order job was committed, so
-// that the worker fetches it now instead of at its next poll. River wakes
-// its own worker only for an insert made outside a transaction through the
-// working client itself (Client.Insert; riversqlite has no LISTEN/NOTIFY),
-// never for the InsertTx that stores an order with its job, so a committed
-// order waited up to PollInterval (10 ms), half of it on average, before
-// its posting began: a synchronous POST /orders spent more time there than
-// in Tally (issue #14). Inserting the wake job through the working client
-// is River's own, public, way to trigger that fetch. It is best effort:
-// the poll remains the backstop. Only an idle worker is woken: each wake is
-// a write on the file, and under a burst the writers already queue on
-// SQLite's one write lock.
-func (s *Store) wake(ctx context.Context) {
-	if s.posting.Load() > 0 {
-		// Busy: River fetches the next job when this one ends. A wake
-		// insert now would only add a write to every order of a burst.
-		return
-	}
-	s.workersMu.Lock()
-	workers := slices.Clone(s.workers)
-	s.workersMu.Unlock()
-	for _, c := range workers {
-		if _, err := c.Insert(context.WithoutCancel(ctx), wakeArgs{}, nil); err != nil {
-			s.logger.DebugContext(ctx, "waking the queue failed; it polls", "error", err)
-		}
-	}
-}
-
 // dropJobs deletes, in tx, the jobs still waiting to post order id, which
 // has just reached a final state. They would find it final and do nothing,
 // but each would still cost the one worker a fetch and a completion: a
@@ -148,12 +88,15 @@ func (s *Store) enqueuePostOrder(ctx context.Context, tx *sql.Tx, orderID string
 // process, and RunQueue runs one worker.
 type QueueConfig struct {
 	// PollInterval is how often River looks for jobs. SQLite has no
-	// LISTEN/NOTIFY, and River announces only inserts made outside a
-	// transaction to its own worker, never the InsertTx that stores an
-	// order with its job, so River polls: this bounds the delay between a
-	// committed order and the start of its posting. Default 10ms: a
-	// synchronous POST /orders waits half of it on average; one poll is
-	// one short query on the queue's own connection.
+	// LISTEN/NOTIFY: riversqlite (v0.49) emulates it with a notification
+	// table its listener reads every 50 ms, and River's direct wake of
+	// its own worker is off for a driver that claims a listener, so the
+	// fetch poll is what bounds the delay between a committed order and
+	// the start of its posting. Default 10ms: a synchronous POST /orders
+	// waits half of it on average (measured: 5 ms took the median from
+	// 12.1-13.0 ms to 10.0-11.0, 2 ms to 9.4-10.0, each poll about 0.1 ms
+	// of CPU on the queue's own connection, so 2 ms costs about 4% of a
+	// core while idle; BenchmarkPaceSyncOrder).
 	PollInterval time.Duration
 	// JobTimeout bounds one PostOrder call. Default 2 min: a post is a few
 	// Tally requests, each with its own shorter timeout.
@@ -218,9 +161,6 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	}
 	riverCfg := postjob.RiverConfig(cfg.Logger, workers, cfg.JobTimeout, cfg.MaxBackoff)
 	riverCfg.FetchPollInterval, riverCfg.FetchCooldown = cfg.PollInterval, min(cfg.PollInterval, fetchCooldown)
-	if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
-		return fmt.Errorf("sqlitestore: add worker: %w", err)
-	}
 	if err := riverdaily.Add(workers, riverCfg, cfg.Daily); err != nil {
 		return fmt.Errorf("sqlitestore: %w", err)
 	}
@@ -233,14 +173,6 @@ func (s *Store) RunQueue(ctx context.Context, poster service.OrderPoster, cfg Qu
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return translate(err)
 	}
-	s.workersMu.Lock()
-	s.workers = append(s.workers, client)
-	s.workersMu.Unlock()
-	defer func() {
-		s.workersMu.Lock()
-		s.workers = slices.DeleteFunc(s.workers, func(c *river.Client[*sql.Tx]) bool { return c == client })
-		s.workersMu.Unlock()
-	}()
 	rescue := func(ctx context.Context) { s.rescue(ctx, cfg) }
 	if err := postjob.Serve(ctx, cfg.Heartbeat, rescue, cfg.StopTimeout, client.StopAndCancel); err != nil {
 		return fmt.Errorf("sqlitestore: stop queue: %w", err)
@@ -263,10 +195,6 @@ func (w *postOrderWorker) Work(ctx context.Context, job *river.Job[PostOrderArgs
 	// pgstore's advisory lock does across processes.
 	w.store.postMu.Lock()
 	defer w.store.postMu.Unlock()
-	// While a job runs the store need not wake the worker: River fetches
-	// again as soon as the worker is free.
-	w.store.posting.Add(1)
-	defer w.store.posting.Add(-1)
 	beat := func(ctx context.Context) error { return translate(w.store.beat(ctx, job.Args.OrderID)) }
 	return postjob.Post(ctx, ctx, w.every, beat, w.poster.PostOrder, job.Args.OrderID)
 }

@@ -226,29 +226,3 @@ func waitPosted(t *testing.T, s *sqlitestore.Store, id string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-
-// TestQueueWakesOnCommit: a committed order is worked at once, not at the
-// worker's next poll. The poll is set to an hour, so only the wake (a job
-// inserted through the working client) can start the second order.
-func TestQueueWakesOnCommit(t *testing.T) {
-	s := openStore(t)
-	p := newPoster(s)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- s.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: time.Hour}) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("RunQueue: %v", err)
-		}
-	})
-	// The first order may be taken by River's first fetch at start; the
-	// second comes after the worker is idle.
-	for range 2 {
-		id := uuid()
-		if _, _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
-			t.Fatal(err)
-		}
-		waitPosted(t, s, id)
-	}
-}

@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -69,13 +68,6 @@ type Store struct {
 	// mirrorLocks holds one *sync.Mutex per company: the mirror's sync lock
 	// (TrySyncLock), in-process for the same reason.
 	mirrorLocks sync.Map
-	// workers are the working River clients of RunQueue (one per call,
-	// usually one), so that a committed order can wake them (wake).
-	workersMu sync.Mutex
-	workers   []*river.Client[*sql.Tx]
-	// posting counts the post_order jobs running (wake skips a busy
-	// worker).
-	posting atomic.Int32
 }
 
 var _ service.Store = (*Store)(nil)
