@@ -79,22 +79,10 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
-// dropJobs deletes, in tx, the jobs still waiting to post order id, which
-// has just reached a final state. They would find it final and do nothing,
-// but each would still cost the one worker a fetch, the advisory lock, a
-// heartbeat and a completion: a batch of 50 orders left 49 such jobs
-// behind it (issue #14). The job running now (the one that settled the
-// order) is never deleted: River skips running jobs, and rows another
-// transaction has locked (a fetch in progress); those run as no-ops.
+// dropJobs deletes, in tx, the waiting jobs of order id, which has just
+// reached a final state (postjob.DropWaiting).
 func (s *Store) dropJobs(ctx context.Context, tx pgx.Tx, id string) error {
-	_, err := s.inserter.JobDeleteManyTx(ctx, tx, river.NewJobDeleteManyParams().
-		Queues(QueueName).Kinds(JobKindPostOrder).
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
-		Where("args->>'order_id' = @order_id", river.NamedArgs{"order_id": id}))
-	if err != nil {
-		return fmt.Errorf("drop the jobs of a settled order: %w", err)
-	}
-	return nil
+	return postjob.DropWaiting(ctx, s.inserter, tx, `args->>'order_id' = @order_id`, id)
 }
 
 // QueueConfig tunes RunQueue. The zero value is the production setting.

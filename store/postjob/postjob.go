@@ -117,3 +117,24 @@ func Rescued(ctx context.Context, logger *slog.Logger, ids []string, err error) 
 		logger.WarnContext(ctx, "order left posting by a dead worker; rescued, it reads Tally back before posting", "order_id", id)
 	}
 }
+
+// DropWaiting deletes, in tx, the post_order jobs still waiting to post
+// order id, which has just reached a final state. They would find it final
+// and do nothing, but each would still cost the one worker a fetch, a
+// heartbeat and a completion (on PostgreSQL also the advisory lock): a batch
+// of 50 orders left 49 such jobs behind it (issue #14). The job running now
+// (the one that settled the order) is never deleted: River skips running
+// jobs, and on PostgreSQL rows another transaction has locked (a fetch in
+// progress), which then run as no-ops. orderIDIs is the store's SQL
+// predicate on the job's args with the named argument @order_id: the two
+// dialects read JSON differently.
+func DropWaiting[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, orderIDIs, id string) error {
+	_, err := c.JobDeleteManyTx(ctx, tx, river.NewJobDeleteManyParams().
+		Queues(Queue).Kinds(Kind).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
+		Where(orderIDIs, river.NamedArgs{"order_id": id}))
+	if err != nil {
+		return fmt.Errorf("drop the jobs of a settled order: %w", err)
+	}
+	return nil
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/heartbeat"
@@ -57,21 +56,10 @@ func (PostOrderArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueName, MaxAttempts: 1000}
 }
 
-// dropJobs deletes, in tx, the jobs still waiting to post order id, which
-// has just reached a final state. They would find it final and do nothing,
-// but each would still cost the one worker a fetch and a completion: a
-// batch of 50 orders left 49 such jobs behind it (issue #14). The job
-// running now (the one that settled the order) is never deleted: River
-// skips running jobs.
+// dropJobs deletes, in tx, the waiting jobs of order id, which has just
+// reached a final state (postjob.DropWaiting).
 func (s *Store) dropJobs(ctx context.Context, tx *sql.Tx, id string) error {
-	_, err := s.inserter.JobDeleteManyTx(ctx, tx, river.NewJobDeleteManyParams().
-		Queues(QueueName).Kinds(JobKindPostOrder).
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
-		Where("args ->> '$.order_id' = @order_id", river.NamedArgs{"order_id": id}))
-	if err != nil {
-		return fmt.Errorf("drop the jobs of a settled order: %w", err)
-	}
-	return nil
+	return postjob.DropWaiting(ctx, s.inserter, tx, `args ->> '$.order_id' = @order_id`, id)
 }
 
 // enqueuePostOrder inserts the post_order job in tx, so it commits or rolls
