@@ -339,6 +339,22 @@ type itemCaches struct {
 	m  map[string]itemCache
 }
 
+func (c *itemCaches) get(key string) (itemCache, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ic, ok := c.m[key]
+	return ic, ok
+}
+
+func (c *itemCaches) put(key string, ic itemCache) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]itemCache{}
+	}
+	c.m[key] = ic
+}
+
 // postingItems is the stock item list an order is matched with: the list
 // kept for ListItems while the company's masters counter (ALTMSTID, as the
 // mirror last saw it) is the one it was read under, else a new read. Only
@@ -357,9 +373,7 @@ func (b *Books) postingItems(ctx context.Context, company string) ([]StockItem, 
 	if !known || !st.Loaded {
 		return b.svc.gw.StockItems(ctx, company)
 	}
-	b.items.mu.Lock()
-	c, cached := b.items.m[key]
-	b.items.mu.Unlock()
+	c, cached := b.items.get(key)
 	if cached && c.masters == st.Masters {
 		return c.items, nil
 	}
@@ -367,12 +381,7 @@ func (b *Books) postingItems(ctx context.Context, company string) ([]StockItem, 
 	if err != nil {
 		return nil, err
 	}
-	b.items.mu.Lock()
-	if b.items.m == nil {
-		b.items.m = map[string]itemCache{}
-	}
-	b.items.m[key] = itemCache{items: items, masters: st.Masters, vouchers: st.Vouchers}
-	b.items.mu.Unlock()
+	b.items.put(key, itemCache{items: items, masters: st.Masters, vouchers: st.Vouchers})
 	return items, nil
 }
 
@@ -395,9 +404,7 @@ func (b *Books) ListItems(ctx context.Context, q ItemQuery, force bool) (ItemPag
 	b.mu.Lock()
 	st := b.known[key]
 	b.mu.Unlock()
-	b.items.mu.Lock()
-	c, cached := b.items.m[key]
-	b.items.mu.Unlock()
+	c, cached := b.items.get(key)
 	if cached && (f.Stale || c.masters == st.Masters && c.vouchers == st.Vouchers) {
 		return pageItems(c.items, q), f, nil
 	}
@@ -409,11 +416,6 @@ func (b *Books) ListItems(ctx context.Context, q ItemQuery, force bool) (ItemPag
 		}
 		return ItemPage{}, f, err
 	}
-	b.items.mu.Lock()
-	if b.items.m == nil {
-		b.items.m = map[string]itemCache{}
-	}
-	b.items.m[key] = itemCache{items: items, masters: st.Masters, vouchers: st.Vouchers}
-	b.items.mu.Unlock()
+	b.items.put(key, itemCache{items: items, masters: st.Masters, vouchers: st.Vouchers})
 	return pageItems(items, q), f, nil
 }
