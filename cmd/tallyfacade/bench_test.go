@@ -118,21 +118,9 @@ func BenchmarkBalanceAgentLink(b *testing.B) {
 }
 
 func BenchmarkBalanceFacade(b *testing.B) {
-	sim := benchSim(b)
-	// -rate-limit 0: the benchmark measures the façade, not the limiter.
-	cfg, err := parseConfig("serve", []string{"-tally-url", sim.URL(), "-company", tallysim.DemoCompanyName, "-api-keys", "bench-key",
-		"-rate-limit", "0"}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.DataDir = b.TempDir()
-	st, err := build(b.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(st.db.close)
-	ts := httptest.NewServer(st.api.Handler())
-	b.Cleanup(ts.Close)
+	// benchStack turns the rate limit off: the benchmark measures the
+	// façade, not the limiter.
+	_, ts := benchStack(b, benchSim(b))
 	url := ts.URL + "/parties/Rajesh%20Enterprises/balance"
 	client := ts.Client()
 	b.ReportAllocs()

@@ -197,9 +197,8 @@ func BenchmarkPaceSyncOrder(b *testing.B) {
 				b.Fatalf("order %d: HTTP %d", i, resp.StatusCode)
 			}
 		}
-		slices.Sort(took)
-		b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+		b.ReportMetric(ms(percentile(took, 0.50)), "p50-ms")
+		b.ReportMetric(ms(percentile(took, 0.95)), "p95-ms")
 	})
 }
 
