@@ -376,9 +376,14 @@ func testMirrorReconcileDeletions(t *testing.T, store string) {
 // short, and the next run started it again from nothing).
 func TestMirrorInitialLoadOutlastsSyncTimeout(t *testing.T) {
 	t.Parallel()
-	const timeout = time.Second
-	r := newMirrorRig(t, service.BooksConfig{BatchSize: 3, SyncTimeout: timeout})
-	r.sim.SetLatency(200 * time.Millisecond)
+	// Ten requests at 300 ms (the company, two masters, the companies list,
+	// six voucher windows of about two vouchers) take 3 s, over SyncTimeout;
+	// the longest step (groups and ledgers, then their writes) takes 0.6 s
+	// of Tally's time, which leaves 1.4 s for the store even on a loaded CI
+	// machine (at 1 s and 200 ms, a race-enabled run under load missed it).
+	const timeout = 2 * time.Second
+	r := newMirrorRig(t, service.BooksConfig{BatchSize: 2, SyncTimeout: timeout})
+	r.sim.SetLatency(300 * time.Millisecond)
 	start := time.Now()
 	st, err := r.books.Sync(t.Context(), "")
 	took := time.Since(start)
