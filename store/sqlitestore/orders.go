@@ -105,6 +105,9 @@ func (s *Store) CreateOrder(ctx context.Context, o service.OrderRecord) (service
 	if err != nil {
 		return service.OrderRecord{}, false, err
 	}
+	if created {
+		s.bell.ring()
+	}
 	return stored, created, nil
 }
 
@@ -224,6 +227,9 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		out, err = getOrder(ctx, tx, id)
 		return err
 	})
+	if err == nil && t.Enqueue {
+		s.bell.ring()
+	}
 	return out, err
 }
 

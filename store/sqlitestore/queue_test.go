@@ -209,6 +209,44 @@ func TestQueueRetryEnqueue(t *testing.T) {
 	}
 }
 
+// TestQueueWakesWithoutPolling: the worker takes a committed job at once,
+// woken by the store (wake.go), not by its poll (an hour here) or by
+// riversqlite's notification table (silenced here). Without the wake, the
+// second order would wait an hour and waitPosted would fail; the first may
+// be taken by River's fetch at start, hence two, and the re-queue by
+// TransitionOrder.
+func TestQueueWakesWithoutPolling(t *testing.T) {
+	s := openStore(t)
+	sqlitestore.SilenceRiverNotifications(s)
+	p := newPoster(s)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.RunQueue(ctx, p, sqlitestore.QueueConfig{PollInterval: time.Hour}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("RunQueue: %v", err)
+		}
+	})
+	for range 2 {
+		id := uuid()
+		if _, _, err := s.CreateOrder(t.Context(), newOrder(id)); err != nil {
+			t.Fatal(err)
+		}
+		waitPosted(t, s, id)
+		// Let the worker's fetch after the job (River fetches again when
+		// a fetch filled every slot) find the queue empty, so that only
+		// the wake can bring the next job.
+		time.Sleep(100 * time.Millisecond)
+		if _, err := s.TransitionOrder(t.Context(), id, []service.OrderState{service.OrderPosted},
+			service.OrderTransition{To: service.OrderReceived, Enqueue: true}); err != nil {
+			t.Fatal(err)
+		}
+		waitPosted(t, s, id)
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func waitPosted(t *testing.T, s *sqlitestore.Store, id string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

@@ -50,5 +50,8 @@ RETURNING id`, toDB(t), toDB(t.Add(-cfg.RescueAfter)))
 		}
 		return nil
 	})
+	if err == nil && len(ids) > 0 {
+		s.bell.ring()
+	}
 	postjob.Rescued(ctx, cfg.Logger, ids, err)
 }

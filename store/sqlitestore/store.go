@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/riverqueue/river/riverdriver"
 	"log/slog"
 	"net/url"
 	"os"
@@ -62,6 +63,12 @@ type Store struct {
 	// working client.
 	inserter *river.Client[*sql.Tx]
 	logger   *slog.Logger
+	// bell wakes RunQueue's workers when a transaction that queued a
+	// post_order job commits (wake.go).
+	bell jobBell
+	// listener, when set, is the listener beneath the bell (tests only,
+	// export_test.go).
+	listener func(*riverdriver.GetListenenerParams) riverdriver.Listener
 	// postMu makes posting serial across RunQueue calls on this store.
 	// One SQLite file serves one process, so a mutex is enough.
 	postMu sync.Mutex
