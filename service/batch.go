@@ -233,17 +233,26 @@ func (s *Service) claimBatch(ctx context.Context, first *salesJob, size int) []b
 		return members // posted alone; the others keep their jobs
 	}
 	company := foldName(first.plan.Company)
+	var ids []string
 	for _, w := range waiting {
-		if len(members) == size {
+		if len(ids) == size-1 {
 			break
 		}
 		if w.ID == first.rec.ID || w.Ambiguous || foldName(w.Company) != company || requestKind(w.Request) != kindSales {
 			continue
 		}
-		rec, ok, err := s.startAttempt(ctx, w.ID)
-		if err != nil || !ok {
-			continue // taken meanwhile
-		}
+		ids = append(ids, w.ID)
+	}
+	if len(ids) == 0 {
+		return members
+	}
+	// One claim for all, in one commit: the orders any other worker took
+	// meanwhile are left out.
+	claimed, err := s.cfg.Store.StartAttempts(ctx, ids, s.cfg.Now())
+	if err != nil {
+		return members
+	}
+	for _, rec := range claimed {
 		if rec.Ambiguous {
 			// Its attempt in flight died half-way: its own job reads back.
 			s.releaseClaim(ctx, rec)

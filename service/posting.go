@@ -261,7 +261,7 @@ func (s *Service) retryOrder(ctx context.Context, rec OrderRecord, q QueueConfig
 	delay := q.backoff(rec.Attempts)
 	next := now.Add(delay)
 	msg, code := errorText(cause)
-	t := OrderTransition{To: OrderReceived, Now: now, LastError: &msg, LastErrorCode: &code, NextAttemptAt: &next}
+	t := OrderTransition{To: OrderReceived, Now: now, LastError: &msg, LastErrorCode: &code, NextAttemptAt: &next, Deferrable: true}
 	if code == "tally_outcome_unknown" {
 		yes := true
 		t.Ambiguous = &yes
@@ -278,7 +278,7 @@ func (s *Service) retryOrder(ctx context.Context, rec OrderRecord, q QueueConfig
 // finish moves a record to a final state for the queue, with what was
 // posted (res, when not nil) and why it did not post (cause).
 func (s *Service) finish(ctx context.Context, rec OrderRecord, to OrderState, res postedResult, cause error) error {
-	t := OrderTransition{To: to, Now: s.cfg.Now()}
+	t := OrderTransition{To: to, Now: s.cfg.Now(), Deferrable: true}
 	if res != nil {
 		b, err := res.encode()
 		if err != nil {

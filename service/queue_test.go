@@ -140,6 +140,18 @@ func (m *memStore) TransitionOrder(ctx context.Context, id string, from []servic
 	return o, nil
 }
 
+func (m *memStore) StartAttempts(ctx context.Context, ids []string, now time.Time) ([]service.OrderRecord, error) {
+	var out []service.OrderRecord
+	for _, id := range ids {
+		o, err := m.TransitionOrder(ctx, id, []service.OrderState{service.OrderReceived},
+			service.OrderTransition{To: service.OrderPosting, Now: now, AddAttempt: true})
+		if err == nil {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) RecordImport(ctx context.Context, r service.ImportRecord) (service.ImportRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -71,6 +71,12 @@ type PostingStore interface {
 	// Conflict when the order is in another state. With t.Enqueue, the
 	// posting job is enqueued again in the same transaction (retry).
 	TransitionOrder(ctx context.Context, id string, from []OrderState, t OrderTransition) (OrderRecord, error)
+	// StartAttempts moves every order of ids that is still received to
+	// posting, counting an attempt (updated at now), as one durable write
+	// (a batch's claim: one commit, not one per order); it returns the
+	// orders it moved, in the order of ids. An order in another state, or
+	// missing, is left out.
+	StartAttempts(ctx context.Context, ids []string, now time.Time) ([]OrderRecord, error)
 	// CountOrders counts the stored orders by state and by the "kind"
 	// member of their Request JSON ("" when absent: a sales order), the one
 	// member of Request a store reads; states with none are left out.
@@ -81,7 +87,9 @@ type PostingStore interface {
 type AuditLog interface {
 	// RecordImport appends a Tally import to the audit log and returns it
 	// with its ID. Request and response bodies are truncated to
-	// MaxAuditBody bytes (Truncated says so).
+	// MaxAuditBody bytes (Truncated says so). It records what Tally has
+	// answered already, so, like a Deferrable transition, it may be
+	// acknowledged before it is durable.
 	RecordImport(ctx context.Context, r ImportRecord) (ImportRecord, error)
 	// GetImport reads one import; NotFound when there is none.
 	GetImport(ctx context.Context, id int64) (ImportRecord, error)
@@ -240,6 +248,14 @@ type OrderTransition struct {
 	Party         *string // the ledger the order went to (a WhatsApp order is stored under the profile name)
 	NextAttemptAt *time.Time
 	Enqueue       bool // enqueue the posting job again, in the same transaction
+	// Deferrable lets the store acknowledge the transition before it is
+	// durable; the next durable write makes it so (the queue's completion
+	// of the job follows every attempt). The queue sets it only after
+	// Tally has answered: such a transition, undone by a database crash,
+	// leaves the order posting, and its rescue reads Tally back before
+	// anything is sent again. A transition before a Tally write (the
+	// attempt starting, the plan) is never deferrable.
+	Deferrable bool
 }
 
 // ImportRecord is one Tally import in the audit log.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // orderWaiters wakes the requests waiting for an order (WaitOrder) when the
@@ -81,4 +82,13 @@ func (a announcingStore) TransitionOrder(ctx context.Context, id string, from []
 		a.waiters.notify(id)
 	}
 	return rec, err
+}
+
+// StartAttempts implements Store.
+func (a announcingStore) StartAttempts(ctx context.Context, ids []string, now time.Time) ([]OrderRecord, error) {
+	recs, err := a.Store.StartAttempts(ctx, ids, now)
+	for _, r := range recs {
+		a.waiters.notify(r.ID)
+	}
+	return recs, err
 }

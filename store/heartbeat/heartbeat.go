@@ -47,15 +47,14 @@ func Defaults(rescueAfter, every time.Duration) (time.Duration, time.Duration) {
 	return rescueAfter, min(every, rescueAfter/5)
 }
 
-// Start runs beat once and returns its error; on success it keeps calling
-// beat every interval, detached from ctx's cancellation (the attempt it
-// vouches for may outlive ctx), until the returned stop is called. Each beat
-// gets its own timeout of one interval. A failed beat is not reported: the
-// next one retries, and only a run of failures lets the rescuer step in.
-func Start(ctx context.Context, every time.Duration, beat func(context.Context) error) (stop func(), err error) {
-	if err := beatOnce(context.WithoutCancel(ctx), every, beat); err != nil {
-		return nil, err
-	}
+// Start calls beat every interval, detached from ctx's cancellation (the
+// attempt it vouches for may outlive ctx), until the returned stop is
+// called. Each beat gets its own timeout of one interval. A failed beat is
+// not reported: the next one retries, and only a run of failures lets the
+// rescuer step in. The first beat is the order's move to posting, which the
+// stores stamp with the heartbeat (a beat before it was one more commit per
+// order, issue #14).
+func Start(ctx context.Context, every time.Duration, beat func(context.Context) error) (stop func()) {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -71,7 +70,7 @@ func Start(ctx context.Context, every time.Duration, beat func(context.Context) 
 			}
 		}
 	}()
-	return func() { cancel(); <-done }, nil
+	return func() { cancel(); <-done }
 }
 
 func beatOnce(ctx context.Context, every time.Duration, beat func(context.Context) error) error {

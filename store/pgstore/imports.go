@@ -37,7 +37,12 @@ func (s *Store) RecordImport(ctx context.Context, r service.ImportRecord) (servi
 		lineErrors = []string{}
 	}
 	o := r.Outcome
-	rec, err := scanImport(s.pool.QueryRow(ctx, `
+	// An import Tally has answered: its commit need not wait (deferred.go).
+	var rec service.ImportRecord
+	err := s.queryRowDeferred(ctx, func(row pgx.Row) (err error) {
+		rec, err = scanImport(row)
+		return err
+	}, `
 INSERT INTO imports (order_id, company, kind, remote_id, party, request, response, truncated,
 	created, altered, deleted, cancelled, combined, ignored, errors, exceptions, last_voucher_id, line_errors,
 	result, error_code, duration_ms, created_at)
@@ -45,7 +50,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 RETURNING `+importCols,
 		orderID, r.Company, r.Kind, r.RemoteID, r.Party, r.Request, r.Response, r.Truncated,
 		o.Created, o.Altered, o.Deleted, o.Cancelled, o.Combined, o.Ignored, o.Errors, o.Exceptions, o.LastVoucherID, lineErrors,
-		r.Result, r.ErrorCode, r.Duration.Milliseconds(), r.CreatedAt))
+		r.Result, r.ErrorCode, r.Duration.Milliseconds(), r.CreatedAt)
 	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23503" { // foreign_key_violation
 		return service.ImportRecord{}, service.Errorf(service.NotFound, "order_not_found", "order %s not found", r.OrderID)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,9 @@ func (s *Store) ListOrders(ctx context.Context, f service.OrderFilter) ([]servic
 // transitionSQL is the compare-and-set on the order's state: the row changes
 // only while its state is one of $2, so of two concurrent transitions out of
 // the same state exactly one matches (PostgreSQL re-checks the WHERE on the
-// updated row after waiting for the other writer).
+// updated row after waiting for the other writer). Only a live worker moves
+// an order to posting, so that is also its first heartbeat (store/heartbeat),
+// on the database's clock as the rescuer reads it.
 const transitionSQL = `
 UPDATE orders SET
 	state           = $3,
@@ -122,6 +125,7 @@ UPDATE orders SET
 	result          = CASE WHEN $10::boolean THEN $11::bytea ELSE result END,
 	next_attempt_at = CASE WHEN $12::boolean THEN $13::timestamptz ELSE next_attempt_at END,
 	posted_at       = CASE WHEN $3 = 'posted' THEN $4 ELSE posted_at END,
+	heartbeat_at    = CASE WHEN $3 = 'posting' THEN now() ELSE heartbeat_at END,
 	party           = COALESCE($14::text, party),
 	request         = CASE WHEN $15::boolean THEN $16::bytea ELSE request END
 WHERE id = $1 AND state = ANY($2::text[])
@@ -170,10 +174,22 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 		// Each order makes several, serially, on the one worker; four round
 		// trips each (BEGIN, UPDATE, NOTIFY, COMMIT) made PostgreSQL post at
 		// half the embedded store's pace (issue #14).
-		rec, err = scanOrder(s.pool.QueryRow(ctx, transitionNotifySQL, args...))
+		if t.Deferrable {
+			err = s.queryRowDeferred(ctx, func(row pgx.Row) (err error) {
+				rec, err = scanOrder(row)
+				return err
+			}, transitionNotifySQL, args...)
+		} else {
+			rec, err = scanOrder(s.pool.QueryRow(ctx, transitionNotifySQL, args...))
+		}
 	} else {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			var err error
+			if t.Deferrable {
+				if _, err := tx.Exec(ctx, asyncCommit); err != nil {
+					return err
+				}
+			}
 			if rec, err = scanOrder(tx.QueryRow(ctx, transitionNotifySQL, args...)); err != nil {
 				return err
 			}
@@ -253,3 +269,38 @@ func nullTime(t time.Time) *time.Time {
 // dbTime rounds t to PostgreSQL's microsecond precision, in UTC, so that a
 // time the store chooses reads back equal.
 func dbTime(t time.Time) time.Time { return t.UTC().Round(time.Microsecond) }
+
+// startAttemptsSQL is transitionSQL's attempt start for many orders at once,
+// with each one's notification.
+const startAttemptsSQL = `WITH u AS (
+UPDATE orders SET state = 'posting', updated_at = $2, attempts = attempts + 1, heartbeat_at = now()
+WHERE id = ANY($1::uuid[]) AND state = 'received'
+RETURNING ` + orderCols + `)
+SELECT u.* FROM u CROSS JOIN LATERAL (SELECT pg_notify($3, u.id)) AS n`
+
+// StartAttempts implements service.Store: one statement, so one commit.
+func (s *Store) StartAttempts(ctx context.Context, ids []string, now time.Time) ([]service.OrderRecord, error) {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if service.ValidID(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, startAttemptsSQL, valid, now, OrderChannel)
+	if err != nil {
+		return nil, translate(err, "start attempts")
+	}
+	recs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (service.OrderRecord, error) { return scanOrder(r) })
+	if err != nil {
+		return nil, translate(err, "start attempts")
+	}
+	pos := make(map[string]int, len(valid))
+	for i, id := range valid {
+		pos[id] = i
+	}
+	slices.SortFunc(recs, func(a, b service.OrderRecord) int { return pos[a.ID] - pos[b.ID] })
+	return recs, nil
+}

@@ -12,8 +12,7 @@ import (
 // The database's clock is the one clock of every replica's beats and
 // rescues, so a skewed host clock cannot make a live order look dead.
 func (s *Store) beat(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE orders SET heartbeat_at = now() WHERE id = $1`, id)
-	return err
+	return s.execDeferred(ctx, `UPDATE orders SET heartbeat_at = now() WHERE id = $1`, id)
 }
 
 // rescueSQL claims the orders whose worker died mid-post: posting, with no

@@ -31,17 +31,14 @@ const (
 // Post runs post for orderID while its heartbeat beats every interval
 // (store/heartbeat). The heartbeat runs on ctx, post on postCtx: pgstore
 // stops a post whose lock session was lost, but a Tally write in flight runs
-// to its end, and until post returns the order is not a dead one. beat's
-// error fails the job before anything is posted. A *service.RetryLater
+// to its end, and until post returns the order is not a dead one. A
+// *service.RetryLater
 // becomes River's snooze, which never uses up attempts; nil means the order
 // is settled and the job may complete.
 func Post(ctx, postCtx context.Context, every time.Duration, beat func(context.Context) error,
 	post func(context.Context, string) error, orderID string) error {
-	stopBeat, err := heartbeat.Start(ctx, every, beat)
-	if err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
-	}
-	err = post(postCtx, orderID)
+	stopBeat := heartbeat.Start(ctx, every, beat)
+	err := post(postCtx, orderID)
 	stopBeat()
 	if retry, ok := errors.AsType[*service.RetryLater](err); ok {
 		return river.JobSnooze(max(retry.After, 0))

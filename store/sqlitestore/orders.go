@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/filter"
@@ -202,6 +203,12 @@ func (s *Store) TransitionOrder(ctx context.Context, id string, from []service.O
 			// reached posted is the transition's Now.
 			set, args = append(set, "posted_at = ?"), append(args, toDB(t.Now))
 		}
+		if t.To == service.OrderPosting {
+			// Only a live worker moves an order to posting: that is its
+			// first heartbeat (store/heartbeat), on the clock the rescuer
+			// reads, not the transition's.
+			set, args = append(set, "heartbeat_at = ?"), append(args, toDB(now()))
+		}
 		args = append(args, id, string(cur.State))
 		res, err := tx.ExecContext(ctx,
 			`UPDATE orders SET `+strings.Join(set, ", ")+` WHERE id = ? AND state = ?`, args...)
@@ -239,4 +246,39 @@ func joinStates(from []service.OrderState) string {
 		parts[i] = string(st)
 	}
 	return strings.Join(parts, " or ")
+}
+
+// StartAttempts implements service.Store: one transaction.
+func (s *Store) StartAttempts(ctx context.Context, ids []string, at time.Time) ([]service.OrderRecord, error) {
+	var out []service.OrderRecord
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		for _, id := range ids {
+			if !service.ValidID(id) {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE orders SET state = 'posting', updated_at = ?, attempts = attempts + 1, heartbeat_at = ?
+WHERE id = ? AND state = 'received'`, toDB(at), toDB(now()), id)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue // taken meanwhile, or gone
+			}
+			rec, err := getOrder(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

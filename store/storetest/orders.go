@@ -274,6 +274,46 @@ func testTransition(t *testing.T, s service.Store) {
 	}
 }
 
+// testStartAttempts: a batch's claim moves the received orders it names to
+// posting with an attempt counted, in the order named, and leaves out the
+// ones in another state and ids that name nothing.
+func testStartAttempts(t *testing.T, s service.Store) {
+	ctx := ctxFor(t)
+	a, b, c := mustCreate(t, s, newOrder("A", t0)), mustCreate(t, s, newOrder("B", t0)), mustCreate(t, s, newOrder("C", t0))
+	if _, err := s.TransitionOrder(ctx, b.ID, []service.OrderState{service.OrderReceived},
+		service.OrderTransition{To: service.OrderPosting, Now: t0, AddAttempt: true}); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(time.Minute)
+	got, err := s.StartAttempts(ctx, []string{c.ID, b.ID, NewID(), "not-a-uuid", a.ID}, at)
+	if err != nil {
+		t.Fatalf("StartAttempts: %v", err)
+	}
+	var want []service.OrderRecord
+	for _, o := range []service.OrderRecord{c, a} {
+		o.State, o.Attempts, o.UpdatedAt = service.OrderPosting, 1, at
+		want = append(want, o)
+	}
+	if diff := cmp.Diff(want, got, opts); diff != "" {
+		t.Errorf("StartAttempts returned (-want +got):\n%s", diff)
+	}
+	for _, o := range want {
+		read, err := s.GetOrder(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(o, read, opts); diff != "" {
+			t.Errorf("GetOrder after StartAttempts (-want +got):\n%s", diff)
+		}
+	}
+	if read, _ := s.GetOrder(ctx, b.ID); read.Attempts != 1 {
+		t.Errorf("the order already posting has %d attempts; want it untouched at 1", read.Attempts)
+	}
+	if got, err := s.StartAttempts(ctx, []string{a.ID}, at); err != nil || len(got) != 0 {
+		t.Errorf("StartAttempts of an order posting: %v, %v; want none", got, err)
+	}
+}
+
 func testTransitionConflict(t *testing.T, s service.Store) {
 	ctx := ctxFor(t)
 	o := mustCreate(t, s, newOrder("Party", t0))

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Orders/ListOldestFirst", testListOldestFirst},
 		{"Orders/Transition", testTransition},
 		{"Orders/TransitionConflict", testTransitionConflict},
+		{"Orders/StartAttempts", testStartAttempts},
 		{"Orders/ConcurrentTransitions", testConcurrentTransitions},
 		{"Orders/RetryEnqueue", testRetryEnqueue},
 		{"Orders/Count", testCountOrders},
