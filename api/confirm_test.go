@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tallyfacade/tallyfacade/api"
 	"github.com/tallyfacade/tallyfacade/service"
@@ -85,6 +89,52 @@ func TestInvoiceConfirmations(t *testing.T) {
 			if len(all) != 3 || statuses["Rajesh Enterprises"] != want["Rajesh Enterprises"] || statuses["Priya Textiles"] != want["Priya Textiles"] ||
 				statuses[`Kumar "KK" Stores`] != want[`Kumar "KK" Stores`] {
 				t.Errorf("confirmations %+v; want %v", all, want)
+			}
+		})
+	}
+}
+
+// TestInvoiceConfirmationsLeaveWhatsAppOrders: with both confirmations on,
+// a WhatsApp order's customer gets the order's own confirmation when it
+// posts, and its invoice, appearing in the books, is recorded as already
+// told instead of a second message. On both stores.
+func TestInvoiceConfirmationsLeaveWhatsAppOrders(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			invoices, orders := &api.SentBox{}, &api.SentBox{}
+			five := decimal.NewFromInt(5)
+			b := setup(t, setupOpts{mirror: true, durable: store, confirm: invoices, whatsAppSecret: mirrorWASecret,
+				whatsApp: service.WhatsAppConfig{Confirm: orders,
+					Catalog: service.Catalog{"saree-cotton": {Item: "Cotton saree", GSTRate: &five, Unit: "NOS"}}}})
+			body, err := os.ReadFile(filepath.Join("testdata", "whatsapp", "order_rajesh.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.deliverWhatsApp(t, body)
+			if o := b.waitOrders(t, 1)[0]; o.State != "posted" {
+				t.Fatalf("order %+v; want posted", o)
+			}
+			ctx := t.Context()
+			if _, err := b.books.Sync(ctx, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.confirm.Dispatch(ctx, ""); err != nil {
+				t.Fatal(err)
+			}
+			if sent := orders.Messages(); len(sent) != 1 || sent[0].Party != "Rajesh Enterprises" {
+				t.Errorf("order confirmations %+v; want one to Rajesh Enterprises", sent)
+			}
+			if sent := invoices.Messages(); len(sent) != 0 {
+				t.Errorf("invoice confirmations sent %+v; want none", sent)
+			}
+			all, err := b.confirmStore.ListConfirmations(ctx, tallysim.DemoCompanyName, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != 1 || all[0].Party != "Rajesh Enterprises" || all[0].Status != service.ConfirmAlreadySent {
+				t.Errorf("confirmations %+v; want Rajesh Enterprises' invoice, already_sent", all)
 			}
 		})
 	}

@@ -22,7 +22,10 @@ import (
 // The vouchers of the first load are history (years of invoices, customers
 // long since served) and are never confirmed: the first load does not call
 // the watcher. An altered voucher (an amount corrected) is already in the
-// mirror, so it is not confirmed again.
+// mirror, so it is not confirmed again. A voucher posted by a WhatsApp
+// order, when the service confirms such orders itself (WhatsAppConfig's
+// Confirm), is recorded as already sent: its customer was told when it
+// posted, and two messages for one order is one too many.
 //
 // Sending goes through sendOnce, the reminders' machinery: the claim of
 // "confirm-invoice:<company>:<MasterID>" decides across replicas who sends,
@@ -93,6 +96,9 @@ type ConfirmStore interface {
 	MirrorVouchersHeld(ctx context.Context, company string, ids []int64) ([]int64, error)
 	// MirrorLedger reads one ledger by folded name (BooksStore's).
 	MirrorLedger(ctx context.Context, company, key string) (MirrorLedger, Paise, error)
+	// OrderSources returns the Source of each stored order whose RemoteID
+	// is among remoteIDs, keyed by RemoteID; one not stored is absent.
+	OrderSources(ctx context.Context, remoteIDs []string) (map[string]string, error)
 }
 
 // VoucherWatcher is told of each batch of vouchers an incremental sync is
@@ -159,6 +165,10 @@ func (c *Confirmations) Appearing(ctx context.Context, company string, vs []Mirr
 	for _, id := range held {
 		known[id] = true
 	}
+	byOrder, err := c.toldByOrder(ctx, sales)
+	if err != nil {
+		return err
+	}
 	now := c.svc.cfg.Now()
 	var out []InvoiceConfirmation
 	for _, v := range sales {
@@ -179,7 +189,10 @@ func (c *Confirmations) Appearing(ctx context.Context, company string, vs []Mirr
 				ic.Mobile = NormalizeMobile(l.Mobile.Raw)
 			}
 		}
-		if !ic.Mobile.Valid || ic.Mobile.E164 == "" {
+		switch {
+		case byOrder[v.MasterID]:
+			ic.Status, ic.Error = ConfirmAlreadySent, "the customer was told when their WhatsApp order posted"
+		case !ic.Mobile.Valid || ic.Mobile.E164 == "":
 			ic.Status, ic.Error = ConfirmNoMobile, ic.Mobile.Reason
 		}
 		ic.Message = confirmationText(company, ic)
@@ -199,6 +212,42 @@ func (c *Confirmations) Appearing(ctx context.Context, company string, vs []Mirr
 }
 
 // confirmationText is the confirmation a customer reads.
+// toldByOrder returns the MasterIDs of the vouchers of vs that a WhatsApp
+// order posted, when the service confirms those orders itself: the order's
+// REMOTEID on the voucher, or its narration marker where a build rewrote the
+// REMOTEID (tally-protocol.md §9.4).
+func (c *Confirmations) toldByOrder(ctx context.Context, vs []MirrorVoucher) (map[int64]bool, error) {
+	if c.svc.cfg.WhatsApp.Confirm == nil {
+		return nil, nil
+	}
+	ids := map[int64][]string{}
+	var all []string
+	for _, v := range vs {
+		for _, id := range []string{v.RemoteID, markedRemoteID(v.Narration)} {
+			if id != "" {
+				ids[v.MasterID] = append(ids[v.MasterID], id)
+				all = append(all, id)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	sources, err := c.st.OrderSources(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	for mid, rids := range ids {
+		for _, id := range rids {
+			if sources[id] == SourceWhatsApp {
+				out[mid] = true
+			}
+		}
+	}
+	return out, nil
+}
+
 func confirmationText(company string, ic InvoiceConfirmation) string {
 	inv := "Invoice " + ic.Number
 	if strings.TrimSpace(ic.Number) == "" {
@@ -299,7 +348,7 @@ func rejectionText(ref, code string) string {
 // logged, and the order's state is what it is either way.
 func (s *Service) tellRejected(ctx context.Context, rec OrderRecord, cause error) {
 	snd := s.cfg.WhatsApp.Confirm
-	if snd == nil || rec.Source != "whatsapp" {
+	if snd == nil || rec.Source != SourceWhatsApp {
 		return
 	}
 	o, _, err := decodeStoredOrder(rec.Request)

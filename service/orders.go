@@ -430,6 +430,19 @@ func (s *Service) isOwnLedger(name, salesLedger string) bool {
 // narrationMarker is what the voucher's narration carries to be found again.
 func narrationMarker(remoteID string) string { return "[tallyfacade:" + remoteID + "]" }
 
+// markedRemoteID is the REMOTEID in a narration's marker, or "".
+func markedRemoteID(narration string) string {
+	_, after, ok := strings.Cut(narration, "[tallyfacade:")
+	if !ok {
+		return ""
+	}
+	id, _, ok := strings.Cut(after, "]")
+	if !ok || !ValidID(id) {
+		return ""
+	}
+	return id
+}
+
 func missingLedger(company, ledger, group string) *Error {
 	return &Error{Kind: Invalid, Code: "ledger_missing",
 		Message: fmt.Sprintf("ledger %s does not exist in %s", quote(ledger), quote(company)),

@@ -207,7 +207,7 @@ func (r OrderResult) ledgerParty() string { return r.Party }
 // logged, never retried into a second message.
 func (s *Service) confirmOrder(ctx context.Context, rec OrderRecord, o Order, res OrderResult) {
 	c := s.cfg.WhatsApp.Confirm
-	if c == nil || rec.Source != "whatsapp" {
+	if c == nil || rec.Source != SourceWhatsApp {
 		return
 	}
 	to := WhatsAppID(o.Party.Mobile)

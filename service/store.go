@@ -186,7 +186,7 @@ const (
 type OrderRecord struct {
 	ID       string // a UUID, assigned by the caller
 	Company  string
-	Source   string // "api", "whatsapp"
+	Source   string // "api", SourceWhatsApp
 	Ref      string // the bill reference
 	RemoteID string // the voucher's REMOTEID; unique
 	Party    string

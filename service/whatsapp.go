@@ -28,6 +28,10 @@ type WhatsAppConfig struct {
 	Confirm Sender
 }
 
+// SourceWhatsApp is the OrderRecord.Source of an order that came in a
+// WhatsApp message.
+const SourceWhatsApp = "whatsapp"
+
 // CatalogProduct is what one WhatsApp catalog product becomes on an order line.
 type CatalogProduct struct {
 	// Item is the item's name as in Tally.
@@ -169,13 +173,13 @@ func (s *Service) HandleWhatsAppMessage(ctx context.Context, m WhatsAppMessage) 
 	// message id, so a redelivery after a failure between the two finds
 	// the same order instead of storing a second one.
 	dedupe := "whatsapp:" + m.ID
-	_, _, err := s.SubmitOrder(ctx, o, "whatsapp", dedupe)
+	_, _, err := s.SubmitOrder(ctx, o, SourceWhatsApp, dedupe)
 	if e, ok := AsError(err); ok && e.Kind == Invalid && o.Reject == "" {
 		// Our own checks refused the order (a zero quantity, a price with
 		// three decimals…): keep it, visibly rejected, rather than drop a
 		// customer's order on the floor.
 		o.Reject, o.RejectCode, o.Lines = e.Message, e.Code, nil
-		_, _, err = s.SubmitOrder(ctx, o, "whatsapp", dedupe)
+		_, _, err = s.SubmitOrder(ctx, o, SourceWhatsApp, dedupe)
 	}
 	if err != nil && KindOf(err) != Invalid {
 		return WhatsAppIgnored, err

@@ -82,3 +82,18 @@ func (s *Store) MirrorVouchersHeld(ctx context.Context, company string, ids []in
 	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	return out, translate(err, "find held vouchers")
 }
+
+// OrderSources implements service.ConfirmStore.
+func (s *Store) OrderSources(ctx context.Context, remoteIDs []string) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT remote_id, source FROM orders WHERE remote_id = ANY($1)`, remoteIDs)
+	if err != nil {
+		return nil, translate(err, "read order sources")
+	}
+	out := map[string]string{}
+	var id, source string
+	_, err = pgx.ForEachRow(rows, []any{&id, &source}, func() error {
+		out[id] = source
+		return nil
+	})
+	return out, translate(err, "read order sources")
+}

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/tallyfacade/tallyfacade/service"
 )
@@ -84,4 +85,21 @@ func (s *Store) MirrorVouchersHeld(ctx context.Context, company string, ids []in
 	held, err := s.int64s(ctx, `SELECT master_id FROM mirror_vouchers WHERE company = ? AND master_id IN (SELECT value FROM json_each(?))`,
 		service.NameKey(company), jsonIDs(ids))
 	return held, translate(err)
+}
+
+// OrderSources implements service.ConfirmStore.
+func (s *Store) OrderSources(ctx context.Context, remoteIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range remoteIDs {
+		var source string
+		err := s.db.QueryRowContext(ctx, `SELECT source FROM orders WHERE remote_id = ?`, id).Scan(&source)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, translate(err)
+		default:
+			out[id] = source
+		}
+	}
+	return out, nil
 }

@@ -30,6 +30,7 @@ func RunConfirm(t *testing.T, newStore func(t *testing.T) ConfirmBooks) {
 		{"AddOnceAndFinish", testConfirmAddOnce},
 		{"HeldVouchers", testConfirmHeld},
 		{"TwoReplicasSendOnce", testConfirmTwoReplicas},
+		{"OrderSources", testConfirmOrderSources},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +102,23 @@ func testConfirmHeld(t *testing.T, s ConfirmBooks) {
 	held, err := s.MirrorVouchersHeld(ctx, booksCo, []int64{2, 3, 4})
 	if err != nil || !slices.Equal(held, []int64{3}) {
 		t.Errorf("held of 2, 3, 4: %v, %v; want [3]", held, err)
+	}
+}
+
+// testConfirmOrderSources: the stored orders' sources by REMOTEID, and
+// nothing for a REMOTEID no order has.
+func testConfirmOrderSources(t *testing.T, s ConfirmBooks) {
+	api, wa := newOrder("A", t0), newOrder("B", t0)
+	wa.Source = service.SourceWhatsApp
+	mustCreate(t, s, api)
+	mustCreate(t, s, wa)
+	got, err := s.OrderSources(t.Context(), []string{wa.RemoteID, "tallyfacade-order-none", api.RemoteID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{api.RemoteID: "api", wa.RemoteID: service.SourceWhatsApp}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("OrderSources (-want +got):\n%s", d)
 	}
 }
 
