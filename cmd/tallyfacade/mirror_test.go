@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/store/pgstore"
@@ -401,4 +403,59 @@ func TestMirrorInitialLoadOutlastsSyncTimeout(t *testing.T) {
 	}
 	r.sim.SetLatency(0)
 	r.wantAgrees(t)
+}
+
+// TestMirrorStaleWhatsAppOrderWaits: a WhatsApp order whose party is found
+// by mobile is not posted on a mirror Tally could not confirm (Tally too
+// slow for the stale budget): the attempt ends books_not_current, back in
+// the queue with no party created, and once Tally keeps up the next attempt
+// posts it to the party with that mobile.
+func TestMirrorStaleWhatsAppOrderWaits(t *testing.T) {
+	t.Parallel()
+	r := newMirrorRig(t, service.BooksConfig{StaleAfter: 300 * time.Millisecond})
+	ctx := t.Context()
+	if _, err := r.books.Sync(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	ledgers := len(r.co.Ledgers())
+	o := service.Order{Ref: "WA-STALE", PartyByMobile: true,
+		Party: service.NewParty{Name: "Rajesh (WhatsApp profile)", Mobile: "+919820012345"},
+		Lines: []service.OrderLine{{Item: "Cotton saree", Quantity: decimal.NewFromInt(1), Rate: 125000}}}
+	rec, _, err := r.svc.SubmitOrder(ctx, o, service.SourceWhatsApp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tally answers, but slower than the stale budget: the mirror's probe
+	// of Tally's change counters cannot confirm it in time.
+	r.sim.SetLatency(time.Second)
+	r.advance(time.Minute)
+	err = r.svc.PostOrder(ctx, rec.ID)
+	r.sim.SetLatency(0)
+	if _, ok := errors.AsType[*service.RetryLater](err); !ok {
+		t.Fatalf("the attempt on a stale mirror: %v; want a RetryLater", err)
+	}
+	got, err := r.svc.GetOrder(ctx, rec.ID)
+	if err != nil || got.State != service.OrderReceived || got.LastErrorCode != "books_not_current" {
+		t.Fatalf("after the attempt: %+v, %v; want received, books_not_current", got, err)
+	}
+	if n := len(r.co.Ledgers()); n != ledgers {
+		t.Fatalf("Tally has %d ledgers, had %d: a party was created on a stale mirror", n, ledgers)
+	}
+	// Tally keeps up again; the mirror's next sync (the background one, in
+	// production) confirms it.
+	r.advance(time.Minute)
+	if _, err := r.books.Sync(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.PostOrder(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	posted, err := r.svc.GetOrder(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, ok := service.OrderResultOf(posted)
+	if !ok || posted.State != service.OrderPosted || res.Party != "Rajesh Enterprises" {
+		t.Fatalf("once Tally answers: %+v; want posted to Rajesh Enterprises", res)
+	}
 }
