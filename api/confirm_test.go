@@ -100,42 +100,39 @@ func TestInvoiceConfirmations(t *testing.T) {
 // told instead of a second message. On both stores.
 func TestInvoiceConfirmationsLeaveWhatsAppOrders(t *testing.T) {
 	t.Parallel()
-	for _, store := range []string{"sqlite", "postgres"} {
-		t.Run(store, func(t *testing.T) {
-			t.Parallel()
-			invoices, orders := &api.SentBox{}, &api.SentBox{}
-			five := decimal.NewFromInt(5)
-			b := setup(t, setupOpts{mirror: true, durable: store, confirm: invoices, whatsAppSecret: mirrorWASecret,
-				whatsApp: service.WhatsAppConfig{Confirm: orders,
-					Catalog: service.Catalog{"saree-cotton": {Item: "Cotton saree", GSTRate: &five, Unit: "NOS"}}}})
-			body, err := os.ReadFile(filepath.Join("testdata", "whatsapp", "order_rajesh.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.deliverWhatsApp(t, body)
-			if o := b.waitOrders(t, 1)[0]; o.State != "posted" {
-				t.Fatalf("order %+v; want posted", o)
-			}
-			ctx := t.Context()
-			if _, err := b.books.Sync(ctx, ""); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := b.confirm.Dispatch(ctx, ""); err != nil {
-				t.Fatal(err)
-			}
-			if sent := orders.Messages(); len(sent) != 1 || sent[0].Party != "Rajesh Enterprises" {
-				t.Errorf("order confirmations %+v; want one to Rajesh Enterprises", sent)
-			}
-			if sent := invoices.Messages(); len(sent) != 0 {
-				t.Errorf("invoice confirmations sent %+v; want none", sent)
-			}
-			all, err := b.confirmStore.ListConfirmations(ctx, tallysim.DemoCompanyName, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(all) != 1 || all[0].Party != "Rajesh Enterprises" || all[0].Status != service.ConfirmAlreadySent {
-				t.Errorf("confirmations %+v; want Rajesh Enterprises' invoice, already_sent", all)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		invoices, orders := &api.SentBox{}, &api.SentBox{}
+		five := decimal.NewFromInt(5)
+		b := setup(t, setupOpts{mirror: true, durable: store, confirm: invoices, whatsAppSecret: mirrorWASecret,
+			whatsApp: service.WhatsAppConfig{Confirm: orders,
+				Catalog: service.Catalog{"saree-cotton": {Item: "Cotton saree", GSTRate: &five, Unit: "NOS"}}}})
+		body, err := os.ReadFile(filepath.Join("testdata", "whatsapp", "order_rajesh.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.deliverWhatsApp(t, body)
+		if o := b.waitOrders(t, 1)[0]; o.State != "posted" {
+			t.Fatalf("order %+v; want posted", o)
+		}
+		ctx := t.Context()
+		if _, err := b.books.Sync(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.confirm.Dispatch(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if sent := orders.Messages(); len(sent) != 1 || sent[0].Party != "Rajesh Enterprises" {
+			t.Errorf("order confirmations %+v; want one to Rajesh Enterprises", sent)
+		}
+		if sent := invoices.Messages(); len(sent) != 0 {
+			t.Errorf("invoice confirmations sent %+v; want none", sent)
+		}
+		all, err := b.confirmStore.ListConfirmations(ctx, tallysim.DemoCompanyName, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 1 || all[0].Party != "Rajesh Enterprises" || all[0].Status != service.ConfirmAlreadySent {
+			t.Errorf("confirmations %+v; want Rajesh Enterprises' invoice, already_sent", all)
+		}
+	})
 }

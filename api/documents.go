@@ -76,16 +76,9 @@ func (s *Server) writeStatementPDF(c echo.Context, company string, st service.St
 	})
 }
 
-// isInvoice reports whether a voucher type is a sales invoice: Tally's
-// Sales type, or one made under it and named after it ("Sales GST").
-func isInvoice(vtype string) bool {
-	k := service.NameKey(vtype)
-	return k == "sales" || strings.HasPrefix(k, "sales ") && !strings.HasPrefix(k, "sales order")
-}
-
 // writeInvoicePDF answers a Sales voucher as a copy of the invoice.
 func (s *Server) writeInvoicePDF(c echo.Context, company string, v service.MirrorVoucher, f service.Freshness) error {
-	if !isInvoice(v.Type) {
+	if !v.IsSales() {
 		return &requestError{status: http.StatusNotAcceptable, code: "not_an_invoice",
 			detail: "Only a Sales voucher can be had as a PDF invoice; this one is " + v.Type + ". Ask for JSON instead."}
 	}

@@ -370,3 +370,14 @@ func checkGolden(t *testing.T, name string, body []byte) {
 		t.Errorf("%s: body differs from the golden file (-want +got):\n%s", name, diff)
 	}
 }
+
+// eachStore runs test on each store a stack can run on, "sqlite" and
+// "postgres" (skipped without TEST_DATABASE_URL), in parallel subtests.
+func eachStore(t *testing.T, test func(t *testing.T, store string)) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			test(t, store)
+		})
+	}
+}

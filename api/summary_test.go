@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tallyfacade/tallyfacade/api"
 
 	"github.com/tallyfacade/tallyfacade/service"
 	"github.com/tallyfacade/tallyfacade/tallyxml"
@@ -257,4 +261,57 @@ func TestSalesSummarySentOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCustomVoucherTypes: a company that invoices with its own voucher
+// types ("Tax Invoice" under Sales, "Bank Receipt" under Receipt) is served
+// as one that uses Tally's: the sales summary counts them, the invoice is
+// confirmed to its party and can be had as a PDF, though neither type is
+// named Sales or Receipt (tally-protocol.md §9.7). On both stores.
+func TestCustomVoucherTypes(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, store string) {
+		box := &api.SentBox{}
+		b := setup(t, setupOpts{mirror: true, durable: store, confirm: box})
+		demo, _ := b.sim.Company(tallysim.DemoCompanyName)
+		for _, vt := range [][2]string{{"Tax Invoice", "Sales"}, {"Bank Receipt", "Receipt"}} {
+			if err := demo.AddVoucherType(vt[0], vt[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		today := tallyxml.NewDate(2026, time.June, 23)
+		invoice, err := demo.AddVoucher(tallysim.Voucher{Type: "Tax Invoice", Date: today, Party: "Rajesh Enterprises",
+			Entries: []tallysim.Entry{{Ledger: "Rajesh Enterprises", Amount: tallyxml.Paise(-11_800_00)},
+				{Ledger: "CGST", Amount: tallyxml.Paise(900_00)}, {Ledger: "SGST", Amount: tallyxml.Paise(900_00)},
+				{Ledger: "Sales", Amount: tallyxml.Paise(10_000_00)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.AddVoucher(tallysim.Voucher{Type: "Bank Receipt", Date: today, Party: "Rajesh Enterprises",
+			Entries: []tallysim.Entry{{Ledger: "Cash", Amount: tallyxml.Paise(-5_000_00)},
+				{Ledger: "Rajesh Enterprises", Amount: tallyxml.Paise(5_000_00)}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.books.Sync(t.Context(), ""); err != nil {
+			t.Fatal(err)
+		}
+		r := b.do(t, call{target: "/reports/sales-summary?date=2026-06-23"})
+		var got summaryBody
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if got.Sales.Count != 1 || got.Sales.Total != "11800.00" || got.Receipts.Count != 1 || got.Receipts.Total != "5000.00" {
+			t.Errorf("sales %+v, receipts %+v; want the Tax Invoice and the Bank Receipt", got.Sales, got.Receipts)
+		}
+		r = b.do(t, call{target: fmt.Sprintf("/vouchers/%d?format=pdf", invoice.MasterID)})
+		if r.status != http.StatusOK || !bytes.HasPrefix(r.body, []byte("%PDF")) {
+			t.Errorf("the Tax Invoice as a PDF: %d %.200s", r.status, r.body)
+		}
+		if _, err := b.confirm.Dispatch(t.Context(), ""); err != nil {
+			t.Fatal(err)
+		}
+		if sent := box.Messages(); len(sent) != 1 || sent[0].Party != "Rajesh Enterprises" {
+			t.Errorf("confirmations %+v; want the Tax Invoice's, to Rajesh Enterprises", sent)
+		}
+	})
 }

@@ -169,7 +169,7 @@ func voucherID(c echo.Context) (int64, error) {
 //
 //	@Summary		A voucher
 //	@ID			getVoucher
-//	@Description	One voucher whole, by its id from the day book or a statement (Tally's MasterID): header, ledger entries with their bill allocations, and stock lines. With Accept: application/pdf or format=pdf, a Sales voucher is answered as a PDF copy of the invoice (any other type is 406 not_an_invoice). Answered from the mirror of the books (see README, freshness); a company the mirror has not loaded yet is 503 books_not_synced.
+//	@Description	One voucher whole, by its id from the day book or a statement (Tally's MasterID): header, ledger entries with their bill allocations, and stock lines. With Accept: application/pdf or format=pdf, a Sales voucher (of Tally's Sales type or one the company made under it) is answered as a PDF copy of the invoice (any other type is 406 not_an_invoice). Answered from the mirror of the books (see README, freshness); a company the mirror has not loaded yet is 503 books_not_synced.
 //	@Tags			vouchers
 //	@Produce		json
 //	@Produce		application/pdf

@@ -146,7 +146,7 @@ func NewConfirmations(svc *Service, st ConfirmStore, cfg ConfirmConfig) *Confirm
 func (c *Confirmations) Appearing(ctx context.Context, company string, vs []MirrorVoucher) error {
 	var sales []MirrorVoucher
 	for _, v := range vs {
-		if strings.EqualFold(v.Type, SalesVoucherType) && !v.Cancelled && !v.Optional {
+		if v.IsSales() && !v.Cancelled && !v.Optional {
 			sales = append(sales, v)
 		}
 	}

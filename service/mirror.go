@@ -60,11 +60,16 @@ type MirrorLedger struct {
 // MirrorVoucher is a voucher with its entries. A cancelled voucher keeps its
 // row with no entries (tally-protocol.md §9.4: a cancel removes them).
 type MirrorVoucher struct {
-	MasterID  int64
-	AlterID   int64
-	GUID      string
-	RemoteID  string
-	Type      string
+	MasterID int64
+	AlterID  int64
+	GUID     string
+	RemoteID string
+	Type     string // the voucher type's name, the company's own or Tally's
+	// Class is the predefined type Type was made under, as Tally's
+	// $$IsSales/$$IsReceipt said when the voucher was synced (tally-protocol.md
+	// §9.7): SalesVoucherType, ReceiptVoucherType, ClassOther for neither,
+	// "" when not known (a voucher synced before the mirror asked).
+	Class     string
 	Number    string
 	Date      time.Time
 	Party     string
@@ -74,6 +79,29 @@ type MirrorVoucher struct {
 	Optional  bool
 	Entries   []MirrorEntry
 	Inventory []MirrorInventory
+}
+
+// ClassOther is the Class of a voucher that Tally said is neither a sale nor
+// a receipt.
+const ClassOther = "Other"
+
+// IsSales reports whether the voucher is a sales invoice: its type is Sales
+// or one the company made under it. Without Class, the type's name decides:
+// Sales, or a name made from it ("Sales GST", not "Sales Order").
+func (v MirrorVoucher) IsSales() bool {
+	if v.Class != "" {
+		return v.Class == SalesVoucherType
+	}
+	k := NameKey(v.Type)
+	return k == "sales" || strings.HasPrefix(k, "sales ") && !strings.HasPrefix(k, "sales order")
+}
+
+// IsReceipt is IsSales for receipts; without Class, the type named Receipt.
+func (v MirrorVoucher) IsReceipt() bool {
+	if v.Class != "" {
+		return v.Class == ReceiptVoucherType
+	}
+	return NameKey(v.Type) == "receipt"
 }
 
 // MirrorEntry is one ledger line; Amount follows Tally's sign.

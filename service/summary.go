@@ -15,9 +15,9 @@ import (
 // evening message. It reads the mirror only (with its freshness rules): a
 // day's vouchers are the books themselves, which the mirror holds exactly.
 
-// Voucher types the summary counts. Tally's predefined types; vouchers of
-// a user-defined type (say "Sales GST", made from Sales) are not counted,
-// because the mirror keeps the type's name, not what it was made from.
+// The voucher classes the façade tells apart: Tally's predefined types, and
+// with them every type a company made under one ("Tax Invoice" under Sales,
+// MirrorVoucher.Class).
 const (
 	SalesVoucherType   = "Sales"
 	ReceiptVoucherType = "Receipt"
@@ -25,11 +25,11 @@ const (
 
 // SummaryStore reads a day's vouchers from the mirror.
 type SummaryStore interface {
-	// MirrorVouchersOn lists the vouchers of company dated day whose type
-	// is one of types, with their entries and stock lines (no bill
-	// allocations), leaving out cancelled and optional ones (they count for
-	// nothing in Tally). Sorted by MasterID.
-	MirrorVouchersOn(ctx context.Context, company string, day time.Time, types []string) ([]MirrorVoucher, error)
+	// MirrorVouchersOn lists the vouchers of company dated day, with their
+	// entries and stock lines (no bill allocations), leaving out cancelled
+	// and optional ones (they count for nothing in Tally). Sorted by
+	// MasterID.
+	MirrorVouchersOn(ctx context.Context, company string, day time.Time) ([]MirrorVoucher, error)
 }
 
 // SummariesConfig configures the daily summary and its sending.
@@ -128,7 +128,7 @@ func (m *Summaries) SalesSummary(ctx context.Context, company string, day time.T
 }
 
 func (m *Summaries) day(ctx context.Context, company string, day time.Time) (sales, receipts DayFigures, parties []PartySales, items []ItemSales, err error) {
-	vs, err := m.st.MirrorVouchersOn(ctx, company, day, []string{SalesVoucherType, ReceiptVoucherType})
+	vs, err := m.st.MirrorVouchersOn(ctx, company, day)
 	if err != nil {
 		return sales, receipts, nil, nil, err
 	}
@@ -142,7 +142,7 @@ func (m *Summaries) day(ctx context.Context, company string, day time.Time) (sal
 	byItem := map[string]*itemAcc{}
 	for _, v := range vs {
 		switch {
-		case strings.EqualFold(v.Type, SalesVoucherType):
+		case v.IsSales():
 			value := VoucherValue(v)
 			sales.Count++
 			sales.Total += value
@@ -167,7 +167,7 @@ func (m *Summaries) day(ctx context.Context, company string, day time.Time) (sal
 				}
 				it.qty, it.unit = it.qty+q, cmp.Or(it.unit, unit)
 			}
-		case strings.EqualFold(v.Type, ReceiptVoucherType):
+		case v.IsReceipt():
 			receipts.Count++
 			receipts.Total += VoucherValue(v)
 		}

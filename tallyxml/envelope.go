@@ -756,8 +756,18 @@ type Collection struct {
 	Fetch []string
 	// NativeMethods are sent as one NATIVEMETHOD element each.
 	NativeMethods []string
+	// Computes add a method to every row, sent as one COMPUTE element each
+	// ("Name:Expr"); the row carries an element Name with its value, or none
+	// when Tally cannot evaluate it (tally-protocol.md §9.7).
+	Computes []Compute
 	// Filters names SYSTEM Formulae (sent as one comma-separated FILTERS).
 	Filters []string
+}
+
+// Compute is one COMPUTE method of a collection.
+type Compute struct {
+	Name string // the row element's name, a TDL identifier
+	Expr string // a TDL formula, escaped by the encoder like any text
 }
 
 // NewCollection returns a fresh collection definition of objects of type typ
@@ -870,6 +880,7 @@ type collectionXML struct {
 	BelongsTo     string   `xml:"BELONGSTO,omitempty"`
 	Fetch         string   `xml:"FETCH,omitempty"`
 	NativeMethods []string `xml:"NATIVEMETHOD"`
+	Computes      []string `xml:"COMPUTE"`
 	Filters       string   `xml:"FILTERS,omitempty"`
 }
 
@@ -917,10 +928,20 @@ func (t *TDL) wire() (*tdlXML, error) {
 				}
 			}
 		}
+		var computes []string
+		for _, cm := range c.Computes {
+			if err := checkTDLIdent("COMPUTE name", cm.Name); err != nil {
+				return nil, err
+			}
+			if err := text("COMPUTE "+cm.Name, cm.Expr); err != nil {
+				return nil, err
+			}
+			computes = append(computes, cm.Name+":"+cm.Expr)
+		}
 		w.Message.Collections = append(w.Message.Collections, collectionXML{
 			Name: c.Name, IsModify: c.IsModify.String(), IsInitialize: c.IsInitialize.String(),
 			Type: c.Type, ChildOf: c.ChildOf, BelongsTo: c.BelongsTo.String(),
-			Fetch: strings.Join(c.Fetch, ","), NativeMethods: c.NativeMethods,
+			Fetch: strings.Join(c.Fetch, ","), NativeMethods: c.NativeMethods, Computes: computes,
 			Filters: strings.Join(c.Filters, ","),
 		})
 	}

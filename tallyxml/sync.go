@@ -30,6 +30,11 @@ const (
 	collSyncGroupIDs = "TallyFacade Sync Group IDs"
 	collSyncLedIDs   = "TallyFacade Sync Ledger IDs"
 	formulaAfter     = "TallyFacadeAlteredAfter"
+	// ComputeIsSales and ComputeIsReceipt are the elements the sync's
+	// voucher rows carry with the class of their type (§9.7): a company's
+	// own "Tax Invoice" is a Sales voucher though its VOUCHERTYPENAME is not.
+	ComputeIsSales   = "TFVCHISSALES"
+	ComputeIsReceipt = "TFVCHISRECEIPT"
 	formulaPeriod    = "TallyFacadeSyncPeriod"
 )
 
@@ -85,6 +90,8 @@ func MastersSinceRequest(company, typ string, after int64) *Request {
 func VouchersRequest(company string, r service.VoucherRange) *Request {
 	coll := NewCollection(collSyncVouchers, "Voucher")
 	coll.Fetch = slices.Clone(syncVoucherFetch)
+	coll.Computes = []Compute{{Name: ComputeIsSales, Expr: "$$IsSales:$VoucherTypeName"},
+		{Name: ComputeIsReceipt, Expr: "$$IsReceipt:$VoucherTypeName"}}
 	vars := Vars{Company: company}
 	var formulae []Formula
 	if !r.From.IsZero() || !r.To.IsZero() {
@@ -198,10 +205,25 @@ func (g *Gateway) VouchersIn(ctx context.Context, company string, rg service.Vou
 	return translate("read vouchers", err)
 }
 
+// voucherClass is the mirror's class of v from its computes: "" unless Tally
+// answered both (a missing element is not a No, §9.7).
+func voucherClass(v Voucher) string {
+	switch {
+	case v.IsSales == nil || v.IsReceipt == nil:
+		return ""
+	case bool(*v.IsSales):
+		return service.SalesVoucherType
+	case bool(*v.IsReceipt):
+		return service.ReceiptVoucherType
+	}
+	return service.ClassOther
+}
+
 func mirrorVoucher(v Voucher) service.MirrorVoucher {
 	out := service.MirrorVoucher{MasterID: int64(v.MasterID), AlterID: int64(v.AlterID), GUID: v.GUID, RemoteID: v.RemoteID,
 		Type: orElse(v.VoucherTypeName, v.VchType), Number: v.VoucherNumber, Date: timeFromDate(v.Date),
-		Party: v.PartyLedgerName, Narration: v.Narration, Cancelled: bool(v.IsCancelled), Optional: bool(v.IsOptional)}
+		Party: v.PartyLedgerName, Narration: v.Narration, Cancelled: bool(v.IsCancelled), Optional: bool(v.IsOptional),
+		Class: voucherClass(v)}
 	for _, e := range v.LedgerEntries {
 		me := service.MirrorEntry{Ledger: e.LedgerName, Amount: service.Paise(e.Amount.Paise())}
 		for _, b := range e.BillAllocations {

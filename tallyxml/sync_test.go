@@ -3,6 +3,7 @@ package tallyxml_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tallyfacade/tallyfacade/service"
@@ -164,5 +165,78 @@ func TestSyncReads(t *testing.T) {
 	gids, lids, err := gw.MasterIDs(ctx, gwCompany)
 	if err != nil || len(gids) != len(c.Groups()) || len(lids) != len(c.Ledgers()) {
 		t.Fatalf("MasterIDs: %d groups, %d ledgers, %v", len(gids), len(lids), err)
+	}
+}
+
+// TestSyncVoucherClass: the sync reads each voucher's class from Tally's
+// $$IsSales/$$IsReceipt (§9.7): a company's own type made under Sales (or
+// under one of its own made under Sales) is a Sales voucher whatever its
+// name; one under Journal is neither, though named like a sale.
+func TestSyncVoucherClass(t *testing.T) {
+	ctx := context.Background()
+	sim := gwStartSim(t)
+	gw := gwNew(t, sim.URL(), tallyxml.ClientConfig{})
+	c := gwDemo(t, sim)
+	for _, vt := range [][2]string{{"Tax Invoice", "Sales"}, {"Counter Bill", "Tax Invoice"}, {"Bank Receipt", "Receipt"},
+		{"Sales Adjustment", "Journal"}} {
+		if err := c.AddVoucherType(vt[0], vt[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := tallyxml.NewDate(2026, 6, 23)
+	want := map[string]string{"Sales": service.SalesVoucherType, "Receipt": service.ReceiptVoucherType,
+		"Tax Invoice": service.SalesVoucherType, "Counter Bill": service.SalesVoucherType,
+		"Bank Receipt": service.ReceiptVoucherType, "Sales Adjustment": service.ClassOther, "Journal": service.ClassOther}
+	for typ := range want {
+		if _, err := c.AddVoucher(tallysim.Voucher{Type: typ, Date: day, Party: "Cash", Entries: []tallysim.Entry{
+			{Ledger: "Cash", Amount: tallyxml.Paise(-100)}, {Ledger: "Sales", Amount: tallyxml.Paise(100)}}}); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+	}
+	got := map[string]string{}
+	if err := gw.VouchersIn(ctx, gwCompany, service.VoucherRange{From: day.Time(), To: day.Time()}, func(v service.MirrorVoucher) error {
+		if prev, seen := got[v.Type]; seen && prev != v.Class {
+			t.Errorf("%s vouchers of two classes: %s and %s", v.Type, prev, v.Class)
+		}
+		got[v.Type] = v.Class
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for typ, class := range want {
+		if got[typ] != class {
+			t.Errorf("a %s voucher's class: %q; want %q", typ, got[typ], class)
+		}
+	}
+}
+
+// TestVoucherClassUnanswered: a row without the class elements (a Tally
+// that does not know the function leaves them out, §9.7) has no class, so
+// its type's name decides; a row with them has one.
+func TestVoucherClassUnanswered(t *testing.T) {
+	row := func(extra string) string {
+		return `<ENVELOPE><BODY><DATA><COLLECTION><VOUCHER><DATE>20260623</DATE><VOUCHERTYPENAME>Tax Invoice</VOUCHERTYPENAME>` +
+			`<MASTERID> 7</MASTERID>` + extra + `</VOUCHER></COLLECTION></DATA></BODY></ENVELOPE>`
+	}
+	for _, tc := range []struct {
+		extra string
+		want  string
+	}{
+		{"", ""},
+		{`<TFVCHISSALES TYPE="Logical">Yes</TFVCHISSALES>`, ""},
+		{`<TFVCHISSALES TYPE="Logical">Yes</TFVCHISSALES><TFVCHISRECEIPT TYPE="Logical">No</TFVCHISRECEIPT>`, service.SalesVoucherType},
+		{`<TFVCHISSALES TYPE="Logical">No</TFVCHISSALES><TFVCHISRECEIPT TYPE="Logical">Yes</TFVCHISRECEIPT>`, service.ReceiptVoucherType},
+		{`<TFVCHISSALES TYPE="Logical">No</TFVCHISSALES><TFVCHISRECEIPT TYPE="Logical">No</TFVCHISRECEIPT>`, service.ClassOther},
+	} {
+		var got []service.MirrorVoucher
+		for v, err := range tallyxml.Vouchers(strings.NewReader(row(tc.extra))) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, tallyxml.MirrorVoucherOf(v))
+		}
+		if len(got) != 1 || got[0].Class != tc.want {
+			t.Errorf("%s: %+v; want class %q", tc.extra, got, tc.want)
+		}
 	}
 }

@@ -30,6 +30,12 @@ type Voucher struct {
 	IsCancelled     Logical
 	IsOptional      Logical
 	PersistedView   string
+	// IsSales and IsReceipt are the class computes the sync asks for
+	// (ComputeIsSales, ComputeIsReceipt): what Tally's $$IsSales and
+	// $$IsReceipt say of the voucher's type. Nil when the row does not
+	// carry the element (not asked, or a function Tally does not know,
+	// tally-protocol.md §9.7).
+	IsSales, IsReceipt *Logical
 
 	// LedgerEntries come from ALLLEDGERENTRIES.LIST and LEDGERENTRIES.LIST
 	// (both occur, sometimes in one voucher), in document order.
@@ -127,6 +133,15 @@ func decodeVoucher(d *xml.Decoder, start xml.StartElement) (Voucher, error) {
 			err = textInto(d, &v.IsOptional)
 		case "PERSISTEDVIEW":
 			v.PersistedView, err = text(d)
+		case ComputeIsSales, ComputeIsReceipt:
+			var l Logical
+			if err = textInto(d, &l); err == nil {
+				if t.Name.Local == ComputeIsSales {
+					v.IsSales = &l
+				} else {
+					v.IsReceipt = &l
+				}
+			}
 		case "ALLLEDGERENTRIES.LIST", "LEDGERENTRIES.LIST":
 			var e VoucherLedgerEntry
 			var ok bool

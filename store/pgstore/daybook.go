@@ -49,9 +49,9 @@ func (s *Store) MirrorVoucher(ctx context.Context, company string, id int64) (se
 	err := s.readSnapshot(ctx, "mirror voucher", func(tx pgx.Tx) error {
 		var date *time.Time
 		err := tx.QueryRow(ctx, `
-SELECT master_id, alter_id, guid, remote_id, vtype, number, date, party, narration, cancelled, optional
+SELECT master_id, alter_id, guid, remote_id, vtype, class, number, date, party, narration, cancelled, optional
 FROM mirror_vouchers WHERE company = $1 AND master_id = $2`, co, id).Scan(&v.MasterID, &v.AlterID, &v.GUID, &v.RemoteID,
-			&v.Type, &v.Number, &date, &v.Party, &v.Narration, &v.Cancelled, &v.Optional)
+			&v.Type, &v.Class, &v.Number, &date, &v.Party, &v.Narration, &v.Cancelled, &v.Optional)
 		if err != nil {
 			return err
 		}

@@ -217,7 +217,7 @@ func (s *Store) ApplyVouchers(ctx context.Context, company string, vouchers []se
 		}
 		var vrows, erows, arows, irows [][]any
 		for _, v := range vouchers {
-			vrows = append(vrows, []any{co, v.MasterID, v.AlterID, v.GUID, v.RemoteID, v.Type, v.Number, nullDate(v.Date),
+			vrows = append(vrows, []any{co, v.MasterID, v.AlterID, v.GUID, v.RemoteID, v.Type, v.Class, v.Number, nullDate(v.Date),
 				v.Party, v.Narration, v.Cancelled, v.Optional})
 			for i, e := range v.Entries {
 				key := service.NameKey(e.Ledger)
@@ -236,7 +236,7 @@ func (s *Store) ApplyVouchers(ctx context.Context, company string, vouchers []se
 			cols  []string
 			rows  [][]any
 		}{
-			{"mirror_vouchers", []string{"company", "master_id", "alter_id", "guid", "remote_id", "vtype", "number", "date", "party", "narration", "cancelled", "optional"}, vrows},
+			{"mirror_vouchers", []string{"company", "master_id", "alter_id", "guid", "remote_id", "vtype", "class", "number", "date", "party", "narration", "cancelled", "optional"}, vrows},
 			{"mirror_entries", []string{"company", "voucher_id", "line", "ledger", "ledger_key", "amount"}, erows},
 			{"mirror_bill_allocs", []string{"company", "voucher_id", "line", "seq", "ledger_key", "name", "btype", "amount", "due"}, arows},
 			{"mirror_inventory", []string{"company", "voucher_id", "line", "item", "quantity", "rate", "amount"}, irows},

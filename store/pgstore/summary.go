@@ -14,22 +14,22 @@ var _ service.SummaryStore = (*Store)(nil)
 // MirrorVouchersOn implements service.SummaryStore: three indexed reads
 // (the day's vouchers, then their entries and stock lines), in one
 // repeatable-read transaction so the three agree while a sync writes.
-func (s *Store) MirrorVouchersOn(ctx context.Context, company string, day time.Time, types []string) ([]service.MirrorVoucher, error) {
+func (s *Store) MirrorVouchersOn(ctx context.Context, company string, day time.Time) ([]service.MirrorVoucher, error) {
 	co := service.NameKey(company)
 	var out []service.MirrorVoucher
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-SELECT master_id, alter_id, guid, remote_id, vtype, number, date, party, narration
+SELECT master_id, alter_id, guid, remote_id, vtype, class, number, date, party, narration
 FROM mirror_vouchers
-WHERE company = $1 AND date = $2 AND vtype = ANY($3) AND NOT cancelled AND NOT optional
-ORDER BY master_id`, co, nullDate(day), types)
+WHERE company = $1 AND date = $2 AND NOT cancelled AND NOT optional
+ORDER BY master_id`, co, nullDate(day))
 		if err != nil {
 			return err
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (service.MirrorVoucher, error) {
 			var v service.MirrorVoucher
 			var d *time.Time
-			err := r.Scan(&v.MasterID, &v.AlterID, &v.GUID, &v.RemoteID, &v.Type, &v.Number, &d, &v.Party, &v.Narration)
+			err := r.Scan(&v.MasterID, &v.AlterID, &v.GUID, &v.RemoteID, &v.Type, &v.Class, &v.Number, &d, &v.Party, &v.Narration)
 			v.Date = fromNull(d)
 			return v, err
 		})

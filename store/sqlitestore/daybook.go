@@ -59,9 +59,9 @@ func (s *Store) MirrorVoucher(ctx context.Context, company string, id int64) (se
 	err := s.readSnapshot(ctx, func(c *sql.Conn) error {
 		var date sql.NullString
 		err := c.QueryRowContext(ctx, `
-SELECT master_id, alter_id, guid, remote_id, vtype, number, date, party, narration, cancelled, optional
+SELECT master_id, alter_id, guid, remote_id, vtype, class, number, date, party, narration, cancelled, optional
 FROM mirror_vouchers WHERE company = ? AND master_id = ?`, co, id).Scan(&v.MasterID, &v.AlterID, &v.GUID, &v.RemoteID,
-			&v.Type, &v.Number, &date, &v.Party, &v.Narration, &v.Cancelled, &v.Optional)
+			&v.Type, &v.Class, &v.Number, &date, &v.Party, &v.Narration, &v.Cancelled, &v.Optional)
 		if err != nil {
 			return err
 		}

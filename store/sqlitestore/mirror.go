@@ -231,7 +231,7 @@ func (s *Store) ApplyVouchers(ctx context.Context, company string, vouchers []se
 		}
 		stmts := map[string]*sql.Stmt{}
 		for name, q := range map[string]string{
-			"v": `INSERT INTO mirror_vouchers (company, master_id, alter_id, guid, remote_id, vtype, number, date, party, narration, cancelled, optional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			"v": `INSERT INTO mirror_vouchers (company, master_id, alter_id, guid, remote_id, vtype, class, number, date, party, narration, cancelled, optional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			"e": `INSERT INTO mirror_entries (company, voucher_id, line, ledger, ledger_key, amount) VALUES (?, ?, ?, ?, ?, ?)`,
 			"a": `INSERT INTO mirror_bill_allocs (company, voucher_id, line, seq, ledger_key, name, btype, amount, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			"i": `INSERT INTO mirror_inventory (company, voucher_id, line, item, quantity, rate, amount) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -244,7 +244,7 @@ func (s *Store) ApplyVouchers(ctx context.Context, company string, vouchers []se
 			stmts[name] = st
 		}
 		for _, v := range vouchers {
-			if _, err := stmts["v"].ExecContext(ctx, co, v.MasterID, v.AlterID, v.GUID, v.RemoteID, v.Type, v.Number, dateText(v.Date),
+			if _, err := stmts["v"].ExecContext(ctx, co, v.MasterID, v.AlterID, v.GUID, v.RemoteID, v.Type, v.Class, v.Number, dateText(v.Date),
 				v.Party, v.Narration, boolInt(v.Cancelled), boolInt(v.Optional)); err != nil {
 				return err
 			}

@@ -12,7 +12,7 @@ var _ service.SummaryStore = (*Store)(nil)
 
 // MirrorVouchersOn implements service.SummaryStore, as pgstore's. Reads in
 // one transaction see one version of the file (WAL snapshot).
-func (s *Store) MirrorVouchersOn(ctx context.Context, company string, day time.Time, types []string) ([]service.MirrorVoucher, error) {
+func (s *Store) MirrorVouchersOn(ctx context.Context, company string, day time.Time) ([]service.MirrorVoucher, error) {
 	co := service.NameKey(company)
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -20,10 +20,10 @@ func (s *Store) MirrorVouchersOn(ctx context.Context, company string, day time.T
 	}
 	defer func() { _ = tx.Rollback() }()
 	rows, err := tx.QueryContext(ctx, `
-SELECT master_id, alter_id, guid, remote_id, vtype, number, date, party, narration
+SELECT master_id, alter_id, guid, remote_id, vtype, class, number, date, party, narration
 FROM mirror_vouchers
-WHERE company = ? AND date = ? AND vtype IN (SELECT value FROM json_each(?)) AND cancelled = 0 AND optional = 0
-ORDER BY master_id`, co, dateText(day), jsonKeys(types))
+WHERE company = ? AND date = ? AND cancelled = 0 AND optional = 0
+ORDER BY master_id`, co, dateText(day))
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -31,7 +31,7 @@ ORDER BY master_id`, co, dateText(day), jsonKeys(types))
 	for rows.Next() {
 		var v service.MirrorVoucher
 		var d sql.NullString
-		if err := rows.Scan(&v.MasterID, &v.AlterID, &v.GUID, &v.RemoteID, &v.Type, &v.Number, &d, &v.Party, &v.Narration); err != nil {
+		if err := rows.Scan(&v.MasterID, &v.AlterID, &v.GUID, &v.RemoteID, &v.Type, &v.Class, &v.Number, &d, &v.Party, &v.Narration); err != nil {
 			rows.Close()
 			return nil, translate(err)
 		}

@@ -136,7 +136,7 @@ func loadBooks(t *testing.T, s service.BooksStore, recompute bool) {
 			service.MirrorBill{Name: "S/1", Type: "Agst Ref", Amount: 20000}, service.MirrorBill{Type: "On Account", Amount: 10000}),
 		sale(4, day(5, 2), "Priya Textiles", 9900, service.MirrorBill{Name: "P/1", Type: "New Ref", Amount: -9900}),
 		{MasterID: 5, AlterID: 105, Type: "Sales", Date: day(5, 3), Party: "Rajesh Enterprises", Cancelled: true},
-		{MasterID: 6, AlterID: 106, Type: "Sales", Date: day(5, 4), Party: "Rajesh Enterprises", Optional: true,
+		{MasterID: 6, AlterID: 106, Type: "Sales", Class: service.SalesVoucherType, Date: day(5, 4), Party: "Rajesh Enterprises", Optional: true,
 			Entries:   []service.MirrorEntry{{Ledger: "Rajesh Enterprises", Amount: -7, Bills: []service.MirrorBill{{Name: "OPT", Type: "New Ref", Amount: -7}}}, {Ledger: "Sales", Amount: 7}},
 			Inventory: []service.MirrorInventory{{Item: "Saree", Quantity: "1 NOS", Rate: "7.00/NOS", Amount: 7}}},
 	}

@@ -78,7 +78,7 @@ func testDayBook(t *testing.T, s service.BooksStore) {
 			v = receipt(3, day(5, 20), "Rajesh Enterprises", 30000,
 				service.MirrorBill{Name: "S/1", Type: "Agst Ref", Amount: 20000}, service.MirrorBill{Type: "On Account", Amount: 10000})
 		case 6:
-			v = service.MirrorVoucher{MasterID: 6, AlterID: 106, Type: "Sales", Date: day(5, 4), Party: "Rajesh Enterprises", Optional: true,
+			v = service.MirrorVoucher{MasterID: 6, AlterID: 106, Type: "Sales", Class: service.SalesVoucherType, Date: day(5, 4), Party: "Rajesh Enterprises", Optional: true,
 				Entries:   []service.MirrorEntry{{Ledger: "Rajesh Enterprises", Amount: -7, Bills: []service.MirrorBill{{Name: "OPT", Type: "New Ref", Amount: -7}}}, {Ledger: "Sales", Amount: 7}},
 				Inventory: []service.MirrorInventory{{Item: "Saree", Quantity: "1 NOS", Rate: "7.00/NOS", Amount: 7}}}
 		}

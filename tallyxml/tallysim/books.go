@@ -141,6 +141,9 @@ type Company struct {
 	ledgers  []*Ledger
 	vouchers []*Voucher
 	items    []*StockItem
+	// ownVoucherTypes are the company's own voucher types, by folded name
+	// (vouchertypes.go).
+	ownVoucherTypes map[string]ownVoucherType
 
 	lastMasterID  int64
 	lastVoucherID int64

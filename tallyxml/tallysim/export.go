@@ -71,6 +71,50 @@ type tdlCollection struct {
 	belongsTo bool
 	filters   []string
 	formulae  map[string]string
+	computes  []compute
+}
+
+// compute is a COMPUTE method of an inline collection, "Name : Formula": each
+// row carries an element Name with the formula's value. A formula the
+// simulator cannot evaluate leaves the element out, as Tally does for an
+// unknown function (a public client's note on its measured reads,
+// tally-protocol.md §9.7).
+type compute struct {
+	name string
+	f    formula // nil: not evaluated
+}
+
+func parseComputes(ce *elem) []compute {
+	var out []compute
+	for _, e := range ce.all("COMPUTE") {
+		name, src, ok := strings.Cut(e.text, ":")
+		name = strings.ToUpper(strings.TrimSpace(name))
+		if !ok || name == "" {
+			continue
+		}
+		f, err := parseFormula(strings.TrimSpace(src))
+		if err != nil {
+			f = nil
+		}
+		out = append(out, compute{name: name, f: f})
+	}
+	return out
+}
+
+// addComputes appends the computed elements to a row.
+func addComputes(n *node, x *xctx, k *kindDef, o any, cs []compute) *node {
+	for _, c := range cs {
+		if c.f == nil {
+			continue
+		}
+		v, err := c.f.eval(x, k, o)
+		if err != nil {
+			continue
+		}
+		typ := map[vkind]string{vStr: "String", vNum: "Number", vAmt: "Amount", vDate: "Date", vBool: "Logical"}[v.kind]
+		n.add(typed(c.name, typ, v.asString()))
+	}
+	return n
 }
 
 func findTDLCollection(desc *elem, id string) (*elem, map[string]string, bool) {
@@ -137,6 +181,7 @@ func (s *Server) exportCollection(id string, desc *elem, sv statics, rep *reply)
 		}
 	}
 	def.formulae = formulae
+	def.computes = parseComputes(ce)
 
 	var filters []formula
 	for _, name := range def.filters {
@@ -198,7 +243,7 @@ func (s *Server) exportCollection(id string, desc *elem, sv statics, rep *reply)
 			return
 		}
 		if ok {
-			coll.add(rowNode(x, def.kind, o, def.fetch, false, true))
+			coll.add(addComputes(rowNode(x, def.kind, o, def.fetch, false, true), x, def.kind, o, def.computes))
 			rows++
 		}
 	}

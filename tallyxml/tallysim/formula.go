@@ -20,6 +20,7 @@ import (
 //	cmp     = operand [ ("=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">=") operand ]
 //	operand = "(" expr ")" | "$$IsEqual:" operand ":" operand | "$$IsEmpty:" operand
 //	        | "$$Not:" operand | "$$IsDebit:" operand | "$$IsCredit:" operand
+//	        | "$$IsSales:" operand | "$$IsReceipt:" operand (a voucher type's class)
 //	        | "$Method" [ ":" ObjectType ":" operand ] | "##SVFromDate" | "##SVToDate"
 //	        | "##SVCurrentCompany" | "string" | number | Yes | No
 //
@@ -250,7 +251,7 @@ func (p *parser) operand() (formula, error) {
 		return nil, fmt.Errorf("variable ##%s", t.s)
 	case tFunc:
 		fn := strings.ToLower(t.s)
-		nargs := map[string]int{"isequal": 2, "isempty": 1, "not": 1, "isdebit": 1, "iscredit": 1}[fn]
+		nargs := map[string]int{"isequal": 2, "isempty": 1, "not": 1, "isdebit": 1, "iscredit": 1, "issales": 1, "isreceipt": 1}[fn]
 		if nargs == 0 {
 			return nil, fmt.Errorf("function $$%s", t.s)
 		}
@@ -364,6 +365,10 @@ func (c call) eval(x *xctx, k *kindDef, o any) (fval, error) {
 		return logical(vals[0].kind == vAmt && vals[0].n < 0), nil
 	case "iscredit":
 		return logical(vals[0].kind == vAmt && vals[0].n > 0), nil
+	case "issales":
+		return logical(x.c.voucherBase(vals[0].asString()) == "Sales"), nil
+	case "isreceipt":
+		return logical(x.c.voucherBase(vals[0].asString()) == "Receipt"), nil
 	}
 	return fval{}, fmt.Errorf("function $$%s", c.fn)
 }

@@ -713,13 +713,10 @@ func canonicalBillType(s string) string {
 // (canonical ledger and type names, bill allocation rewrites). It returns
 // Tally's LINEERROR text for the first problem, or "".
 func (c *Company) validateVoucher(v *Voucher) string {
-	t := ""
-	for _, vt := range voucherTypes {
-		if strings.EqualFold(vt, strings.TrimSpace(v.Type)) {
-			t = vt
-		}
-	}
-	if t == "" {
+	// A type the company made under one of the simulated types is taken
+	// as that one is (vouchertypes.go).
+	t := c.voucherTypeName(strings.TrimSpace(v.Type))
+	if t == "" || !slices.Contains(voucherTypes, c.voucherBase(t)) {
 		return fmt.Sprintf("Voucher Type '%s' does not exist!", v.Type)
 	}
 	v.Type = t

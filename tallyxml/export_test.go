@@ -1,0 +1,4 @@
+package tallyxml
+
+// MirrorVoucherOf is the mirror's voucher of a decoded one. Tests only.
+var MirrorVoucherOf = mirrorVoucher
