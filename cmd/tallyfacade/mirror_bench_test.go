@@ -375,59 +375,80 @@ func BenchmarkMirrorInitialSync(b *testing.B) {
 		b.Fatalf("build the simulator: %v\n%s", err, out)
 	}
 	for _, n := range sizes {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			simURL := startSimProcess(b, bin, "-generate-vouchers", strconv.Itoa(n), "-generate-parties", "50")
-			for b.Loop() {
-				rec := &exportRecorder{next: &http.Transport{}}
-				client, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: simURL, Transport: rec, Timeout: 10 * time.Minute, QueueWait: time.Minute})
-				if err != nil {
-					b.Fatal(err)
-				}
-				db, err := sqlitestore.Open(b.Context(), filepath.Join(b.TempDir(), "sync.db"), sqlitestore.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				gw := tallyxml.NewGateway(client)
-				svc := service.New(gw, service.Config{Company: tallysim.DemoCompanyName, Store: db,
-					Now: func() time.Time { return time.Date(2026, 6, 23, 6, 30, 0, 0, time.UTC) }})
-				books := service.NewBooks(svc, gw, db, service.BooksConfig{})
-				runtime.GC()
-				s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-				metrics.Read(s)
-				base := s[0].Value.Uint64()
-				resetPeakRSS(b)
-				stop := make(chan struct{})
-				peak := heapPeak(stop)
-				cpu0 := cpuTime()
-				start := time.Now()
-				if os.Getenv("TALLYFACADE_PROGRESS") != "" {
-					go syncProgress(stop, start, rec)
-				}
-				state, err := books.Sync(b.Context(), "")
-				took := time.Since(start)
-				cpu := cpuTime() - cpu0
-				close(stop)
-				top := <-peak
-				rss := peakRSS(b)
-				if err != nil || !state.Loaded {
-					b.Fatalf("sync: %+v %v", state, err)
-				}
-				status, err := books.Status(b.Context(), "")
-				if err != nil || status.Counts.Vouchers < n {
-					b.Fatalf("the mirror holds %d vouchers; want at least %d (%v)", status.Counts.Vouchers, n, err)
-				}
-				db.Close()
-				download := rec.replay(b, simURL)
-				b.ReportMetric(float64(top-min(top, base))/1e6, "peak-heap-MB")
-				b.ReportMetric(float64(rss)/1e6, "peak-rss-MB")
-				b.ReportMetric(took.Seconds(), "sync-s")
-				b.ReportMetric(cpu.Seconds(), "sync-cpu-s")
-				b.ReportMetric(download.Seconds(), "download-s")
-				b.ReportMetric(took.Seconds()/download.Seconds(), "ratio")
-				b.ReportMetric(float64(len(rec.bodies)), "voucher-requests")
-			}
-		})
+		// The embedded store is "<n>"; PostgreSQL (TEST_DATABASE_URL) is
+		// "<n>-postgres".
+		for _, store := range []string{"", "-postgres"} {
+			benchInitialSync(b, bin, n, store)
+		}
 	}
+}
+
+func benchInitialSync(b *testing.B, bin string, n int, store string) {
+	b.Run(strconv.Itoa(n)+store, func(b *testing.B) {
+		if store != "" && os.Getenv(pgtest.EnvURL) == "" {
+			b.Skip("no " + pgtest.EnvURL)
+		}
+		simURL := startSimProcess(b, bin, "-generate-vouchers", strconv.Itoa(n), "-generate-parties", "50")
+		for b.Loop() {
+			rec := &exportRecorder{next: &http.Transport{}}
+			client, err := tallyxml.NewClient(tallyxml.ClientConfig{URL: simURL, Transport: rec, Timeout: 10 * time.Minute, QueueWait: time.Minute})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var db interface {
+				service.Store
+				service.BooksStore
+			}
+			if store == "" {
+				db, err = sqlitestore.Open(b.Context(), filepath.Join(b.TempDir(), "sync.db"), sqlitestore.Options{})
+			} else {
+				db, err = pgstore.New(b.Context(), pgtest.New(b), pgstore.Options{})
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			gw := tallyxml.NewGateway(client)
+			svc := service.New(gw, service.Config{Company: tallysim.DemoCompanyName, Store: db,
+				Now: func() time.Time { return time.Date(2026, 6, 23, 6, 30, 0, 0, time.UTC) }})
+			books := service.NewBooks(svc, gw, db, service.BooksConfig{})
+			runtime.GC()
+			s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+			metrics.Read(s)
+			base := s[0].Value.Uint64()
+			resetPeakRSS(b)
+			stop := make(chan struct{})
+			peak := heapPeak(stop)
+			cpu0 := cpuTime()
+			start := time.Now()
+			if os.Getenv("TALLYFACADE_PROGRESS") != "" {
+				go syncProgress(stop, start, rec)
+			}
+			state, err := books.Sync(b.Context(), "")
+			took := time.Since(start)
+			cpu := cpuTime() - cpu0
+			close(stop)
+			top := <-peak
+			rss := peakRSS(b)
+			if err != nil || !state.Loaded {
+				b.Fatalf("sync: %+v %v", state, err)
+			}
+			status, err := books.Status(b.Context(), "")
+			if err != nil || status.Counts.Vouchers < n {
+				b.Fatalf("the mirror holds %d vouchers; want at least %d (%v)", status.Counts.Vouchers, n, err)
+			}
+			if c, ok := db.(io.Closer); ok {
+				c.Close()
+			}
+			download := rec.replay(b, simURL)
+			b.ReportMetric(float64(top-min(top, base))/1e6, "peak-heap-MB")
+			b.ReportMetric(float64(rss)/1e6, "peak-rss-MB")
+			b.ReportMetric(took.Seconds(), "sync-s")
+			b.ReportMetric(cpu.Seconds(), "sync-cpu-s")
+			b.ReportMetric(download.Seconds(), "download-s")
+			b.ReportMetric(took.Seconds()/download.Seconds(), "ratio")
+			b.ReportMetric(float64(len(rec.bodies)), "voucher-requests")
+		}
+	})
 }
 
 // syncProgress writes, every 30 s until stop closes, how far a long sync
