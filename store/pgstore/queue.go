@@ -79,12 +79,6 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, id string) error {
 	return nil
 }
 
-// dropJobs deletes, in tx, the waiting jobs of order id, which has just
-// reached a final state (postjob.DropWaiting).
-func (s *Store) dropJobs(ctx context.Context, tx pgx.Tx, id string) error {
-	return postjob.DropWaiting(ctx, s.inserter, tx, `args->>'order_id' = @order_id`, id)
-}
-
 // QueueConfig tunes RunQueue. The zero value is the production setting.
 type QueueConfig struct {
 	// LockKey names the advisory lock taken around every PostOrder, one per

@@ -115,6 +115,11 @@ func Rescued(ctx context.Context, logger *slog.Logger, ids []string, err error) 
 	}
 }
 
+// WaitingStates are the states of a job that has yet to run: the jobs
+// DropWaiting deletes.
+var WaitingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateScheduled,
+	rivertype.JobStateRetryable, rivertype.JobStatePending}
+
 // DropWaiting deletes, in tx, the post_order jobs still waiting to post
 // order id, which has just reached a final state. They would find it final
 // and do nothing, but each would still cost the one worker a fetch, a
@@ -127,8 +132,7 @@ func Rescued(ctx context.Context, logger *slog.Logger, ids []string, err error) 
 // dialects read JSON differently.
 func DropWaiting[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, orderIDIs, id string) error {
 	_, err := c.JobDeleteManyTx(ctx, tx, river.NewJobDeleteManyParams().
-		Queues(Queue).Kinds(Kind).
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending).
+		Queues(Queue).Kinds(Kind).States(WaitingStates...).
 		Where(orderIDIs, river.NamedArgs{"order_id": id}))
 	if err != nil {
 		return fmt.Errorf("drop the jobs of a settled order: %w", err)
