@@ -100,7 +100,7 @@ func TestInvoiceConfirmations(t *testing.T) {
 // told instead of a second message. On both stores.
 func TestInvoiceConfirmationsLeaveWhatsAppOrders(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, store string) {
+	forEachStore(t, func(t *testing.T, store string) {
 		invoices, orders := &api.SentBox{}, &api.SentBox{}
 		five := decimal.NewFromInt(5)
 		b := setup(t, setupOpts{mirror: true, durable: store, confirm: invoices, whatsAppSecret: mirrorWASecret,

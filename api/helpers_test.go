@@ -119,6 +119,8 @@ type setupOpts struct {
 	// reportWait is how long a report read waits for Tally before
 	// answering a kept copy; zero is the production default.
 	reportWait time.Duration
+	// service, when set, changes the service's configuration.
+	service func(*service.Config)
 }
 
 // setup builds the whole stack over a fresh simulator on 127.0.0.1:0.
@@ -139,6 +141,9 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	cfg := service.Config{Company: opts.company, Now: func() time.Time { return testNow }, Receipts: opts.receipts, OrderMode: opts.orderMode,
 		Queue:    service.QueueConfig{MaxAttempts: 3, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond},
 		WhatsApp: opts.whatsApp}
+	if opts.service != nil {
+		opts.service(&cfg)
+	}
 	var runQueue func(ctx context.Context, p service.OrderPoster) error
 	var exec func(t *testing.T, postgres, sqlite string)
 	var booksStore service.BooksStore
@@ -368,16 +373,5 @@ func checkGolden(t *testing.T, name string, body []byte) {
 	}
 	if diff := cmp.Diff(decode(t, raw), got); diff != "" {
 		t.Errorf("%s: body differs from the golden file (-want +got):\n%s", name, diff)
-	}
-}
-
-// eachStore runs test on each store a stack can run on, "sqlite" and
-// "postgres" (skipped without TEST_DATABASE_URL), in parallel subtests.
-func eachStore(t *testing.T, test func(t *testing.T, store string)) {
-	for _, store := range []string{"sqlite", "postgres"} {
-		t.Run(store, func(t *testing.T) {
-			t.Parallel()
-			test(t, store)
-		})
 	}
 }

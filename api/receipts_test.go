@@ -11,6 +11,7 @@ import (
 
 	"github.com/tallyfacade/tallyfacade/api"
 	"github.com/tallyfacade/tallyfacade/service"
+	"github.com/tallyfacade/tallyfacade/tallyxml/tallysim"
 )
 
 // demoReceipts are the demo company's bank and cash ledgers.
@@ -195,4 +196,64 @@ func TestReceiptRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOwnVoucherTypes: with TALLY_SALES_VOUCHER_TYPE and
+// TALLY_RECEIPT_VOUCHER_TYPE naming the company's own types ("Tax Invoice"
+// under Sales, "Bank Receipt" under Receipt), orders and receipts post as
+// those types, the answers say so, and the mirror still counts them as a sale
+// and a receipt; a type Tally does not have rejects the order with Tally's
+// own text. On both stores.
+func TestOwnVoucherTypes(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, store string) {
+		b := setup(t, setupOpts{durable: store, receipts: demoReceipts, mirror: true, service: func(c *service.Config) {
+			c.SalesVoucherType, c.ReceiptVoucherType = "Tax Invoice", "Bank Receipt"
+		}})
+		demo, _ := b.sim.Company(tallysim.DemoCompanyName)
+		for _, vt := range [][2]string{{"Tax Invoice", "Sales"}, {"Bank Receipt", "Receipt"}} {
+			if err := demo.AddVoucherType(vt[0], vt[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := b.do(t, call{method: http.MethodPost, target: "/orders", body: `{"order_ref": "OWN-1",
+			"party": {"name": "Priya Textiles"}, "lines": [{"item": "Cotton saree", "quantity": "2", "rate": "1250.00", "gst_rate": "5"}]}`})
+		var order struct {
+			State       string `json:"state"`
+			VoucherType string `json:"voucher_type"`
+			RemoteID    string `json:"remote_id"`
+		}
+		if r.status != http.StatusCreated || json.Unmarshal(r.body, &order) != nil || order.VoucherType != "Tax Invoice" {
+			t.Fatalf("POST /orders: %d %s", r.status, r.body)
+		}
+		r = b.do(t, call{method: http.MethodPost, target: "/receipts",
+			body: `{"party": "Rajesh Enterprises", "amount": "1000.00", "mode": "upi", "reference": "OWN-UPI-1"}`})
+		var receipt api.ReceiptResponse
+		if r.status != http.StatusCreated || json.Unmarshal(r.body, &receipt) != nil || receipt.VoucherType != "Bank Receipt" {
+			t.Fatalf("POST /receipts: %d %s", r.status, r.body)
+		}
+		types := map[string]string{}
+		for _, v := range demo.Vouchers() {
+			types[v.RemoteID] = v.Type
+		}
+		if types[order.RemoteID] != "Tax Invoice" || types[receipt.RemoteID] != "Bank Receipt" {
+			t.Fatalf("in Tally: the order a %q, the receipt a %q", types[order.RemoteID], types[receipt.RemoteID])
+		}
+		if _, err := b.books.Sync(t.Context(), ""); err != nil {
+			t.Fatal(err)
+		}
+		var summary summaryBody
+		r = b.do(t, call{target: "/reports/sales-summary?date=2026-06-23"})
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &summary) != nil || summary.Sales.Count != 1 || summary.Receipts.Count != 1 {
+			t.Errorf("the day's summary: %d %s; want the Tax Invoice as a sale and the Bank Receipt as a receipt", r.status, r.body)
+		}
+
+		// A type the company does not have: Tally refuses the voucher.
+		other := setup(t, setupOpts{durable: store, service: func(c *service.Config) { c.SalesVoucherType = "Tax Invoic" }})
+		r = other.do(t, call{method: http.MethodPost, target: "/orders", body: `{"order_ref": "OWN-2",
+			"party": {"name": "Priya Textiles"}, "lines": [{"item": "Cotton saree", "quantity": "1", "rate": "1250.00"}]}`})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "Voucher Type 'Tax Invoic' does not exist!") {
+			t.Errorf("an order of a type Tally does not have: %d %s; want 422 with Tally's text", r.status, r.body)
+		}
+	})
 }

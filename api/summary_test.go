@@ -270,7 +270,7 @@ func TestSalesSummarySentOnce(t *testing.T) {
 // named Sales or Receipt (tally-protocol.md §9.7). On both stores.
 func TestCustomVoucherTypes(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, store string) {
+	forEachStore(t, func(t *testing.T, store string) {
 		box := &api.SentBox{}
 		b := setup(t, setupOpts{mirror: true, durable: store, confirm: box})
 		demo, _ := b.sim.Company(tallysim.DemoCompanyName)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
@@ -18,6 +19,12 @@ type Config struct {
 	CompanyState string
 	// SalesLedger is credited with the taxable value of an order. Default "Sales".
 	SalesLedger string
+	// SalesVoucherType and ReceiptVoucherType are the voucher types orders
+	// and receipts post as: Tally's own, or one the company made under it
+	// ("Tax Invoice" under Sales), so that they take that type's numbering
+	// and print; reads know either as a sale or a receipt (MirrorVoucher's
+	// Class). Defaults SalesVoucherType and ReceiptVoucherType.
+	SalesVoucherType, ReceiptVoucherType string
 	// Tax names the GST ledgers. Default CGST, SGST and IGST.
 	Tax TaxLedgers
 	// Receipts names the ledgers a customer's payment is debited to. No
@@ -66,6 +73,8 @@ func New(gw Gateway, cfg Config) *Service {
 	if cfg.SalesLedger == "" {
 		cfg.SalesLedger = "Sales"
 	}
+	cfg.SalesVoucherType = cmp.Or(cfg.SalesVoucherType, SalesVoucherType)
+	cfg.ReceiptVoucherType = cmp.Or(cfg.ReceiptVoucherType, ReceiptVoucherType)
 	if cfg.Tax == (TaxLedgers{}) {
 		cfg.Tax = TaxLedgers{CGST: "CGST", SGST: "SGST", IGST: "IGST"}
 	}

@@ -197,7 +197,7 @@ func (s *Service) prepareOrder(ctx context.Context, p orderPlan, h postHooks, re
 	if err := s.checkLedgers(ctx, company, o, rp, pricing); err != nil {
 		return OrderResult{}, Voucher{}, err
 	}
-	res := OrderResult{Company: company, Party: o.Party.Name, VoucherType: "Sales", Date: o.Date,
+	res := OrderResult{Company: company, Party: o.Party.Name, VoucherType: s.cfg.SalesVoucherType, Date: o.Date,
 		Pricing: pricing, RemoteID: p.RemoteID, Ref: p.Ref, Due: o.Date.AddDate(0, 0, p.Credit), Invoice: items.invoice}
 	if res, err = s.ensureParty(ctx, p, o, rp, h, res); err != nil {
 		return res, Voucher{}, err
@@ -364,7 +364,7 @@ func buildSalesVoucher(o Order, credit int, res OrderResult) Voucher {
 	for _, t := range pricing.TaxEntries {
 		entries = append(entries, Entry{Ledger: t.Ledger, Amount: t.Amount})
 	}
-	return Voucher{Type: "Sales", RemoteID: res.RemoteID, Date: o.Date,
+	return Voucher{Type: res.VoucherType, RemoteID: res.RemoteID, Date: o.Date,
 		Reference: res.Ref, Party: res.Party, Narration: narration, Entries: entries, Inventory: inventory}
 }
 

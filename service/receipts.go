@@ -291,7 +291,7 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h postHooks
 		return ReceiptResult{}, err
 	}
 
-	res := ReceiptResult{Company: company, Party: party.Name, VoucherType: "Receipt", Ref: p.Ref, RemoteID: p.RemoteID,
+	res := ReceiptResult{Company: company, Party: party.Name, VoucherType: s.cfg.ReceiptVoucherType, Ref: p.Ref, RemoteID: p.RemoteID,
 		Date: r.Date, Mode: r.Mode, Ledger: debit.Name, Amount: r.Amount, Reference: r.Reference,
 		Allocations: allocs, OnAccount: onAccount}
 	if h.onPlanned != nil {
@@ -329,7 +329,7 @@ func (s *Service) executeReceipt(ctx context.Context, p receiptPlan, h postHooks
 		{Ledger: debit.Name, Amount: -r.Amount},
 	}
 	start := time.Now()
-	out, err := s.gw.PostVoucher(ctx, company, Voucher{Type: "Receipt", RemoteID: res.RemoteID, Date: r.Date,
+	out, err := s.gw.PostVoucher(ctx, company, Voucher{Type: res.VoucherType, RemoteID: res.RemoteID, Date: r.Date,
 		Reference: reference, Party: res.Party, Narration: narration, Entries: entries})
 	if h.onImport != nil {
 		h.onImport(ctx, "vouchers", res.Party, out, err, time.Since(start))
@@ -478,7 +478,7 @@ func (j *receiptJob) settled(ctx context.Context) (postedResult, bool, error) {
 	p, r, rec := j.plan, j.plan.Receipt, j.rec
 	res, err := decodeReceiptResult(rec.Result)
 	if len(rec.Result) == 0 || err != nil {
-		res = ReceiptResult{Company: p.Company, Party: rec.Party, VoucherType: "Receipt", Ref: rec.Ref,
+		res = ReceiptResult{Company: p.Company, Party: rec.Party, VoucherType: cmp.Or(v.Type, j.s.cfg.ReceiptVoucherType), Ref: rec.Ref,
 			RemoteID: rec.RemoteID, Date: r.Date, Mode: r.Mode, Ledger: p.Ledger, Amount: r.Amount, Reference: r.Reference}
 	}
 	res.Outcome.LastVoucherID = v.MasterID

@@ -246,7 +246,7 @@ func (s *Service) readBackResult(ctx context.Context, rec OrderRecord, p orderPl
 	if err != nil {
 		return OrderResult{}, err
 	}
-	return OrderResult{Company: p.Company, Party: party, PartyCreated: rec.PartyCreated, VoucherType: cmp.Or(v.Type, "Sales"),
+	return OrderResult{Company: p.Company, Party: party, PartyCreated: rec.PartyCreated, VoucherType: cmp.Or(v.Type, s.cfg.SalesVoucherType),
 		Ref: rec.Ref, RemoteID: rec.RemoteID, Date: o.Date, Due: o.Date.AddDate(0, 0, p.Credit), Pricing: pricing,
 		Invoice: items.invoice, Outcome: ImportOutcome{LastVoucherID: v.MasterID}}, nil
 }

@@ -62,6 +62,8 @@ type config struct {
 	WhatsAppHook   api.WhatsAppConfig
 	CatalogFile    string
 	ConfirmOrders  bool
+	// SalesVoucherType and ReceiptVoucherType: service.Config's.
+	SalesVoucherType, ReceiptVoucherType string
 	// Report is the owner's daily sales summary.
 	Report reportConfig
 	// ConfirmInvoices sends every new Sales voucher's party a confirmation
@@ -187,6 +189,8 @@ func (s *settings) serviceSettings(withAuth bool) []cli.Flag {
 		s.integer(&c.RateBurst, "rate-burst", "TALLYFACADE_RATE_BURST", 20, 1, 100000, "requests an API key may make at once above -rate-limit"),
 		s.str(&c.raw.corsOrigins, "cors-origins", "TALLYFACADE_CORS_ORIGINS", "", "comma-separated browser origins (https://widget.example.com) allowed to call the API; empty: none"),
 		s.str(&c.SalesLedger, "sales-ledger", "TALLY_SALES_LEDGER", "Sales", "ledger credited with an order's taxable value"),
+		s.str(&c.SalesVoucherType, "sales-voucher-type", "TALLY_SALES_VOUCHER_TYPE", "Sales", "voucher type orders post as: Sales or one made under it in Tally (\"Tax Invoice\")"),
+		s.str(&c.ReceiptVoucherType, "receipt-voucher-type", "TALLY_RECEIPT_VOUCHER_TYPE", "Receipt", "voucher type receipts post as: Receipt or one made under it in Tally"),
 		s.str(&c.raw.partyGroups, "party-groups", "TALLY_PARTY_GROUPS", "Sundry Debtors,Sundry Creditors", "comma-separated groups whose ledgers (sub-groups included) are parties; no other ledger is read or created through /parties"),
 		s.str(&c.Tax.CGST, "cgst-ledger", "TALLY_CGST_LEDGER", "CGST", "CGST ledger"),
 		s.str(&c.Tax.SGST, "sgst-ledger", "TALLY_SGST_LEDGER", "SGST", "SGST ledger"),

@@ -234,6 +234,7 @@ func build(ctx context.Context, cfg config, logger *slog.Logger) (*stack, error)
 	}}
 	st.svc = service.New(written, service.Config{
 		Company: cfg.Company, CompanyState: cfg.CompanyState, SalesLedger: cfg.SalesLedger, Tax: cfg.Tax,
+		SalesVoucherType: cfg.SalesVoucherType, ReceiptVoucherType: cfg.ReceiptVoucherType,
 		PartyGroups:    cfg.PartyGroups,
 		DefaultGSTRate: decimal.NewNullDecimal(cfg.DefaultGSTRate), DefaultCreditDays: &cfg.CreditDays,
 		OrderMode: cfg.OrderMode, Store: observed, Logger: logger.With("component", "orders"),
