@@ -96,9 +96,9 @@ type ConfirmStore interface {
 	MirrorVouchersHeld(ctx context.Context, company string, ids []int64) ([]int64, error)
 	// MirrorLedger reads one ledger by folded name (BooksStore's).
 	MirrorLedger(ctx context.Context, company, key string) (MirrorLedger, Paise, error)
-	// OrderSources returns the Source of each stored order whose RemoteID
-	// is among remoteIDs, keyed by RemoteID; one not stored is absent.
-	OrderSources(ctx context.Context, remoteIDs []string) (map[string]string, error)
+	// OrdersByRemoteID returns the stored orders whose RemoteID is among
+	// remoteIDs, keyed by RemoteID; one not stored is absent.
+	OrdersByRemoteID(ctx context.Context, remoteIDs []string) (map[string]OrderRecord, error)
 }
 
 // VoucherWatcher is told of each batch of vouchers an incremental sync is
@@ -212,10 +212,11 @@ func (c *Confirmations) Appearing(ctx context.Context, company string, vs []Mirr
 }
 
 // confirmationText is the confirmation a customer reads.
-// toldByOrder returns the MasterIDs of the vouchers of vs that a WhatsApp
-// order posted, when the service confirms those orders itself: the order's
-// REMOTEID on the voucher, or its narration marker where a build rewrote the
-// REMOTEID (tally-protocol.md §9.4).
+// toldByOrder returns the MasterIDs of the vouchers of vs whose customer the
+// order's own confirmation told: a WhatsApp order, posted inside the 24-hour
+// window its message opened, when the service confirms such orders itself.
+// The order is found by its REMOTEID on the voucher, or by its narration
+// marker where a build rewrote the REMOTEID (tally-protocol.md §9.4).
 func (c *Confirmations) toldByOrder(ctx context.Context, vs []MirrorVoucher) (map[int64]bool, error) {
 	if c.svc.cfg.WhatsApp.Confirm == nil {
 		return nil, nil
@@ -233,14 +234,25 @@ func (c *Confirmations) toldByOrder(ctx context.Context, vs []MirrorVoucher) (ma
 	if len(all) == 0 {
 		return nil, nil
 	}
-	sources, err := c.st.OrderSources(ctx, all)
+	orders, err := c.st.OrdersByRemoteID(ctx, all)
 	if err != nil {
 		return nil, err
 	}
 	out := map[int64]bool{}
 	for mid, rids := range ids {
 		for _, id := range rids {
-			if sources[id] == SourceWhatsApp {
+			o, ok := orders[id]
+			if !ok || o.Source != SourceWhatsApp {
+				continue
+			}
+			// The sync can see the voucher before the order is recorded
+			// posted (Tally has answered, the store not yet): its
+			// confirmation is then about to go, now.
+			at := c.svc.cfg.Now()
+			if o.State == OrderPosted {
+				at = o.PostedAt
+			}
+			if inServiceWindow(o, at) {
 				out[mid] = true
 			}
 		}
@@ -343,12 +355,17 @@ func rejectionText(ref, code string) string {
 // tellRejected tells the WhatsApp customer whose order was rejected, once
 // (the claim of "order-rejected:<order id>", so a redelivered job or a
 // retried order that is rejected again sends nothing twice), through the
-// order confirmations' sender: the customer has just written, so the
-// 24-hour window is open and plain text goes. Best effort: a failure is
-// logged, and the order's state is what it is either way.
+// order confirmations' sender, in plain text while the 24-hour window the
+// customer's message opened lasts (inServiceWindow); after it nothing is
+// sent, since Meta would refuse it. Best effort: a failure is logged, and
+// the order's state is what it is either way.
 func (s *Service) tellRejected(ctx context.Context, rec OrderRecord, cause error) {
 	snd := s.cfg.WhatsApp.Confirm
 	if snd == nil || rec.Source != SourceWhatsApp {
+		return
+	}
+	if !inServiceWindow(rec, s.cfg.Now()) {
+		s.log.InfoContext(ctx, "rejected order: the customer is not told, WhatsApp's 24-hour window has closed", "order_id", rec.ID)
 		return
 	}
 	o, _, err := decodeStoredOrder(rec.Request)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -405,6 +406,47 @@ func TestWhatsAppOrderConfirmation(t *testing.T) {
 	if len(rs.sent) != 1 || rs.sent[0].WhatsAppID != "919820012345" ||
 		!strings.Contains(rs.sent[0].Text, "Order WA-CONF received, invoice amount ₹2,950.00") {
 		t.Fatalf("confirmations %+v; want one, to 919820012345, naming the order and its amount", rs.sent)
+	}
+}
+
+// TestWhatsAppConfirmationWindow: a WhatsApp order that posts more than 24
+// hours after its message (the Tally PC was off) is not confirmed in text,
+// which Meta would refuse outside its customer service window; one that
+// posts inside it is.
+func TestWhatsAppConfirmationWindow(t *testing.T) {
+	t.Parallel()
+	f, st := newFake(), newMemStore()
+	rs := &recordingSender{}
+	var clock atomic.Int64
+	clock.Store(today.Add(10 * time.Hour).UnixNano())
+	svc := service.New(f, service.Config{Company: "ABC Traders", Store: st, WhatsApp: service.WhatsAppConfig{Confirm: rs},
+		Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	submit := func(ref string) string {
+		o := sampleOrder(ref, "Rajesh Enterprises")
+		o.Party.Mobile = "+919820012345"
+		rec, _, err := svc.SubmitOrder(t.Context(), o, service.SourceWhatsApp, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.ID
+	}
+	late, inTime := submit("WA-LATE"), submit("WA-IN-TIME")
+	clock.Add(int64(25 * time.Hour))
+	if err := svc.PostOrder(t.Context(), late); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.sent) != 0 {
+		t.Fatalf("an order posted 25 h after its message was confirmed in text: %+v", rs.sent)
+	}
+	inTime2 := submit("WA-NEXT-DAY")
+	clock.Add(int64(23 * time.Hour))
+	for _, id := range []string{inTime, inTime2} {
+		if err := svc.PostOrder(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rs.sent) != 1 || !strings.Contains(rs.sent[0].Text, "Order WA-NEXT-DAY received") {
+		t.Fatalf("confirmations %+v; want WA-NEXT-DAY's alone (posted 23 h after its message)", rs.sent)
 	}
 }
 

@@ -210,6 +210,12 @@ func (s *Service) confirmOrder(ctx context.Context, rec OrderRecord, o Order, re
 	if c == nil || rec.Source != SourceWhatsApp {
 		return
 	}
+	if !inServiceWindow(rec, s.cfg.Now()) {
+		// Meta would refuse the text; with invoice confirmations on, the
+		// invoice's (through its template) tells the customer instead.
+		s.log.InfoContext(ctx, "order confirmation not sent: WhatsApp's 24-hour window has closed", "order_id", rec.ID)
+		return
+	}
 	to := WhatsAppID(o.Party.Mobile)
 	if to == "" {
 		return

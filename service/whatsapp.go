@@ -32,6 +32,19 @@ type WhatsAppConfig struct {
 // WhatsApp message.
 const SourceWhatsApp = "whatsapp"
 
+// serviceWindow is how long after a customer's message a business may
+// answer with free-form text: Meta refuses it after that, and only an
+// approved template goes (docs/ecosystem.md §1; api/sender). A WhatsApp
+// order that posts (or is rejected) later than this, say after a day with
+// the Tally PC off, is not answered with text.
+const serviceWindow = 24 * time.Hour
+
+// inServiceWindow reports whether the customer of WhatsApp order rec may
+// still be sent text at at: the order was stored when their message came.
+func inServiceWindow(rec OrderRecord, at time.Time) bool {
+	return at.Sub(rec.CreatedAt) < serviceWindow
+}
+
 // CatalogProduct is what one WhatsApp catalog product becomes on an order line.
 type CatalogProduct struct {
 	// Item is the item's name as in Tally.

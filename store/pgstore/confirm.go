@@ -83,17 +83,19 @@ func (s *Store) MirrorVouchersHeld(ctx context.Context, company string, ids []in
 	return out, translate(err, "find held vouchers")
 }
 
-// OrderSources implements service.ConfirmStore.
-func (s *Store) OrderSources(ctx context.Context, remoteIDs []string) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT remote_id, source FROM orders WHERE remote_id = ANY($1)`, remoteIDs)
+// OrdersByRemoteID implements service.ConfirmStore.
+func (s *Store) OrdersByRemoteID(ctx context.Context, remoteIDs []string) (map[string]service.OrderRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderCols+` FROM orders WHERE remote_id = ANY($1)`, remoteIDs)
 	if err != nil {
-		return nil, translate(err, "read order sources")
+		return nil, translate(err, "read orders by REMOTEID")
 	}
-	out := map[string]string{}
-	var id, source string
-	_, err = pgx.ForEachRow(rows, []any{&id, &source}, func() error {
-		out[id] = source
-		return nil
-	})
-	return out, translate(err, "read order sources")
+	recs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (service.OrderRecord, error) { return scanOrder(r) })
+	if err != nil {
+		return nil, translate(err, "read orders by REMOTEID")
+	}
+	out := make(map[string]service.OrderRecord, len(recs))
+	for _, r := range recs {
+		out[r.RemoteID] = r
+	}
+	return out, nil
 }

@@ -87,18 +87,17 @@ func (s *Store) MirrorVouchersHeld(ctx context.Context, company string, ids []in
 	return held, translate(err)
 }
 
-// OrderSources implements service.ConfirmStore.
-func (s *Store) OrderSources(ctx context.Context, remoteIDs []string) (map[string]string, error) {
-	out := map[string]string{}
+// OrdersByRemoteID implements service.ConfirmStore.
+func (s *Store) OrdersByRemoteID(ctx context.Context, remoteIDs []string) (map[string]service.OrderRecord, error) {
+	out := map[string]service.OrderRecord{}
 	for _, id := range remoteIDs {
-		var source string
-		err := s.db.QueryRowContext(ctx, `SELECT source FROM orders WHERE remote_id = ?`, id).Scan(&source)
+		o, err := scanOrder(s.db.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE remote_id = ?`, id))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return nil, translate(err)
 		default:
-			out[id] = source
+			out[id] = o
 		}
 	}
 	return out, nil

@@ -30,7 +30,7 @@ func RunConfirm(t *testing.T, newStore func(t *testing.T) ConfirmBooks) {
 		{"AddOnceAndFinish", testConfirmAddOnce},
 		{"HeldVouchers", testConfirmHeld},
 		{"TwoReplicasSendOnce", testConfirmTwoReplicas},
-		{"OrderSources", testConfirmOrderSources},
+		{"OrdersByRemoteID", testConfirmOrdersByRemoteID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,20 +105,19 @@ func testConfirmHeld(t *testing.T, s ConfirmBooks) {
 	}
 }
 
-// testConfirmOrderSources: the stored orders' sources by REMOTEID, and
-// nothing for a REMOTEID no order has.
-func testConfirmOrderSources(t *testing.T, s ConfirmBooks) {
+// testConfirmOrdersByRemoteID: the stored orders by REMOTEID, and nothing
+// for a REMOTEID no order has.
+func testConfirmOrdersByRemoteID(t *testing.T, s ConfirmBooks) {
 	api, wa := newOrder("A", t0), newOrder("B", t0)
 	wa.Source = service.SourceWhatsApp
-	mustCreate(t, s, api)
-	mustCreate(t, s, wa)
-	got, err := s.OrderSources(t.Context(), []string{wa.RemoteID, "tallyfacade-order-none", api.RemoteID})
+	api, wa = mustCreate(t, s, api), mustCreate(t, s, wa)
+	got, err := s.OrdersByRemoteID(t.Context(), []string{wa.RemoteID, "tallyfacade-order-none", api.RemoteID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{api.RemoteID: "api", wa.RemoteID: service.SourceWhatsApp}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("OrderSources (-want +got):\n%s", d)
+	want := map[string]service.OrderRecord{api.RemoteID: api, wa.RemoteID: wa}
+	if d := cmp.Diff(want, got, opts); d != "" {
+		t.Errorf("OrdersByRemoteID (-want +got):\n%s", d)
 	}
 }
 
