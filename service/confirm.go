@@ -24,8 +24,9 @@ import (
 // the watcher. An altered voucher (an amount corrected) is already in the
 // mirror, so it is not confirmed again. A voucher posted by a WhatsApp
 // order, when the service confirms such orders itself (WhatsAppConfig's
-// Confirm), is recorded as already sent: its customer was told when it
-// posted, and two messages for one order is one too many.
+// Confirm) and the order posted inside the 24-hour window its message
+// opened, is recorded as already sent: its customer was told when it
+// posted, and two messages for one order is one too many (toldByOrder).
 //
 // Sending goes through sendOnce, the reminders' machinery: the claim of
 // "confirm-invoice:<company>:<MasterID>" decides across replicas who sends,
@@ -211,7 +212,6 @@ func (c *Confirmations) Appearing(ctx context.Context, company string, vs []Mirr
 	return nil
 }
 
-// confirmationText is the confirmation a customer reads.
 // toldByOrder returns the MasterIDs of the vouchers of vs whose customer the
 // order's own confirmation told: a WhatsApp order, posted inside the 24-hour
 // window its message opened, when the service confirms such orders itself.
@@ -260,6 +260,7 @@ func (c *Confirmations) toldByOrder(ctx context.Context, vs []MirrorVoucher) (ma
 	return out, nil
 }
 
+// confirmationText is the confirmation a customer reads.
 func confirmationText(company string, ic InvoiceConfirmation) string {
 	inv := "Invoice " + ic.Number
 	if strings.TrimSpace(ic.Number) == "" {
